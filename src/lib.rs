@@ -1,1 +1,19 @@
-pub fn placeholder() {}
+//! assay: what is inside compiled binaries, under which licenses, and whether their exported
+//! ABI still matches.
+//!
+//! Data flows one way: [`source`] finds the files → [`binary`] recognises formats and splits
+//! containers into object images → [`catalog`] runs every cataloger (Go, …) on each image →
+//! [`model`] merges the results into one graph → [`sbom`] writers render it. [`scan`] wires
+//! the steps together; [`cli`] is the command line.
+
+pub mod binary;
+pub mod catalog;
+pub mod cli;
+pub mod golang;
+pub mod hash;
+pub mod model;
+pub mod purl;
+pub mod sbom;
+pub mod scan;
+pub mod source;
+pub mod timestamp;

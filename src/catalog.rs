@@ -1,0 +1,57 @@
+//! Catalogers: each turns one parsed object image into facts, components and relationships.
+//! They share nothing but this interface, so a new ecosystem is one more implementation.
+
+use crate::model::{Component, Problem, Relationship, RelationshipKind, Severity};
+
+/// One object image handed to every cataloger.
+pub struct Image<'a, 'data> {
+    /// Id of the file node the image belongs to (relationships start here).
+    pub file_id: &'a str,
+    /// Scan-relative name of the file, for occurrences and messages.
+    pub file_name: &'a str,
+    /// Slice label (architecture of a fat slice, archive member), if any.
+    pub label: Option<&'a str>,
+    pub object: &'a object::File<'data>,
+}
+
+/// What catalogers found in one image.
+#[derive(Default)]
+pub struct Findings {
+    pub go: Option<crate::golang::GoInfo>,
+    pub components: Vec<Component>,
+    pub relationships: Vec<Relationship>,
+    pub problems: Vec<Problem>,
+}
+
+impl Findings {
+    pub fn relate(&mut self, from: &str, kind: RelationshipKind, to: &str) {
+        self.relationships.push(Relationship {
+            from: from.to_string(),
+            kind,
+            to: to.to_string(),
+        });
+    }
+
+    pub fn problem(&mut self, image: &Image<'_, '_>, severity: Severity, message: String) {
+        let message = match image.label {
+            Some(label) => format!("[{label}] {message}"),
+            None => message,
+        };
+        self.problems.push(Problem {
+            path: image.file_name.to_string(),
+            severity,
+            message,
+        });
+    }
+}
+
+pub trait Cataloger: Sync {
+    /// Short name, used in `--catalogers` and in messages.
+    fn name(&self) -> &'static str;
+    fn catalog(&self, image: &Image<'_, '_>, out: &mut Findings);
+}
+
+/// Every cataloger assay ships, in the order they run.
+pub fn all() -> Vec<Box<dyn Cataloger>> {
+    vec![Box::new(crate::golang::GoCataloger)]
+}

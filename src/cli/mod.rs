@@ -1,0 +1,81 @@
+//! Command-line interface: argument parsing, exit codes, and where output goes.
+
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes are part of the product's contract (see README, "Exit codes").
+pub mod exit {
+    /// Success: everything named was read.
+    pub const OK: u8 = 0;
+    /// The command completed but found what it checks for (scan: some entries could not be
+    /// read; they are listed on stderr and in the output).
+    pub const FINDINGS: u8 = 1;
+    /// Usage error, nothing readable, or output could not be written.
+    pub const ERROR: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "What is inside your binaries, under which licenses, and whether their ABI still matches",
+    long_about = None,
+    after_help = "Examples:\n  assay scan ./dist/\n  assay scan ./server -o json\n  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json\n\nExit codes: 0 success, 1 completed with findings (scan: some entries unreadable), 2 error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files and directories for binaries and write an inventory or SBOM
+    Scan(scan::ScanArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Scan(args) => scan::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints an error in the one format every subcommand uses.
+pub(crate) fn error(message: impl std::fmt::Display) {
+    eprintln!("assay: error: {message}");
+}
+
+/// Writes `content` to `path` atomically (a sibling temporary file, then rename), so a
+/// failed run never leaves a half-written SBOM behind; `None` writes to stdout.
+pub(crate) fn write_output(path: Option<&std::path::Path>, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    match path {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(content.as_bytes())?;
+            stdout.flush()
+        }
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+            let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let tmp = dir
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join(format!(".{file_name}.assay-tmp-{}", std::process::id()));
+            std::fs::write(&tmp, content)?;
+            std::fs::rename(&tmp, path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! `assay scan`.
+
+use std::io::IsTerminal;
+
+use clap::{Args, ValueEnum};
+
+use super::exit;
+use crate::model::Severity;
+use crate::sbom::{self, OutputSpec};
+
+#[derive(Args)]
+#[command(after_help = "\
+Formats for -o (FORMAT or FORMAT=FILE; repeat for several; at most one without =FILE):
+  table           human-readable summary (default)
+  json            assay's own JSON: the full model (see README)
+  spdx-json       SPDX 2.3 JSON
+  cyclonedx-json  CycloneDX 1.6 JSON
+
+Examples:
+  assay scan ./dist/
+  assay scan ./server -o json
+  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json
+  SOURCE_DATE_EPOCH=0 assay scan bin/ -o spdx-json    # reproducible timestamps
+
+Exit codes: 0 every entry was read; 1 output written, but some entries could not be read
+(listed on stderr and in the output); 2 usage error, nothing readable, or output not written.")]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories are walked recursively)
+    #[arg(required = true, value_name = "TARGET")]
+    targets: Vec<String>,
+
+    /// Output format, optionally to a file: FORMAT[=FILE]
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=FILE]")]
+    outputs: Vec<OutputSpec>,
+
+    /// Do not print per-file problems on stderr (they stay in the output)
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// When to colour the table
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+pub fn run(args: ScanArgs) -> u8 {
+    let mut outputs = args.outputs;
+    if outputs.is_empty() {
+        outputs.push("table".parse().expect("built-in format name"));
+    }
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        super::error("more than one -o format goes to stdout; give all but one a file: -o FORMAT=FILE");
+        return exit::ERROR;
+    }
+    let created = match crate::timestamp::document_timestamp() {
+        Ok(t) => t,
+        Err(e) => {
+            super::error(e);
+            return exit::ERROR;
+        }
+    };
+
+    let doc = crate::scan::scan(&args.targets, created);
+
+    if !args.quiet {
+        for p in &doc.problems {
+            let level = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            eprintln!("assay: {level}: {}: {}", p.path, p.message);
+        }
+    }
+    let nothing_readable = doc.summary.files_examined == 0 && doc.summary.errors > 0;
+    if nothing_readable {
+        super::error("nothing readable among the targets");
+        return exit::ERROR;
+    }
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    for spec in &outputs {
+        let text = sbom::render(&doc, spec.format, color && spec.path.is_none());
+        if let Err(e) = super::write_output(spec.path.as_deref(), &text) {
+            let target = spec
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into());
+            super::error(format!("cannot write {target}: {e}"));
+            return exit::ERROR;
+        }
+    }
+    if doc.summary.errors > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,290 @@
+//! Locating and decoding the Go build info blob (`runtime/debug.BuildInfo` as the linker
+//! writes it), without a Go toolchain.
+//!
+//! Layout (see Go's `debug/buildinfo`): a 32-byte header aligned to 16 bytes, starting with
+//! the magic `"\xff Go buildinf:"`, then the pointer size and a flags byte. Since Go 1.18
+//! (flag 0x2) two varint-prefixed strings follow inline: the Go version and the modinfo.
+//! Before that, the header holds two pointers to Go string headers elsewhere in the image.
+
+use object::{Object, ObjectSection, ObjectSegment};
+
+use crate::binary::{read_go_string, Endian};
+
+const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+const HEADER_LEN: usize = 32;
+const ALIGN: usize = 16;
+const FLAG_BIG_ENDIAN: u8 = 0x1;
+const FLAG_INLINE: u8 = 0x2;
+/// Bound on each inline string: real ones are at most tens of kilobytes.
+const MAX_INLINE_STRING: u64 = 16 << 20;
+
+/// The two strings the blob carries, before interpretation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBuildInfo {
+    /// `runtime.buildVersion`, e.g. `go1.22.1 X:boringcrypto`.
+    pub go_version: String,
+    /// The modinfo text with its 16-byte sentinels removed; empty when the binary has none.
+    pub modinfo: String,
+    /// Which blob layout was found.
+    pub layout: Layout,
+    /// How the search region was chosen (for diagnostics and the SBOM).
+    pub located_by: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// Go 1.18+: strings inline after the header.
+    Inline,
+    /// Before Go 1.18: pointers to string headers, `ptr_size` bytes each.
+    Pointers,
+}
+
+/// Why a blob was found but could not be decoded. "No blob at all" is `Ok(None)`, not this.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildInfoError {
+    #[error("Go build info header at offset {offset:#x} is truncated")]
+    Truncated { offset: usize },
+    #[error("Go build info string at offset {offset:#x} has an impossible length")]
+    BadLength { offset: usize },
+    #[error("Go build info pointer {addr:#x} does not point into the file")]
+    BadPointer { addr: u64 },
+    #[error("Go build info version string is empty")]
+    EmptyVersion,
+}
+
+/// Finds and decodes the build info of one object image. `Ok(None)` means the image is not
+/// a Go binary with build info (or the blob was removed).
+pub fn read(file: &object::File<'_>) -> Result<Option<RawBuildInfo>, BuildInfoError> {
+    let Some((located_by, region)) = search_region(file) else {
+        return Ok(None);
+    };
+    let mut first_error = None;
+    for offset in aligned_magic_hits(region) {
+        match decode_at(file, region, offset) {
+            Ok(Some(mut info)) => {
+                info.located_by = located_by;
+                return Ok(Some(info));
+            }
+            // A hit whose header does not validate is a stray copy of the magic (the
+            // `debug/buildinfo` package itself carries one): keep looking.
+            Ok(None) => continue,
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(None),
+    }
+}
+
+/// The region Go's own reader searches: the dedicated section when present, else the
+/// format's data-segment rule (which also covers binaries without section headers or with
+/// renamed sections).
+fn search_region<'data>(file: &object::File<'data>) -> Option<(&'static str, &'data [u8])> {
+    let section_name = match file {
+        object::File::MachO32(_) | object::File::MachO64(_) => "__go_buildinfo",
+        _ => ".go.buildinfo",
+    };
+    if let Some(data) = file
+        .section_by_name(section_name)
+        .and_then(|s| s.data().ok())
+        .filter(|d| !d.is_empty())
+    {
+        return Some(("section", data));
+    }
+    let data = match file {
+        object::File::Elf32(f) => elf_data_segment(f),
+        object::File::Elf64(f) => elf_data_segment(f),
+        object::File::MachO32(_) | object::File::MachO64(_) => macho_data_segment(file),
+        object::File::Pe32(_) | object::File::Pe64(_) => pe_data_section(file),
+        _ => None,
+    }?;
+    Some(("segment", data))
+}
+
+/// ELF without the section: the first loadable segment that is writable and not executable.
+fn elf_data_segment<'data, Elf: object::read::elf::FileHeader>(
+    f: &object::read::elf::ElfFile<'data, Elf>,
+) -> Option<&'data [u8]> {
+    use object::read::elf::ProgramHeader;
+    let endian = f.endian();
+    f.elf_program_headers().iter().find_map(|ph| {
+        let flags = ph.p_flags(endian).0 & (object::elf::PF_X.0 | object::elf::PF_W.0);
+        (ph.p_type(endian) == object::elf::PT_LOAD && flags == object::elf::PF_W.0)
+            .then(|| ph.data(endian, f.data()).ok())
+            .flatten()
+    })
+}
+
+/// Mach-O without the section: the first mapped read-write segment (skips `__PAGEZERO`).
+fn macho_data_segment<'data>(file: &object::File<'data>) -> Option<&'data [u8]> {
+    use object::read::macho::Segment;
+    const RW: u32 = 3;
+    fn find<'data, Mach: object::read::macho::MachHeader>(
+        f: &object::read::macho::MachOFile<'data, Mach>,
+    ) -> Option<&'data [u8]> {
+        let endian = f.endian();
+        f.segments().find_map(|seg| {
+            let raw = seg.macho_segment();
+            let ok = raw.vmaddr(endian).into() != 0
+                && raw.filesize(endian).into() != 0
+                && raw.initprot(endian).0 == RW
+                && raw.maxprot(endian).0 == RW;
+            ok.then(|| seg.data().ok()).flatten()
+        })
+    }
+    match file {
+        object::File::MachO32(f) => find(f),
+        object::File::MachO64(f) => find(f),
+        _ => None,
+    }
+}
+
+/// PE: the first initialised read-write data section (`.data`), ignoring alignment bits.
+fn pe_data_section<'data>(file: &object::File<'data>) -> Option<&'data [u8]> {
+    const WANT: u32 = 0xC000_0040; // IMAGE_SCN_CNT_INITIALIZED_DATA | MEM_READ | MEM_WRITE
+    const ALIGN_MASK: u32 = 0x0060_0000;
+    fn find<'data, Pe: object::read::pe::ImageNtHeaders>(
+        f: &object::read::pe::PeFile<'data, Pe>,
+    ) -> Option<&'data [u8]> {
+        f.section_table().iter().find_map(|s| {
+            let characteristics = s.characteristics.get(object::LittleEndian).0;
+            let ok = s.virtual_address.get(object::LittleEndian) != 0
+                && s.size_of_raw_data.get(object::LittleEndian) != 0
+                && characteristics & !ALIGN_MASK == WANT;
+            ok.then(|| s.pe_data(f.data()).ok()).flatten()
+        })
+    }
+    match file {
+        object::File::Pe32(f) => find(f),
+        object::File::Pe64(f) => find(f),
+        _ => None,
+    }
+}
+
+/// Offsets of the magic that are aligned and leave room for a header.
+fn aligned_magic_hits(region: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memmem::find_iter(region, MAGIC)
+        .filter(move |&i| i % ALIGN == 0 && region.len() - i >= HEADER_LEN)
+}
+
+/// Decodes the blob whose header starts at `offset`. `Ok(None)` when the header does not
+/// validate (not a real blob).
+fn decode_at(
+    file: &object::File<'_>,
+    region: &[u8],
+    offset: usize,
+) -> Result<Option<RawBuildInfo>, BuildInfoError> {
+    let header = region
+        .get(offset..offset + HEADER_LEN)
+        .ok_or(BuildInfoError::Truncated { offset })?;
+    let ptr_size = header[14] as usize;
+    let flags = header[15];
+    if flags & !(FLAG_BIG_ENDIAN | FLAG_INLINE) != 0 {
+        return Ok(None);
+    }
+    let (go_version, modinfo, layout) = if flags & FLAG_INLINE != 0 {
+        // The inline format ignores the pointer-size byte for decoding, but a real header
+        // always sets it: 0 marks the stray copy.
+        if ptr_size != 4 && ptr_size != 8 {
+            return Ok(None);
+        }
+        let mut at = offset + HEADER_LEN;
+        let version = inline_string(region, &mut at)?;
+        let modinfo = inline_string(region, &mut at)?;
+        (version, modinfo, Layout::Inline)
+    } else {
+        if ptr_size != 4 && ptr_size != 8 {
+            return Ok(None);
+        }
+        let endian = if flags & FLAG_BIG_ENDIAN != 0 {
+            Endian::Big
+        } else {
+            Endian::Little
+        };
+        let ptrs = &header[16..];
+        let version_addr = endian.uint(ptrs, ptr_size).unwrap_or(0);
+        let modinfo_addr = endian.uint(&ptrs[ptr_size..], ptr_size).unwrap_or(0);
+        let version = read_go_string(file, version_addr, ptr_size, endian)
+            .ok_or(BuildInfoError::BadPointer { addr: version_addr })?;
+        // The modinfo pointer may be unset in binaries without module support.
+        let modinfo = read_go_string(file, modinfo_addr, ptr_size, endian).unwrap_or(&[]);
+        (version, modinfo, Layout::Pointers)
+    };
+    if go_version.is_empty() {
+        return Err(BuildInfoError::EmptyVersion);
+    }
+    Ok(Some(RawBuildInfo {
+        go_version: String::from_utf8_lossy(go_version).into_owned(),
+        modinfo: String::from_utf8_lossy(strip_sentinels(modinfo)).into_owned(),
+        layout,
+        located_by: "section",
+    }))
+}
+
+/// Reads a uvarint-length-prefixed string and advances `at` past it.
+fn inline_string<'a>(region: &'a [u8], at: &mut usize) -> Result<&'a [u8], BuildInfoError> {
+    let start = *at;
+    let (len, used) = uvarint(region.get(start..).unwrap_or(&[]))
+        .ok_or(BuildInfoError::Truncated { offset: start })?;
+    if len > MAX_INLINE_STRING {
+        return Err(BuildInfoError::BadLength { offset: start });
+    }
+    let begin = start + used;
+    let end = begin + len as usize;
+    let bytes = region
+        .get(begin..end)
+        .ok_or(BuildInfoError::BadLength { offset: start })?;
+    *at = end;
+    Ok(bytes)
+}
+
+/// Decodes an unsigned LEB128 varint as Go's `binary.Uvarint` does (at most 10 bytes).
+pub(crate) fn uvarint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        if i == 9 && b > 1 {
+            return None; // overflows 64 bits
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// Removes the 16-byte sentinels around modinfo, exactly when Go's reader would.
+fn strip_sentinels(modinfo: &[u8]) -> &[u8] {
+    let n = modinfo.len();
+    if n >= 33 && modinfo[n - 17] == b'\n' {
+        &modinfo[16..n - 16]
+    } else {
+        &[]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uvarint_matches_go() {
+        assert_eq!(uvarint(&[0x05]), Some((5, 1)));
+        assert_eq!(uvarint(&[0xac, 0x02]), Some((300, 2)));
+        assert_eq!(uvarint(&[0x80]), None);
+        assert_eq!(uvarint(&[0xff; 11]), None);
+    }
+
+    #[test]
+    fn sentinels_are_removed_only_when_valid() {
+        let mut m = vec![b'S'; 16];
+        m.extend_from_slice(b"path\tx\n");
+        m.extend_from_slice(&[b'E'; 16]);
+        assert_eq!(strip_sentinels(&m), b"path\tx\n");
+        assert_eq!(strip_sentinels(b"short"), b"");
+    }
+}

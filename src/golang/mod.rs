@@ -1,0 +1,260 @@
+//! The Go cataloger: build info → main module, dependency modules, the standard library.
+
+pub mod buildinfo;
+pub mod modinfo;
+pub mod quote;
+pub mod version;
+
+use object::{Object, ObjectSymbol, SymbolKind};
+use serde::Serialize;
+
+use crate::binary::{read_go_string, Endian};
+use crate::catalog::{Cataloger, Findings, Image};
+use crate::model::{Ancestor, Component, ComponentKind, Property, RelationshipKind, Severity};
+use crate::purl;
+pub use buildinfo::Layout;
+pub use modinfo::{ModInfo, Module, Setting};
+pub use version::{GoVersion, RecoveredVersion};
+
+/// Everything the Go build info of one image says, as assay reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoInfo {
+    pub go_version: GoVersion,
+    /// `module` (has a main module) or `gopath` (a `path` line and no `mod` line).
+    pub mode: &'static str,
+    #[serde(flatten)]
+    pub modinfo: ModInfo,
+    /// Set when the main module is `(devel)` and a version could be recovered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered_main_version: Option<RecoveredVersion>,
+    pub layout: Layout,
+    /// `section` or `segment`: how the blob was found.
+    pub located_by: &'static str,
+}
+
+impl GoInfo {
+    /// The main module's version to report: the recorded one when real, else the
+    /// recovered one, else none.
+    pub fn main_version(&self) -> Option<&str> {
+        let main = self.modinfo.main.as_ref()?;
+        if version::is_real_version(&main.version) {
+            Some(&main.version)
+        } else {
+            self.recovered_main_version.as_ref().map(|r| r.version.as_str())
+        }
+    }
+}
+
+pub struct GoCataloger;
+
+impl Cataloger for GoCataloger {
+    fn name(&self) -> &'static str {
+        "go"
+    }
+
+    fn catalog(&self, image: &Image<'_, '_>, out: &mut Findings) {
+        let raw = match buildinfo::read(image.object) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return,
+            Err(e) => {
+                out.problem(image, Severity::Error, e.to_string());
+                return;
+            }
+        };
+        let modinfo = modinfo::parse(&raw.modinfo);
+        for w in &modinfo.warnings {
+            out.problem(image, Severity::Warning, w.clone());
+        }
+        let mut info = GoInfo {
+            go_version: GoVersion::parse(&raw.go_version),
+            mode: if modinfo.main.is_some() { "module" } else { "gopath" },
+            modinfo,
+            recovered_main_version: None,
+            layout: raw.layout,
+            located_by: raw.located_by,
+        };
+        if let Some(main) = &info.modinfo.main {
+            if !version::is_real_version(&main.version) {
+                info.recovered_main_version = version::recover_from_settings(&info.modinfo)
+                    .or_else(|| version_from_symbols(image.object));
+            }
+        }
+        add_components(image, &info, out);
+        out.go = Some(info);
+    }
+}
+
+fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
+    let occurrence = vec![image.file_name.to_string()];
+    let file_id = image.file_id;
+
+    // The standard library, one per toolchain (experiments change what is compiled in).
+    let stdlib_version = info.go_version.stdlib_version().to_string();
+    let stdlib_purl = purl::golang("stdlib", Some(&stdlib_version));
+    let stdlib_id = if info.go_version.experiments.is_empty() {
+        stdlib_purl.clone()
+    } else {
+        format!("{stdlib_purl}#X:{}", info.go_version.experiments.join(","))
+    };
+    let mut stdlib_props = vec![Property::new("assay:go:toolchain", &info.go_version.raw)];
+    if !info.go_version.experiments.is_empty() {
+        stdlib_props.push(Property::new(
+            "assay:go:experiments",
+            info.go_version.experiments.join(","),
+        ));
+    }
+    out.components.push(Component {
+        id: stdlib_id.clone(),
+        kind: ComponentKind::GoStdlib,
+        name: "stdlib".into(),
+        version: Some(stdlib_version),
+        purl: stdlib_purl,
+        ancestors: Vec::new(),
+        properties: stdlib_props,
+        occurrences: occurrence.clone(),
+    });
+    out.relate(file_id, RelationshipKind::DependsOn, &stdlib_id);
+    out.relate(file_id, RelationshipKind::StaticLink, &stdlib_id);
+
+    // The main module; the dependencies hang from it (or from the file in GOPATH mode).
+    let parent_id = match &info.modinfo.main {
+        Some(main) => {
+            let (id, version, mut properties) = if version::is_real_version(&main.version) {
+                let purl = purl::golang(&main.path, Some(&main.version));
+                (purl, Some(main.version.clone()), Vec::new())
+            } else {
+                // `(devel)` belongs to this binary: two binaries with the same main path can
+                // be different programs, so the id is scoped to the file.
+                let id = format!("{}#{}", purl::golang(&main.path, None), image.file_name);
+                let mut props = vec![Property::new("assay:go:recorded-version", &main.version)];
+                let recovered = info.recovered_main_version.as_ref();
+                if let Some(r) = recovered {
+                    props.push(Property::new("assay:version-method", r.method));
+                    props.push(Property::new("assay:version-evidence", &r.evidence));
+                }
+                (id, recovered.map(|r| r.version.clone()), props)
+            };
+            if !main.sum.is_empty() {
+                properties.push(Property::new("assay:go:sum", &main.sum));
+            }
+            let purl = purl::golang(&main.path, version.as_deref());
+            out.components.push(Component {
+                id: id.clone(),
+                kind: ComponentKind::GoMainModule,
+                name: main.path.clone(),
+                version,
+                purl,
+                ancestors: Vec::new(),
+                properties,
+                occurrences: occurrence.clone(),
+            });
+            out.relate(file_id, RelationshipKind::DependsOn, &id);
+            out.relate(file_id, RelationshipKind::StaticLink, &id);
+            id
+        }
+        None => file_id.to_string(),
+    };
+
+    for dep in &info.modinfo.deps {
+        let component = dependency_component(dep, image.file_name);
+        out.relate(&parent_id, RelationshipKind::DependsOn, &component.id);
+        out.components.push(component);
+    }
+}
+
+/// A dependency as linked: the replacement when there is one, with the original kept as
+/// pedigree. A local-directory replacement has no version and belongs to its binary.
+fn dependency_component(dep: &Module, file_name: &str) -> Component {
+    let occurrences = vec![file_name.to_string()];
+    if dep.is_local_replacement() {
+        let dir = &dep.linked().path;
+        let purl = purl::golang(&dep.path, None);
+        return Component {
+            id: format!("{purl}#{file_name}"),
+            kind: ComponentKind::GoModule,
+            name: dep.path.clone(),
+            version: None,
+            purl,
+            ancestors: Vec::new(),
+            properties: vec![
+                Property::new("assay:go:replaced-by-directory", dir),
+                Property::new("assay:go:recorded-version", &dep.version),
+            ],
+            occurrences,
+        };
+    }
+    let linked = dep.linked();
+    let purl = purl::golang(&linked.path, Some(&linked.version));
+    let mut properties = Vec::new();
+    if !linked.sum.is_empty() {
+        properties.push(Property::new("assay:go:sum", &linked.sum));
+    }
+    let (id, ancestors) = match &dep.replace {
+        Some(_) => {
+            properties.push(Property::new(
+                "assay:go:replaces",
+                format!("{} {}", dep.path, dep.version),
+            ));
+            (
+                format!("{purl}#replaces:{}@{}", dep.path, dep.version),
+                vec![Ancestor {
+                    name: dep.path.clone(),
+                    version: dep.version.clone(),
+                    purl: purl::golang(&dep.path, Some(&dep.version)),
+                }],
+            )
+        }
+        None => (purl.clone(), Vec::new()),
+    };
+    Component {
+        id,
+        kind: ComponentKind::GoModule,
+        name: linked.path.clone(),
+        version: Some(linked.version.clone()),
+        purl,
+        ancestors,
+        properties,
+        occurrences,
+    }
+}
+
+/// Reads the string value of a version variable (`main.version` and the like) through the
+/// symbol table: this survives `-trimpath`, which drops `-ldflags` from the build info.
+/// Needs `.symtab` (absent after `-s`).
+fn version_from_symbols(file: &object::File<'_>) -> Option<RecoveredVersion> {
+    let ptr_size = if file.is_64() { 8 } else { 4 };
+    let endian = if file.is_little_endian() {
+        Endian::Little
+    } else {
+        Endian::Big
+    };
+    let mut best: Option<(bool, RecoveredVersion)> = None;
+    for symbol in file.symbols() {
+        if symbol.kind() != SymbolKind::Data || symbol.size() != 2 * ptr_size as u64 {
+            continue;
+        }
+        let Ok(name) = symbol.name() else { continue };
+        if !name.starts_with("main.") || !version::is_version_variable(name) {
+            continue;
+        }
+        let Some(bytes) = read_go_string(file, symbol.address(), ptr_size, endian) else {
+            continue;
+        };
+        let value = String::from_utf8_lossy(bytes);
+        let Some(v) = version::normalize_version_value(&value) else {
+            continue;
+        };
+        let preferred = name == "main.version" || name == "main.Version";
+        if best.as_ref().is_none_or(|(p, _)| preferred && !p) {
+            best = Some((
+                preferred,
+                RecoveredVersion {
+                    version: v,
+                    method: "symbol",
+                    evidence: format!("{name}={value}"),
+                },
+            ));
+        }
+    }
+    best.map(|(_, v)| v)
+}

@@ -1,0 +1,273 @@
+//! The one model every writer reads: the scan subject, the files found, the components the
+//! catalogers recognised, the relationships between them, and the problems met on the way.
+//!
+//! Identity rules (see [`Component::id`]): a component that is the same thing wherever it
+//! appears (a module at a real version) has a global id and is listed once with all its
+//! occurrences; one that only means something inside its binary (a `(devel)` main module,
+//! a local-directory replacement) has an id scoped to that file.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::binary::{Format, Platform};
+use crate::golang::GoInfo;
+
+/// The node every file hangs from.
+pub const ROOT_ID: &str = "root";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// Version of this JSON layout; bumped only on incompatible changes.
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when set.
+    pub created: String,
+    pub subject: Subject,
+    pub files: Vec<FileNode>,
+    pub components: Vec<Component>,
+    pub relationships: Vec<Relationship>,
+    pub problems: Vec<Problem>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Tool {
+    pub fn current() -> Tool {
+        Tool {
+            name: "assay",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// What was scanned, as the user named it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subject {
+    /// A display name: the single target, or the targets joined by `, `.
+    pub name: String,
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Regular files examined (binaries or not).
+    pub files_examined: u64,
+    pub binaries: u64,
+    pub go_binaries: u64,
+    pub components: u64,
+    pub errors: u64,
+    pub warnings: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileNode {
+    /// `file:` + name; stable across runs.
+    pub id: String,
+    /// Path relative to the scan root, `./`-prefixed (the target itself when it is a file).
+    pub name: String,
+    pub size: u64,
+    pub sha1: String,
+    pub sha256: String,
+    pub format: Format,
+    pub slices: Vec<SliceNode>,
+}
+
+impl FileNode {
+    pub fn id_for(name: &str) -> String {
+        format!("file:{name}")
+    }
+
+    pub fn go_slices(&self) -> impl Iterator<Item = (&SliceNode, &GoInfo)> {
+        self.slices
+            .iter()
+            .filter_map(|s| s.go.as_ref().map(|g| (s, g)))
+    }
+}
+
+/// One object image of a file (the file itself, or a fat slice / archive member).
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceNode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go: Option<GoInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentKind {
+    /// A Go module linked into a binary.
+    GoModule,
+    /// The main module of a Go binary.
+    GoMainModule,
+    /// The Go standard library.
+    GoStdlib,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Property {
+    pub name: String,
+    pub value: String,
+}
+
+impl Property {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Property {
+        Property {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// What a replaced module was before the replacement (pedigree).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Ancestor {
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    /// Stable identity; merging key across files.
+    pub id: String,
+    pub kind: ComponentKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub purl: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<Ancestor>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
+    /// Names of the files the component was found in.
+    pub occurrences: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationshipKind {
+    Contains,
+    DependsOn,
+    StaticLink,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Relationship {
+    pub from: String,
+    pub kind: RelationshipKind,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// Something that could not be read or understood. Never silently dropped: printed on
+/// stderr and carried into every output format.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    /// The path as the user would recognise it (scan-relative name when known).
+    pub path: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Collects catalogers' output and merges it into a deterministic [`Document`].
+#[derive(Default)]
+pub struct GraphBuilder {
+    files: Vec<FileNode>,
+    components: BTreeMap<String, Component>,
+    relationships: BTreeSet<Relationship>,
+    problems: Vec<Problem>,
+    files_examined: u64,
+}
+
+impl GraphBuilder {
+    pub fn add_file(&mut self, file: FileNode) {
+        self.relationships.insert(Relationship {
+            from: ROOT_ID.to_string(),
+            kind: RelationshipKind::Contains,
+            to: file.id.clone(),
+        });
+        self.files.push(file);
+    }
+
+    /// Adds a component, merging occurrences and properties into an existing one.
+    pub fn add_component(&mut self, component: Component) {
+        match self.components.get_mut(&component.id) {
+            Some(existing) => {
+                existing.occurrences.extend(component.occurrences);
+                existing.properties.extend(component.properties);
+            }
+            None => {
+                self.components.insert(component.id.clone(), component);
+            }
+        }
+    }
+
+    pub fn relate(&mut self, from: &str, kind: RelationshipKind, to: &str) {
+        self.relationships.insert(Relationship {
+            from: from.to_string(),
+            kind,
+            to: to.to_string(),
+        });
+    }
+
+    pub fn problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    pub fn count_examined(&mut self, n: u64) {
+        self.files_examined += n;
+    }
+
+    pub fn finish(self, subject: Subject, created: String) -> Document {
+        let mut files = self.files;
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        let components: Vec<Component> = self
+            .components
+            .into_values()
+            .map(|mut c| {
+                c.occurrences.sort();
+                c.occurrences.dedup();
+                c.properties.sort();
+                c.properties.dedup();
+                c
+            })
+            .collect();
+        let mut problems = self.problems;
+        problems.sort();
+        problems.dedup();
+        let summary = Summary {
+            files_examined: self.files_examined,
+            binaries: files.len() as u64,
+            go_binaries: files.iter().filter(|f| f.go_slices().next().is_some()).count() as u64,
+            components: components.len() as u64,
+            errors: problems.iter().filter(|p| p.severity == Severity::Error).count() as u64,
+            warnings: problems.iter().filter(|p| p.severity == Severity::Warning).count() as u64,
+        };
+        Document {
+            schema_version: 1,
+            tool: Tool::current(),
+            created,
+            subject,
+            files,
+            components,
+            relationships: self.relationships.into_iter().collect(),
+            problems,
+            summary,
+        }
+    }
+}

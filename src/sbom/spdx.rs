@@ -1,0 +1,181 @@
+//! SPDX 2.3 JSON.
+//!
+//! Mapping: the scan subject is a package that the document DESCRIBES and that CONTAINS
+//! every binary (SPDX files, with SHA-1 and SHA-256); each component is a package. The file
+//! DEPENDS_ON and STATIC_LINKs its main module and the Go standard library; the main module
+//! DEPENDS_ON its modules. Build settings, slice platforms, replacements and problems are
+//! annotations on the element they describe.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::{file_properties, ids};
+use crate::model::{ComponentKind, Document, RelationshipKind, Severity, ROOT_ID};
+
+pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
+
+pub fn render(doc: &Document) -> String {
+    let tool = format!("Tool: {}-{}", doc.tool.name, doc.tool.version);
+    let annotation = |comment: String| {
+        json!({
+            "annotationDate": doc.created,
+            "annotationType": "OTHER",
+            "annotator": tool,
+            "comment": comment,
+        })
+    };
+
+    let mut spdx_ids: BTreeMap<&str, String> = BTreeMap::new();
+    spdx_ids.insert(ROOT_ID, ROOT_SPDX_ID.to_string());
+    for f in &doc.files {
+        spdx_ids.insert(&f.id, ids::spdx_id("File", &f.name, &f.id));
+    }
+    for c in &doc.components {
+        let readable = match &c.version {
+            Some(v) => format!("{}-{v}", c.name),
+            None => c.name.clone(),
+        };
+        spdx_ids.insert(&c.id, ids::spdx_id("Package", &readable, &c.id));
+    }
+
+    // Problems attach to the file they concern, else to the subject.
+    let mut problem_notes: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for p in &doc.problems {
+        let owner = doc
+            .files
+            .iter()
+            .find(|f| f.name == p.path)
+            .map(|f| f.id.as_str())
+            .unwrap_or(ROOT_ID);
+        let level = if p.severity == Severity::Error { "error" } else { "warning" };
+        problem_notes
+            .entry(owner)
+            .or_default()
+            .push(annotation(format!("assay:{level}: {}: {}", p.path, p.message)));
+    }
+
+    let mut root = json!({
+        "SPDXID": ROOT_SPDX_ID,
+        "name": doc.subject.name,
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "primaryPackagePurpose": "OTHER",
+        "comment": format!("Scan subject: {}", doc.subject.targets.join(", ")),
+    });
+    if let Some(notes) = problem_notes.remove(ROOT_ID) {
+        root["annotations"] = Value::Array(notes);
+    }
+    let mut packages = vec![root];
+    for c in &doc.components {
+        let mut pkg = json!({
+            "SPDXID": spdx_ids[c.id.as_str()],
+            "name": c.name,
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "primaryPackagePurpose": match c.kind {
+                ComponentKind::GoMainModule => "APPLICATION",
+                _ => "LIBRARY",
+            },
+            "externalRefs": [{
+                "referenceCategory": "PACKAGE-MANAGER",
+                "referenceType": "purl",
+                "referenceLocator": c.purl,
+            }],
+        });
+        if let Some(v) = &c.version {
+            pkg["versionInfo"] = json!(v);
+        }
+        let mut notes: Vec<Value> = c
+            .ancestors
+            .iter()
+            .map(|a| annotation(format!("assay:pedigree: replaces {} {} ({})", a.name, a.version, a.purl)))
+            .collect();
+        notes.extend(
+            c.properties
+                .iter()
+                .map(|p| annotation(format!("{}={}", p.name, p.value))),
+        );
+        if !notes.is_empty() {
+            pkg["annotations"] = Value::Array(notes);
+        }
+        packages.push(pkg);
+    }
+
+    let files: Vec<Value> = doc
+        .files
+        .iter()
+        .map(|f| {
+            let mut notes: Vec<Value> = file_properties(f)
+                .into_iter()
+                .map(|p| annotation(format!("{}={}", p.name, p.value)))
+                .collect();
+            notes.extend(problem_notes.remove(f.id.as_str()).unwrap_or_default());
+            let mut file = json!({
+                "SPDXID": spdx_ids[f.id.as_str()],
+                "fileName": spdx_file_name(&f.name),
+                "fileTypes": ["BINARY"],
+                "checksums": [
+                    {"algorithm": "SHA1", "checksumValue": f.sha1},
+                    {"algorithm": "SHA256", "checksumValue": f.sha256},
+                ],
+            });
+            if !notes.is_empty() {
+                file["annotations"] = Value::Array(notes);
+            }
+            file
+        })
+        .collect();
+
+    let mut relationships = vec![json!({
+        "spdxElementId": "SPDXRef-DOCUMENT",
+        "relationshipType": "DESCRIBES",
+        "relatedSpdxElement": ROOT_SPDX_ID,
+    })];
+    for r in &doc.relationships {
+        let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str())) else {
+            continue; // every relationship end is an element above; skip defensively
+        };
+        relationships.push(json!({
+            "spdxElementId": from,
+            "relationshipType": match r.kind {
+                RelationshipKind::Contains => "CONTAINS",
+                RelationshipKind::DependsOn => "DEPENDS_ON",
+                RelationshipKind::StaticLink => "STATIC_LINK",
+            },
+            "relatedSpdxElement": to,
+        }));
+    }
+
+    let mut document = json!({
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": format!("assay scan of {}", doc.subject.name),
+        "documentNamespace": "",
+        "creationInfo": {
+            "created": doc.created,
+            "creators": [tool],
+        },
+        "packages": packages,
+        "files": files,
+        "relationships": relationships,
+    });
+    // The namespace must be unique per document: derive it from the content so that the
+    // same input gives the same bytes.
+    let body = serde_json::to_vec(&document).unwrap_or_default();
+    document["documentNamespace"] = json!(format!(
+        "https://spdx.org/spdxdocs/assay/{}",
+        ids::content_uuid(&body)
+    ));
+    super::to_json(&document)
+}
+
+/// SPDX wants relative paths starting with `./`.
+fn spdx_file_name(name: &str) -> String {
+    if name.starts_with("./") || name.starts_with('/') {
+        name.to_string()
+    } else {
+        format!("./{name}")
+    }
+}

@@ -1,0 +1,197 @@
+//! The scan pipeline: targets → candidate files → (in parallel) format detection, hashing,
+//! slices, catalogers → one merged [`Document`].
+
+use std::fs::File;
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::binary::{self, Format};
+use crate::catalog::{self, Cataloger, Findings, Image};
+use crate::hash;
+use crate::model::{
+    Component, Document, FileNode, GraphBuilder, Problem, Relationship, Severity, SliceNode,
+    Subject,
+};
+use crate::source::{self, Candidate};
+
+/// What examining one candidate produced.
+enum Outcome {
+    /// Not a binary format assay reads.
+    NotBinary,
+    Binary(Box<BinaryResult>),
+    /// The file could not be read at all.
+    Failed(Problem),
+}
+
+struct BinaryResult {
+    node: FileNode,
+    components: Vec<Component>,
+    relationships: Vec<Relationship>,
+    problems: Vec<Problem>,
+}
+
+/// Scans the targets. Problems with individual entries are inside the document; this never
+/// fails as a whole (the caller decides what an empty or partial result means).
+pub fn scan(targets: &[String], created: String) -> Document {
+    let collected = source::collect(targets);
+    let catalogers = catalog::all();
+    let outcomes: Vec<Outcome> = collected
+        .candidates
+        .par_iter()
+        .map(|c| examine(c, &catalogers))
+        .collect();
+
+    let mut graph = GraphBuilder::default();
+    graph.count_examined(collected.candidates.len() as u64);
+    for p in collected.problems {
+        graph.problem(p);
+    }
+    for outcome in outcomes {
+        match outcome {
+            Outcome::NotBinary => {}
+            Outcome::Failed(p) => graph.problem(p),
+            Outcome::Binary(result) => {
+                let BinaryResult {
+                    node,
+                    components,
+                    relationships,
+                    problems,
+                } = *result;
+                graph.add_file(node);
+                components.into_iter().for_each(|c| graph.add_component(c));
+                for r in relationships {
+                    graph.relate(&r.from, r.kind, &r.to);
+                }
+                problems.into_iter().for_each(|p| graph.problem(p));
+            }
+        }
+    }
+    let subject = Subject {
+        name: targets.join(", "),
+        targets: targets.to_vec(),
+    };
+    graph.finish(subject, created)
+}
+
+fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome {
+    let failed = |message: String| {
+        Outcome::Failed(Problem {
+            path: candidate.name.clone(),
+            severity: Severity::Error,
+            message,
+        })
+    };
+    let mut file = match File::open(&candidate.path) {
+        Ok(f) => f,
+        Err(e) => return failed(format!("cannot open: {e}")),
+    };
+    // Decide from the first bytes before mapping or hashing anything.
+    let mut head = [0u8; binary::MAGIC_LEN];
+    let head_len = match read_up_to(&mut file, &mut head) {
+        Ok(n) => n,
+        Err(e) => return failed(format!("cannot read: {e}")),
+    };
+    let Some(format) = binary::detect(&head[..head_len]) else {
+        return Outcome::NotBinary;
+    };
+    // SAFETY: the map is read-only and private to this call. A file truncated by another
+    // process while mapped can raise SIGBUS; that is the accepted cost of mapping, as in
+    // every mmap-based scanner.
+    let map = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => m,
+        Err(e) => return failed(format!("cannot map: {e}")),
+    };
+    let checksums = match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot read: {e}")),
+    };
+    let node_id = FileNode::id_for(&candidate.name);
+    let mut result = BinaryResult {
+        node: FileNode {
+            id: node_id.clone(),
+            name: candidate.name.clone(),
+            size: map.len() as u64,
+            sha1: checksums.sha1,
+            sha256: checksums.sha256,
+            format,
+            slices: Vec::new(),
+        },
+        components: Vec::new(),
+        relationships: Vec::new(),
+        problems: Vec::new(),
+    };
+    let (slices, slice_errors) = binary::slices(format, &map);
+    for e in slice_errors {
+        result.problems.push(Problem {
+            path: candidate.name.clone(),
+            severity: Severity::Error,
+            message: match e.label {
+                Some(l) => format!("[{l}] {}", e.message),
+                None => e.message,
+            },
+        });
+    }
+    for slice in &slices {
+        let object = match object::File::parse(slice.data) {
+            Ok(o) => o,
+            Err(e) => {
+                // Archive members that are not objects were filtered out already; anything
+                // here claimed a format and failed to parse.
+                let what = slice.label.as_deref().unwrap_or(format.as_str());
+                result.problems.push(Problem {
+                    path: candidate.name.clone(),
+                    severity: Severity::Error,
+                    message: format!("malformed {what}: {e}"),
+                });
+                result.node.slices.push(SliceNode {
+                    label: slice.label.clone(),
+                    platform: None,
+                    go: None,
+                });
+                continue;
+            }
+        };
+        let image = Image {
+            file_id: &node_id,
+            file_name: &candidate.name,
+            label: slice.label.as_deref(),
+            object: &object,
+        };
+        let mut findings = Findings::default();
+        for cataloger in catalogers {
+            cataloger.catalog(&image, &mut findings);
+        }
+        result.node.slices.push(SliceNode {
+            label: slice.label.clone(),
+            platform: Some(binary::describe(&object)),
+            go: findings.go,
+        });
+        result.components.extend(findings.components);
+        result.relationships.extend(findings.relationships);
+        result.problems.extend(findings.problems);
+    }
+    // An archive without object members (a plain `ar` of text files) is not a binary.
+    if format == Format::Archive && result.node.slices.is_empty() && result.problems.is_empty() {
+        return Outcome::NotBinary;
+    }
+    Outcome::Binary(Box::new(result))
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn rewind(file: &mut File) -> std::io::Result<()> {
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(0)).map(|_| ())
+}
