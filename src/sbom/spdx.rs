@@ -48,21 +48,40 @@ pub fn render(doc: &Document) -> String {
             .find(|f| f.name == p.path)
             .map(|f| f.id.as_str())
             .unwrap_or(ROOT_ID);
-        let level = if p.severity == Severity::Error { "error" } else { "warning" };
+        let level = if p.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         problem_notes
             .entry(owner)
             .or_default()
-            .push(annotation(format!("assay:{level}: {}: {}", p.path, p.message)));
+            .push(annotation(format!(
+                "assay:{level}: {}: {}",
+                p.path, p.message
+            )));
     }
 
+    // The subject CONTAINS the binaries, which SPDX allows only for an analysed package:
+    // so it is one, with the verification code computed from the files' SHA-1s.
     let mut root = json!({
         "SPDXID": ROOT_SPDX_ID,
         "name": doc.subject.name,
         "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
+        "filesAnalyzed": !doc.files.is_empty(),
         "primaryPackagePurpose": "OTHER",
         "comment": format!("Scan subject: {}", doc.subject.targets.join(", ")),
     });
+    if !doc.files.is_empty() {
+        root["packageVerificationCode"] = json!({
+            "packageVerificationCodeValue": verification_code(doc.files.iter().map(|f| f.sha1.as_str())),
+        });
+        root["hasFiles"] = doc
+            .files
+            .iter()
+            .map(|f| json!(spdx_ids[f.id.as_str()]))
+            .collect();
+    }
     if let Some(notes) = problem_notes.remove(ROOT_ID) {
         root["annotations"] = Value::Array(notes);
     }
@@ -89,7 +108,12 @@ pub fn render(doc: &Document) -> String {
         let mut notes: Vec<Value> = c
             .ancestors
             .iter()
-            .map(|a| annotation(format!("assay:pedigree: replaces {} {} ({})", a.name, a.version, a.purl)))
+            .map(|a| {
+                annotation(format!(
+                    "assay:pedigree: replaces {} {} ({})",
+                    a.name, a.version, a.purl
+                ))
+            })
             .collect();
         notes.extend(
             c.properties
@@ -133,7 +157,8 @@ pub fn render(doc: &Document) -> String {
         "relatedSpdxElement": ROOT_SPDX_ID,
     })];
     for r in &doc.relationships {
-        let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str())) else {
+        let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str()))
+        else {
             continue; // every relationship end is an element above; skip defensively
         };
         relationships.push(json!({
@@ -169,6 +194,14 @@ pub fn render(doc: &Document) -> String {
         ids::content_uuid(&body)
     ));
     super::to_json(&document)
+}
+
+/// SPDX 2.3 §7.9: SHA-1 over the sorted, concatenated lower-case SHA-1s of the files.
+fn verification_code<'a>(sha1s: impl Iterator<Item = &'a str>) -> String {
+    use sha1::Digest;
+    let mut all: Vec<&str> = sha1s.collect();
+    all.sort_unstable();
+    crate::hash::hex(&sha1::Sha1::digest(all.concat().as_bytes()))
 }
 
 /// SPDX wants relative paths starting with `./`.

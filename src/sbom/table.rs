@@ -6,7 +6,13 @@ use std::fmt::Write;
 use crate::model::{ComponentKind, Document, Severity};
 
 pub fn render(doc: &Document, color: bool) -> String {
-    let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let bold = |s: &str| {
+        if color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let mut out = String::new();
 
     let mut rows = vec![[
@@ -44,7 +50,11 @@ pub fn render(doc: &Document, color: bool) -> String {
         rows.push([
             f.name.clone(),
             f.format.as_str().into(),
-            if arches.is_empty() { "?".into() } else { arches.join(",") },
+            if arches.is_empty() {
+                "?".into()
+            } else {
+                arches.join(",")
+            },
             toolchain,
             main,
             version,
@@ -65,6 +75,9 @@ pub fn render(doc: &Document, color: bool) -> String {
             "BINARIES".into(),
             "NOTE".into(),
         ]];
+        // Components scoped to one binary (local replacements) repeat per binary: one row
+        // each is noise, so identical rows are folded and their binaries counted.
+        let mut folded: Vec<(String, String, usize, String)> = Vec::new();
         for c in modules {
             let note = c
                 .ancestors
@@ -77,12 +90,17 @@ pub fn render(doc: &Document, color: bool) -> String {
                         .map(|p| format!("replaced by directory {}", p.value))
                 })
                 .unwrap_or_default();
-            rows.push([
-                c.name.clone(),
-                c.version.clone().unwrap_or_else(|| "-".into()),
-                c.occurrences.len().to_string(),
-                note,
-            ]);
+            let version = c.version.clone().unwrap_or_else(|| "-".into());
+            match folded
+                .iter_mut()
+                .find(|r| r.0 == c.name && r.1 == version && r.3 == note)
+            {
+                Some(row) => row.2 += c.occurrences.len(),
+                None => folded.push((c.name.clone(), version, c.occurrences.len(), note)),
+            }
+        }
+        for (name, version, count, note) in folded {
+            rows.push([name, version, count.to_string(), note]);
         }
         write_rows(&mut out, &rows, &bold);
     }
@@ -108,7 +126,11 @@ pub fn render(doc: &Document, color: bool) -> String {
     out
 }
 
-fn write_rows<const N: usize>(out: &mut String, rows: &[[String; N]], bold: &dyn Fn(&str) -> String) {
+fn write_rows<const N: usize>(
+    out: &mut String,
+    rows: &[[String; N]],
+    bold: &dyn Fn(&str) -> String,
+) {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
