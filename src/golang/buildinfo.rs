@@ -200,13 +200,17 @@ fn decode_at(
         return Ok(None);
     }
     let (go_version, modinfo, layout) = if flags & FLAG_INLINE != 0 {
-        // The inline format ignores the pointer-size byte for decoding, but a real header
-        // always sets it: 0 marks the stray copy.
-        if ptr_size != 4 && ptr_size != 8 {
+        // Go ignores the pointer-size byte in the inline format, so a header with a bad one
+        // still counts when a Go version follows; a stray copy of the magic has none.
+        let mut at = offset + HEADER_LEN;
+        let version = match inline_string(region, &mut at) {
+            Ok(v) => v,
+            Err(_) if ptr_size != 4 && ptr_size != 8 => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if ptr_size != 4 && ptr_size != 8 && !looks_like_go_version(version) {
             return Ok(None);
         }
-        let mut at = offset + HEADER_LEN;
-        let version = inline_string(region, &mut at)?;
         let modinfo = inline_string(region, &mut at)?;
         (version, modinfo, Layout::Inline)
     } else {
@@ -236,6 +240,10 @@ fn decode_at(
         layout,
         located_by: "section",
     }))
+}
+
+fn looks_like_go_version(v: &[u8]) -> bool {
+    v.starts_with(b"go1") || v.starts_with(b"devel ")
 }
 
 /// Reads a uvarint-length-prefixed string and advances `at` past it.
