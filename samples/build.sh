@@ -116,6 +116,10 @@ build_hello hello-linux-amd64-stripped GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_EN
 # (the program uses no cgo, so it is still linked internally and statically).
 build_hello hello-linux-amd64-ldflags GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=1 -- \
     -ldflags="-X main.version=1.4.2"
+# -trimpath drops -ldflags from the build info: the -X value survives only in the variable
+# itself, read through .symtab (assay's `symbol` version-recovery method).
+build_hello hello-linux-amd64-trimpath-x GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0 -- \
+    -trimpath -ldflags="-X main.version=2.7.0"
 build_hello hello-linux-386 GOOS=linux GOARCH=386 GO386=sse2 CGO_ENABLED=0 -- \
     -trimpath -ldflags="-s -w"
 build_hello hello-linux-ppc64 GOOS=linux GOARCH=ppc64 GOPPC64=power8 CGO_ENABLED=0 -- \
@@ -152,6 +156,13 @@ log "go/libhello-c-shared.so"
 (cd "$WORK/src/cshared" && GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=1 \
     go build -buildmode=c-shared -trimpath -o "$OUT_GO/libhello-c-shared.so" .)
 rm -f "$OUT_GO/libhello-c-shared.h"
+
+# c-archive: an `ar` archive whose go.o member carries the build info (go version -m cannot
+# read archives; assay reads every object member).
+log "go/libhello-c-archive.a"
+(cd "$WORK/src/cshared" && GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=1 \
+    go build -buildmode=c-archive -trimpath -ldflags="-s -w" -o "$OUT_GO/libhello-c-archive.a" .)
+rm -f "$OUT_GO/libhello-c-archive.h"
 
 log "go/plugin-v1.so"
 (cd "$WORK/src/plugin" && GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=1 \
@@ -303,8 +314,12 @@ PY
 # ---------------------------------------------------------------- checks
 log "checking"
 for f in "$OUT_GO"/*; do
+    case "$f" in *.a) continue ;; esac  # go version -m does not read archives
     go version -m "$f" >/dev/null || die "go version -m cannot read $f"
 done
+if go version -m "$OUT_GO/hello-linux-amd64-trimpath-x" | grep -q -- '-ldflags'; then
+    die "hello-linux-amd64-trimpath-x unexpectedly records -ldflags"
+fi
 go version -m "$OUT_GO/hello-linux-amd64-vcs" | grep -q $'\tbuild\tvcs.revision=' \
     || die "hello-linux-amd64-vcs has no vcs.revision"
 go version -m "$OUT_GO/hello-linux-amd64-ldflags" | grep -q $'\tbuild\t-ldflags=' \

@@ -115,11 +115,9 @@ fn fixtures() -> Vec<PathBuf> {
         };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_file()
-                && !p
-                    .extension()
-                    .is_some_and(|x| x == "md" || x == "sh" || x == "h")
-            {
+            // `go version -m` does not read `ar` archives (c-archive): checked separately.
+            let skip = ["md", "sh", "h", "a"];
+            if p.is_file() && !p.extension().is_some_and(|x| skip.iter().any(|s| x == *s)) {
                 files.push(p);
             }
         }
@@ -213,4 +211,44 @@ fn missing_section_headers_use_the_segment_rule() {
     assert_eq!(go_with["located_by"], "section");
     assert_eq!(go_without["located_by"], "segment");
     assert_eq!(render_like_go(go_with), render_like_go(go_without));
+}
+
+#[test]
+fn c_archive_build_info_is_read_from_its_go_object() {
+    let doc = common::scan_json(&["samples/go/libhello-c-archive.a"], 0);
+    let file = &doc["files"][0];
+    assert_eq!(file["format"], "ar");
+    let go: Vec<&serde_json::Value> = file["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .filter(|s| s.get("go").is_some())
+        .collect();
+    assert_eq!(go.len(), 1, "exactly the go.o member carries build info");
+    assert_eq!(go[0]["label"], "go.o");
+    assert_eq!(
+        go[0]["go"]["main"]["path"],
+        "example.com/assay-sample/cshared"
+    );
+    let settings = go[0]["go"]["settings"].as_array().expect("settings");
+    assert!(settings
+        .iter()
+        .any(|s| s["key"] == "-buildmode" && s["value"] == "c-archive"));
+}
+
+#[test]
+fn trimpath_x_version_is_recovered_through_the_symbol_table() {
+    let doc = common::scan_json(&["samples/go/hello-linux-amd64-trimpath-x"], 0);
+    let go = &doc["files"][0]["slices"][0]["go"];
+    let settings = go["settings"].as_array().expect("settings");
+    assert!(
+        !settings.iter().any(|s| s["key"] == "-ldflags"),
+        "-trimpath drops -ldflags"
+    );
+    assert_eq!(go["recovered_main_version"]["version"], "v2.7.0");
+    assert_eq!(go["recovered_main_version"]["method"], "symbol");
+    assert_eq!(
+        go["recovered_main_version"]["evidence"],
+        "main.version=2.7.0"
+    );
 }
