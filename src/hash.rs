@@ -46,3 +46,11 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// Checksums of bytes already in memory (files buffered from an image layer).
+pub fn checksums(bytes: &[u8]) -> Checksums {
+    Checksums {
+        sha1: hex(&sha1::Sha1::digest(bytes)),
+        sha256: sha256_hex(bytes),
+    }
+}

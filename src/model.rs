@@ -52,6 +52,9 @@ pub struct Subject {
     /// A display name: the single target, or the targets joined by `, `.
     pub name: String,
     pub targets: Vec<String>,
+    /// Set when the subject is a container image (the SBOM's root component is the image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::image::ImageInfo>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -110,6 +113,14 @@ pub enum ComponentKind {
     GoMainModule,
     /// The Go standard library.
     GoStdlib,
+    /// A Debian package (dpkg database).
+    DebPackage,
+    /// An Alpine package (apk database).
+    ApkPackage,
+    /// A Void Linux package (xbps pkgdb).
+    XbpsPackage,
+    /// One platform's image of a multi-platform image index (`--all-platforms`).
+    ContainerImage,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -65,6 +65,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
     let subject = Subject {
         name: targets.join(", "),
         targets: targets.to_vec(),
+        image: None,
     };
     graph.finish(subject, created)
 }

@@ -25,9 +25,50 @@ Examples:
 Exit codes: 0 every entry was read; 1 output written, but some entries could not be read
 (listed on stderr and in the output); 2 usage error, nothing readable, or output not written.")]
 pub struct ScanArgs {
-    /// Files and directories to scan (directories are walked recursively)
+    /// Files and directories to scan (directories are walked recursively), or one image:
+    /// oci-dir:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH[:TAG], dir:ROOTFS,
+    /// registry:HOST[:PORT]/REPO[:TAG|@DIGEST]
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
+
+    /// Image platform to scan from a multi-platform image: OS/ARCH[/VARIANT] (default: the host's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", help_heading = "Images")]
+    platform: Option<crate::image::PlatformSpec>,
+
+    /// Scan every platform of a multi-platform image into one SBOM
+    #[arg(long, conflicts_with = "platform", help_heading = "Images")]
+    all_platforms: bool,
+
+    /// Which image files to list: what the container sees, or also files later layers delete
+    #[arg(long, value_enum, default_value_t = ScopeArg::Squashed, help_heading = "Images")]
+    scope: ScopeArg,
+
+    /// Registry user name (also ASSAY_REGISTRY_USERNAME; else Docker's config.json `auths`)
+    #[arg(
+        long,
+        env = "ASSAY_REGISTRY_USERNAME",
+        value_name = "USER",
+        help_heading = "Images"
+    )]
+    registry_username: Option<String>,
+
+    /// Registry password (also ASSAY_REGISTRY_PASSWORD)
+    #[arg(
+        long,
+        env = "ASSAY_REGISTRY_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD",
+        help_heading = "Images"
+    )]
+    registry_password: Option<String>,
+
+    /// Extra CA certificate(s) (PEM) to trust for HTTPS registries
+    #[arg(long, value_name = "PEM", help_heading = "Images")]
+    ca_cert: Option<std::path::PathBuf>,
+
+    /// Talk plain HTTP to the registry (loopback or trusted networks only)
+    #[arg(long, help_heading = "Images")]
+    insecure_registry: bool,
 
     /// Output format, optionally to a file: FORMAT[=FILE]
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=FILE]")]
@@ -40,6 +81,14 @@ pub struct ScanArgs {
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    /// Files the container sees (whiteouts applied)
+    Squashed,
+    /// Also files deleted or replaced by later layers, marked as such
+    AllLayers,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,7 +117,38 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
-    let doc = crate::scan::scan(&args.targets, created);
+    let doc = match image_target(&args.targets) {
+        Err(message) => {
+            super::error(message);
+            return exit::ERROR;
+        }
+        Ok(None) => crate::scan::scan(&args.targets, created),
+        Ok(Some(target)) => {
+            let options = crate::image::Options {
+                platform: args.platform.clone(),
+                all_platforms: args.all_platforms,
+                scope: match args.scope {
+                    ScopeArg::Squashed => crate::image::Scope::Squashed,
+                    ScopeArg::AllLayers => crate::image::Scope::AllLayers,
+                },
+                registry: crate::image::RegistryOptions {
+                    username: args.registry_username.clone(),
+                    password: args.registry_password.clone(),
+                    ca_cert: args.ca_cert.clone(),
+                    insecure: args.insecure_registry,
+                },
+            };
+            match crate::image::scan(&target, &options, created) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    // A failed image scan writes nothing: a partial SBOM must not pass for
+                    // a complete one.
+                    super::error(format!("{}: {e:#}", target.raw));
+                    return exit::ERROR;
+                }
+            }
+        }
+    };
 
     if !args.quiet {
         for p in &doc.problems {
@@ -106,5 +186,24 @@ pub fn run(args: ScanArgs) -> u8 {
         exit::FINDINGS
     } else {
         exit::OK
+    }
+}
+
+/// The image target among the targets, if any. One image per run: mixing an image with
+/// other targets would give the SBOM two roots.
+fn image_target(targets: &[String]) -> Result<Option<crate::image::ImageTarget>, String> {
+    let mut images = Vec::new();
+    for t in targets {
+        if let Some(parsed) = crate::image::ImageTarget::parse(t) {
+            images.push(parsed?);
+        }
+    }
+    match images.len() {
+        0 => Ok(None),
+        1 if targets.len() == 1 => Ok(images.pop()),
+        _ => Err(
+            "an image target (KIND:LOCATION) must be the only target; scan one image per run"
+                .into(),
+        ),
     }
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{file_properties, ids};
+use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
 use crate::model::{ComponentKind, Document, Property, Severity, ROOT_ID};
 
 pub const SPEC_VERSION: &str = "1.6";
@@ -33,7 +33,8 @@ pub fn render(doc: &Document) -> String {
                 {"alg": "SHA-256", "content": f.sha256},
             ],
         });
-        let props = file_properties(f);
+        let mut props = file_properties(f);
+        props.extend(image_file_properties(doc, f));
         if !props.is_empty() {
             c["properties"] = properties(&props);
         }
@@ -41,7 +42,11 @@ pub fn render(doc: &Document) -> String {
     }
     for comp in &doc.components {
         let mut c = json!({
-            "type": if comp.kind == ComponentKind::GoMainModule { "application" } else { "library" },
+            "type": match comp.kind {
+                ComponentKind::GoMainModule => "application",
+                ComponentKind::ContainerImage => "container",
+                _ => "library",
+            },
             "bom-ref": comp.id,
             "name": comp.name,
             "purl": comp.purl,
@@ -64,8 +69,15 @@ pub fn render(doc: &Document) -> String {
             });
         }
         let mut props = comp.properties.clone();
-        props.push(Property::new("assay:linkage", "static"));
-        c["properties"] = properties(&props);
+        if matches!(
+            comp.kind,
+            ComponentKind::GoModule | ComponentKind::GoMainModule | ComponentKind::GoStdlib
+        ) {
+            props.push(Property::new("assay:linkage", "static"));
+        }
+        if !props.is_empty() {
+            c["properties"] = properties(&props);
+        }
         components.push(c);
     }
 
@@ -111,6 +123,22 @@ pub fn render(doc: &Document) -> String {
         })
         .collect();
 
+    let mut root = json!({
+        "type": "application",
+        "bom-ref": ROOT_ID,
+        "name": doc.subject.name,
+        "properties": doc.subject.targets.iter()
+            .map(|t| json!({"name": "assay:target", "value": t}))
+            .chain(image_properties(doc).iter().map(|p| json!({"name": p.name, "value": p.value})))
+            .collect::<Vec<_>>(),
+    });
+    if let Some(purl) = image_purl(doc) {
+        root["type"] = json!("container");
+        root["purl"] = json!(purl);
+        if let Some(d) = doc.subject.image.as_ref().and_then(|i| i.digest.as_ref()) {
+            root["version"] = json!(d);
+        }
+    }
     let mut bom = json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
@@ -119,14 +147,7 @@ pub fn render(doc: &Document) -> String {
         "metadata": {
             "timestamp": doc.created,
             "tools": {"components": [tool]},
-            "component": {
-                "type": "application",
-                "bom-ref": ROOT_ID,
-                "name": doc.subject.name,
-                "properties": doc.subject.targets.iter()
-                    .map(|t| json!({"name": "assay:target", "value": t}))
-                    .collect::<Vec<_>>(),
-            },
+            "component": root,
         },
         "components": components,
         "dependencies": dependencies,

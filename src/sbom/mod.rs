@@ -122,3 +122,77 @@ pub fn file_properties(file: &crate::model::FileNode) -> Vec<crate::model::Prope
     }
     props
 }
+
+/// Where a file came from in a container image: the layer providing it and, with
+/// `--scope all-layers`, the layer deleting it. Empty for plain file scans.
+pub fn image_file_properties(
+    doc: &Document,
+    file: &crate::model::FileNode,
+) -> Vec<crate::model::Property> {
+    use crate::model::Property;
+    let mut props = Vec::new();
+    let Some(origin) = doc
+        .subject
+        .image
+        .as_ref()
+        .and_then(|i| i.files.get(&file.id))
+    else {
+        return props;
+    };
+    if let Some(l) = &origin.layer {
+        props.push(Property::new("assay:image:layer", l));
+    }
+    if let Some(d) = &origin.deleted_by {
+        props.push(Property::new("assay:image:deleted-by", d));
+    }
+    props
+}
+
+/// Facts about a scanned image (the root component): source, digest, platform, config
+/// labels, layers. Empty for plain file scans.
+pub fn image_properties(doc: &Document) -> Vec<crate::model::Property> {
+    use crate::model::Property;
+    let mut props = Vec::new();
+    let Some(image) = &doc.subject.image else {
+        return props;
+    };
+    props.push(Property::new("assay:image:source", image.source));
+    if let Some(d) = &image.digest {
+        props.push(Property::new("assay:image:digest", d));
+    }
+    let several = image.platforms.len() > 1;
+    for p in &image.platforms {
+        let prefix = if several {
+            format!("assay:image:{}:", p.platform)
+        } else {
+            "assay:image:".to_string()
+        };
+        if !p.platform.is_empty() {
+            props.push(Property::new(format!("{prefix}platform"), &p.platform));
+        }
+        if let Some(c) = &p.config_digest {
+            props.push(Property::new(format!("{prefix}config"), c));
+        }
+        for (i, l) in p.layers.iter().enumerate() {
+            props.push(Property::new(format!("{prefix}layer:{i}"), l));
+        }
+        for (k, v) in &p.labels {
+            props.push(Property::new(format!("{prefix}label:{k}"), v));
+        }
+    }
+    props
+}
+
+/// The purl of the scanned image, when the subject is one.
+pub fn image_purl(doc: &Document) -> Option<String> {
+    let image = doc.subject.image.as_ref()?;
+    let platform = match image.platforms.as_slice() {
+        [one] => one.platform.as_str(),
+        _ => "",
+    };
+    Some(crate::image::oci_purl(
+        &image.name,
+        image.digest.as_deref(),
+        platform,
+    ))
+}

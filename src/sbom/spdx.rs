@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{file_properties, ids};
+use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
 use crate::model::{ComponentKind, Document, RelationshipKind, Severity, ROOT_ID};
 
 pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
@@ -82,8 +82,44 @@ pub fn render(doc: &Document) -> String {
             .map(|f| json!(spdx_ids[f.id.as_str()]))
             .collect();
     }
-    if let Some(notes) = problem_notes.remove(ROOT_ID) {
-        root["annotations"] = Value::Array(notes);
+    let mut root_notes: Vec<Value> = image_properties(doc)
+        .into_iter()
+        .map(|p| annotation(format!("{}={}", p.name, p.value)))
+        .collect();
+    root_notes.extend(problem_notes.remove(ROOT_ID).unwrap_or_default());
+    if !root_notes.is_empty() {
+        root["annotations"] = Value::Array(root_notes);
+    }
+    if let Some(purl) = image_purl(doc) {
+        root["primaryPackagePurpose"] = json!("CONTAINER");
+        root["externalRefs"] = json!([{
+            "referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl",
+            "referenceLocator": purl,
+        }]);
+        if let Some(d) = doc.subject.image.as_ref().and_then(|i| i.digest.as_ref()) {
+            root["versionInfo"] = json!(d);
+        }
+    }
+    // SPDX lets only an analysed package CONTAIN files: a component that does (an OS
+    // package owning binaries, one platform of an image) gets hasFiles and a verification
+    // code over those files.
+    let file_sha1: BTreeMap<&str, &str> = doc
+        .files
+        .iter()
+        .map(|f| (f.id.as_str(), f.sha1.as_str()))
+        .collect();
+    let mut owned_files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in &doc.relationships {
+        if r.kind == RelationshipKind::Contains
+            && r.from != ROOT_ID
+            && file_sha1.contains_key(r.to.as_str())
+        {
+            owned_files
+                .entry(r.from.as_str())
+                .or_default()
+                .push(r.to.as_str());
+        }
     }
     let mut packages = vec![root];
     for c in &doc.components {
@@ -94,6 +130,7 @@ pub fn render(doc: &Document) -> String {
             "filesAnalyzed": false,
             "primaryPackagePurpose": match c.kind {
                 ComponentKind::GoMainModule => "APPLICATION",
+                ComponentKind::ContainerImage => "CONTAINER",
                 _ => "LIBRARY",
             },
             "externalRefs": [{
@@ -104,6 +141,13 @@ pub fn render(doc: &Document) -> String {
         });
         if let Some(v) = &c.version {
             pkg["versionInfo"] = json!(v);
+        }
+        if let Some(files) = owned_files.get(c.id.as_str()) {
+            pkg["filesAnalyzed"] = json!(true);
+            pkg["packageVerificationCode"] = json!({
+                "packageVerificationCodeValue": verification_code(files.iter().map(|f| file_sha1[f])),
+            });
+            pkg["hasFiles"] = files.iter().map(|f| json!(spdx_ids[f])).collect();
         }
         let mut notes: Vec<Value> = c
             .ancestors
@@ -132,6 +176,7 @@ pub fn render(doc: &Document) -> String {
         .map(|f| {
             let mut notes: Vec<Value> = file_properties(f)
                 .into_iter()
+                .chain(image_file_properties(doc, f))
                 .map(|p| annotation(format!("{}={}", p.name, p.value)))
                 .collect();
             notes.extend(problem_notes.remove(f.id.as_str()).unwrap_or_default());

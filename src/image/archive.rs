@@ -1,0 +1,243 @@
+//! `oci-archive:PATH` (a tar of an OCI layout) and `docker-archive:PATH` (`docker save`
+//! output). The tar is indexed once (names → offsets), then blobs are read in place: nothing
+//! is extracted.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use serde::Deserialize;
+
+use super::manifest::{self, Descriptor};
+use super::oci_dir::layout_entries;
+use super::{BlobStore, Digest, PlannedImage, PlatformSpec};
+
+/// An archive with more members than this is not an image archive.
+const MAX_MEMBERS: usize = 1_000_000;
+
+struct TarIndex {
+    path: String,
+    file: File,
+    members: BTreeMap<String, (u64, u64)>,
+}
+
+impl TarIndex {
+    fn open(path: &str) -> anyhow::Result<TarIndex> {
+        let file = File::open(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let mut magic = [0u8; 2];
+        let n = (&file).read(&mut magic).unwrap_or(0);
+        if n == 2 && magic == [0x1f, 0x8b] {
+            anyhow::bail!("{path}: a gzip-compressed archive; decompress it first (gunzip), then scan the .tar");
+        }
+        (&file).seek(SeekFrom::Start(0))?;
+        let mut members = BTreeMap::new();
+        let mut archive = tar::Archive::new(&file);
+        for entry in archive
+            .entries()
+            .map_err(|e| anyhow::anyhow!("{path}: not a tar archive: {e}"))?
+        {
+            let entry = entry.map_err(|e| anyhow::anyhow!("{path}: damaged tar archive: {e}"))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&entry.path_bytes())
+                .trim_start_matches("./")
+                .to_string();
+            members.insert(name, (entry.raw_file_position(), entry.size()));
+            if members.len() > MAX_MEMBERS {
+                anyhow::bail!("{path}: more than {MAX_MEMBERS} members: not an image archive");
+            }
+        }
+        Ok(TarIndex {
+            path: path.to_string(),
+            file: File::open(path)?,
+            members,
+        })
+    }
+
+    fn size(&self, name: &str) -> Option<u64> {
+        self.members.get(name).map(|m| m.1)
+    }
+
+    fn open_member(&mut self, name: &str, what: &str) -> anyhow::Result<Box<dyn Read + '_>> {
+        let &(offset, size) = self.members.get(name).ok_or_else(|| {
+            anyhow::anyhow!("{what} missing from {} (no member {name})", self.path)
+        })?;
+        self.file.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(std::io::BufReader::with_capacity(
+            256 << 10,
+            (&self.file).take(size),
+        )))
+    }
+
+    fn read_small(&mut self, name: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.open_member(name, name)?
+            .take(max + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max {
+            anyhow::bail!("{}: {name} is larger than {max} bytes", self.path);
+        }
+        Ok(bytes)
+    }
+}
+
+pub struct OciArchive {
+    tar: TarIndex,
+}
+
+impl OciArchive {
+    pub fn open(path: &str) -> anyhow::Result<OciArchive> {
+        let tar = TarIndex::open(path)?;
+        if tar.size("index.json").is_none() {
+            anyhow::bail!("{path}: no index.json: not an OCI archive (for `docker save` output use docker-archive:{path})");
+        }
+        Ok(OciArchive { tar })
+    }
+
+    pub fn plan(
+        &mut self,
+        tag: Option<&str>,
+        want: &PlatformSpec,
+        all: bool,
+    ) -> anyhow::Result<Vec<PlannedImage>> {
+        let index = self
+            .tar
+            .read_small("index.json", manifest::MAX_MANIFEST_BYTES)?;
+        let entries = layout_entries(&index, tag, "index.json")?;
+        super::plan_from_index(self, &entries, want, all, 0)
+    }
+}
+
+impl BlobStore for OciArchive {
+    fn open(&mut self, d: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
+        let digest = Digest::parse(&d.digest)?;
+        let name = format!("blobs/{}/{}", digest.algorithm, digest.hex);
+        self.tar.open_member(&name, &format!("blob {}", d.digest))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerManifestEntry {
+    config: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    layers: Vec<String>,
+}
+
+pub struct DockerArchive {
+    tar: TarIndex,
+    /// Layer digest (`diff_id`) → member name.
+    layer_members: BTreeMap<String, String>,
+    config_member: String,
+}
+
+impl DockerArchive {
+    pub fn open(path: &str) -> anyhow::Result<DockerArchive> {
+        let tar = TarIndex::open(path)?;
+        if tar.size("manifest.json").is_none() {
+            anyhow::bail!("{path}: no manifest.json: not a `docker save` archive (for an OCI archive use oci-archive:{path})");
+        }
+        Ok(DockerArchive {
+            tar,
+            layer_members: BTreeMap::new(),
+            config_member: String::new(),
+        })
+    }
+
+    /// The archive's `manifest.json` has no digests; the config's name is its digest and
+    /// the config's `diff_ids` are the (uncompressed) layers' digests, so everything is
+    /// still verified.
+    pub fn plan(&mut self, tag: Option<&str>) -> anyhow::Result<PlannedImage> {
+        let path = self.tar.path.clone();
+        let bytes = self
+            .tar
+            .read_small("manifest.json", manifest::MAX_MANIFEST_BYTES)?;
+        let entries: Vec<DockerManifestEntry> = serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("{path}: manifest.json: {e}"))?;
+        let tags_of = |e: &DockerManifestEntry| e.repo_tags.clone().unwrap_or_default();
+        let entry =
+            match tag {
+                Some(t) => entries.iter().find(|e| {
+                    tags_of(e)
+                        .iter()
+                        .any(|rt| rt == t || rt.rsplit_once(':').map(|x| x.1) == Some(t))
+                }),
+                None if entries.len() == 1 => entries.first(),
+                None => anyhow::bail!(
+                "{path}: the archive holds {} images ({}); pick one with docker-archive:PATH:TAG",
+                entries.len(),
+                entries.iter().flat_map(tags_of).collect::<Vec<_>>().join(", ")
+            ),
+            };
+        let entry = entry
+            .ok_or_else(|| anyhow::anyhow!("{path}: no image tagged {:?}", tag.unwrap_or("")))?;
+        if entry.layers.len() > manifest::MAX_LAYERS {
+            anyhow::bail!("{path}: more than {} layers", manifest::MAX_LAYERS);
+        }
+        let hex = entry
+            .config
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".json");
+        let config_digest = Digest::parse(&format!("sha256:{hex}"))
+            .map_err(|e| anyhow::anyhow!("{path}: config {}: {e}", entry.config))?;
+        let config_size = self
+            .tar
+            .size(&entry.config)
+            .ok_or_else(|| anyhow::anyhow!("{path}: config {} missing", entry.config))?;
+        self.config_member = entry.config.clone();
+        let config = Descriptor {
+            media_type: String::new(),
+            digest: config_digest.to_string(),
+            size: config_size,
+            platform: None,
+            annotations: BTreeMap::new(),
+        };
+        let what = format!("config {config_digest}");
+        let config_bytes = super::read_small(self, &config, &what, manifest::MAX_CONFIG_BYTES)?;
+        let diff_ids = manifest::parse_config(&config_bytes, &what)?
+            .rootfs
+            .map(|r| r.diff_ids)
+            .unwrap_or_default();
+        if diff_ids.len() != entry.layers.len() {
+            anyhow::bail!(
+                "{path}: {what} lists {} diff_ids for {} layers",
+                diff_ids.len(),
+                entry.layers.len()
+            );
+        }
+        let mut layers = Vec::new();
+        for (member, diff_id) in entry.layers.iter().zip(diff_ids) {
+            let size = self.tar.size(member).ok_or_else(|| {
+                anyhow::anyhow!("{path}: layer {member} missing from the archive")
+            })?;
+            self.layer_members.insert(diff_id.clone(), member.clone());
+            layers.push(Descriptor {
+                media_type: String::new(),
+                digest: diff_id,
+                size,
+                platform: None,
+                annotations: BTreeMap::new(),
+            });
+        }
+        Ok(PlannedImage {
+            manifest_digest: None,
+            config,
+            layers,
+            verify_diff_ids: true,
+        })
+    }
+}
+
+impl BlobStore for DockerArchive {
+    fn open(&mut self, d: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
+        let member = match self.layer_members.get(&d.digest) {
+            Some(m) => m.clone(),
+            None => self.config_member.clone(),
+        };
+        self.tar.open_member(&member, &format!("blob {}", d.digest))
+    }
+}

@@ -1,0 +1,150 @@
+//! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into the
+//! [`Rootfs`], verifying the blob as it goes. Nothing is written to disk.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::digest::{Digest, VerifyingReader};
+use super::rootfs::Rootfs;
+
+/// What a layer's bytes are checked against.
+pub struct LayerCheck {
+    /// The manifest's digest and size of the blob as stored (compressed).
+    pub blob: Option<(Digest, u64)>,
+    /// The config's `diff_id`: digest of the uncompressed tar (docker-archive, where the
+    /// archive's layer files carry no manifest digest).
+    pub diff_id: Option<Digest>,
+}
+
+pub fn stream(
+    raw: &mut dyn Read,
+    check: LayerCheck,
+    what: &str,
+    rootfs: &mut Rootfs,
+) -> anyhow::Result<()> {
+    let (blob_digest, blob_size) = match check.blob {
+        Some((d, s)) => (Some(d), Some(s)),
+        None => (None, None),
+    };
+    let mut blob = Verifying::new(raw, what, blob_digest, blob_size);
+    {
+        let mut buffered = BufReader::with_capacity(256 << 10, &mut blob);
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+        let decoded: Box<dyn Read + '_> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Box::new(ZstdFrames::new(buffered))
+        } else {
+            Box::new(buffered)
+        };
+        let mut tar_stream = Verifying::new(
+            decoded,
+            &format!("{what} (uncompressed)"),
+            check.diff_id,
+            None,
+        );
+        read_tar(&mut tar_stream, what, rootfs)?;
+        tar_stream.finish()?;
+    }
+    blob.finish()
+}
+
+fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::Result<()> {
+    let mut archive = tar::Archive::new(stream);
+    let entries = archive
+        .entries()
+        .map_err(|e| anyhow::anyhow!("{what}: not a tar stream: {e}"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| anyhow::anyhow!("{what}: damaged tar stream: {e}"))?;
+        let kind = entry.header().entry_type();
+        let is_regular = kind.is_file() || kind == tar::EntryType::Continuous;
+        // PAX extended names are applied by the tar crate; GNU long names too.
+        let path = entry.path_bytes().into_owned();
+        let Some(path) = rootfs.entry(&path, is_regular) else {
+            continue;
+        };
+        let size = entry.size();
+        rootfs
+            .regular_file(&path, size, &mut entry)
+            .map_err(|e| anyhow::anyhow!("{what}: reading {path}: {e}"))?;
+    }
+    // Drain the tar trailer so the verifier sees every byte.
+    io::copy(&mut archive.into_inner(), &mut io::sink())
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    Ok(())
+}
+
+/// A verifier when there is something to verify against, a pass-through otherwise.
+enum Verifying<R: Read> {
+    Checked(VerifyingReader<R>),
+    Unchecked(R),
+}
+
+impl<R: Read> Verifying<R> {
+    fn new(inner: R, what: &str, digest: Option<Digest>, size: Option<u64>) -> Self {
+        match digest {
+            Some(d) => Verifying::Checked(VerifyingReader::new(inner, what.to_string(), d, size)),
+            None => Verifying::Unchecked(inner),
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Verifying::Checked(v) => v.finish(),
+            Verifying::Unchecked(mut r) => {
+                io::copy(&mut r, &mut io::sink())?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Verifying<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Verifying::Checked(v) => v.read(buf),
+            Verifying::Unchecked(r) => r.read(buf),
+        }
+    }
+}
+
+/// zstd streams may hold several frames (zstd:chunked layers do); ruzstd's decoder reads
+/// one, so start a new one while input remains.
+struct ZstdFrames<R: BufRead> {
+    input: Option<R>,
+    decoder: Option<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>,
+}
+
+impl<R: BufRead> ZstdFrames<R> {
+    fn new(input: R) -> Self {
+        ZstdFrames {
+            input: Some(input),
+            decoder: None,
+        }
+    }
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(d) = self.decoder.as_mut() {
+                let n = d.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                let d = self.decoder.take().expect("decoder present");
+                self.input = Some(d.into_inner());
+            }
+            let Some(mut input) = self.input.take() else {
+                return Ok(0);
+            };
+            if input.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            let d = ruzstd::decoding::StreamingDecoder::new(input)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
+            self.decoder = Some(d);
+        }
+    }
+}

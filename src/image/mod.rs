@@ -1,0 +1,293 @@
+//! Container images as scan targets: `oci-dir:`, `oci-archive:`, `docker-archive:`, `dir:`
+//! and `registry:`. Each source only knows how to find manifests and open blobs; resolving
+//! indexes to platforms, verifying blobs, streaming layers and building the document is
+//! shared here.
+//!
+//! Trust: a blob's content is used only once its digest and size match the manifest. Small
+//! blobs (manifests, configs) are verified before parsing; layers are verified as they
+//! stream and any mismatch fails the whole scan, so no partial SBOM is ever written.
+
+mod archive;
+mod digest;
+pub(crate) mod document;
+mod layer;
+mod manifest;
+mod oci_dir;
+mod platform;
+pub mod reference;
+mod registry;
+mod rootfs;
+mod rootfs_dir;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+pub use digest::Digest;
+pub use document::oci_purl;
+pub use platform::PlatformSpec;
+pub use reference::{ImageTarget, TargetKind};
+pub use registry::RegistryOptions;
+pub use rootfs::Rootfs;
+
+use crate::model::Document;
+use manifest::Descriptor;
+
+/// Which files the SBOM lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// What the container sees: later layers' whiteouts and replacements applied.
+    #[default]
+    Squashed,
+    /// Also files that later layers delete or replace, marked as such.
+    AllLayers,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `None`: the host platform.
+    pub platform: Option<PlatformSpec>,
+    pub all_platforms: bool,
+    pub scope: Scope,
+    pub registry: RegistryOptions,
+}
+
+/// What the SBOM says about the image (the root component); carried in
+/// [`crate::model::Subject::image`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageInfo {
+    /// `oci-dir`, `oci-archive`, `docker-archive`, `dir` or `registry`.
+    pub source: &'static str,
+    /// The image name: repository for a registry, tag or path otherwise.
+    pub name: String,
+    /// Digest of the manifest or index the target names, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    pub platforms: Vec<PlatformImage>,
+    /// Where each file came from, by file id.
+    pub files: BTreeMap<String, FileOrigin>,
+    /// Largest single file buffered during the scan (the variable part of the memory budget).
+    pub largest_buffered_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformImage {
+    /// `os/arch[/variant]`, from the image config.
+    pub platform: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Layer digests, bottom first.
+    pub layers: Vec<String>,
+    /// The platform's component id when several platforms are scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOrigin {
+    /// Digest of the layer that provides the file (absent for `dir:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// With `--scope all-layers`: the layer that deletes or replaces the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
+}
+
+/// Where a source's blobs come from. Implementations return raw bytes; verification is the
+/// caller's job (see [`digest`]).
+pub(crate) trait BlobStore {
+    fn open(&mut self, descriptor: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>>;
+}
+
+/// One image manifest to scan, resolved from the target.
+pub(crate) struct PlannedImage {
+    pub manifest_digest: Option<String>,
+    pub config: Descriptor,
+    pub layers: Vec<Descriptor>,
+    /// docker-archive: layers are verified against the config's `diff_ids` (uncompressed)
+    /// because the archive's manifest carries no blob digests.
+    pub verify_diff_ids: bool,
+}
+
+/// One scanned platform image.
+pub(crate) struct ScannedImage {
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub layers: Vec<String>,
+    pub rootfs: Rootfs,
+}
+
+/// Scans one image target into a document. Errors (unreadable source, digest mismatch,
+/// missing manifest) fail the whole scan.
+pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow::Result<Document> {
+    let want = options.platform.clone().unwrap_or_else(PlatformSpec::host);
+    let (images, name, digest) = match target.kind {
+        TargetKind::Dir => (
+            vec![rootfs_dir::scan(&target.path)?],
+            target.path.clone(),
+            None,
+        ),
+        TargetKind::OciDir => {
+            let mut layout = oci_dir::Layout::open(&target.path)?;
+            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            let images = scan_plans(&mut layout, plans, options.all_platforms)?;
+            let name = target
+                .tag
+                .clone()
+                .map(|t| format!("{}:{t}", target.path))
+                .unwrap_or(target.path.clone());
+            (images, name, None)
+        }
+        TargetKind::OciArchive => {
+            let mut layout = archive::OciArchive::open(&target.path)?;
+            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            (
+                scan_plans(&mut layout, plans, options.all_platforms)?,
+                target.path.clone(),
+                None,
+            )
+        }
+        TargetKind::DockerArchive => {
+            let mut archive = archive::DockerArchive::open(&target.path)?;
+            let plan = archive.plan(target.tag.as_deref())?;
+            (
+                scan_plans(&mut archive, vec![plan], false)?,
+                target.path.clone(),
+                None,
+            )
+        }
+        TargetKind::Registry => {
+            let mut client = registry::Registry::connect(target, &options.registry)?;
+            let (plans, digest) = client.plan(&want, options.all_platforms)?;
+            let images = scan_plans(&mut client, plans, options.all_platforms)?;
+            (images, client.display_name(), Some(digest))
+        }
+    };
+    Ok(document::build(
+        target, name, digest, images, options, created,
+    ))
+}
+
+/// Resolves index entries to image manifests: one platform, or all with `all_platforms`.
+/// Nested indexes are followed one level (a tag pointing at an index is the common case).
+pub(crate) fn plan_from_index(
+    store: &mut dyn BlobStore,
+    entries: &[Descriptor],
+    want: &PlatformSpec,
+    all: bool,
+    depth: u32,
+) -> anyhow::Result<Vec<PlannedImage>> {
+    let chosen: Vec<&Descriptor> = if entries.len() == 1 && entries[0].platform.is_none() {
+        entries.iter().collect()
+    } else {
+        manifest::select(entries, want, all, "image index")?
+    };
+    let mut plans = Vec::new();
+    for d in chosen {
+        let what = format!("manifest {}", d.digest);
+        let bytes = read_small(store, d, &what, manifest::MAX_MANIFEST_BYTES)?;
+        match manifest::parse(&bytes, &what)? {
+            manifest::Parsed::Index(inner) if depth < 2 => {
+                plans.extend(plan_from_index(store, &inner, want, all, depth + 1)?)
+            }
+            manifest::Parsed::Index(_) => anyhow::bail!("{what}: image indexes nested too deeply"),
+            manifest::Parsed::Manifest { config, layers } => plans.push(PlannedImage {
+                manifest_digest: Some(d.digest.clone()),
+                config,
+                layers,
+                verify_diff_ids: false,
+            }),
+        }
+    }
+    Ok(plans)
+}
+
+/// Opens and verifies a small blob (manifest, index, config).
+pub(crate) fn read_small(
+    store: &mut dyn BlobStore,
+    d: &Descriptor,
+    what: &str,
+    max: u64,
+) -> anyhow::Result<Vec<u8>> {
+    let expected = Digest::parse(&d.digest).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    let reader = store.open(d)?;
+    digest::read_verified(reader, what, &expected, Some(d.size), max)
+}
+
+fn scan_plans(
+    store: &mut dyn BlobStore,
+    plans: Vec<PlannedImage>,
+    all: bool,
+) -> anyhow::Result<Vec<ScannedImage>> {
+    plans
+        .into_iter()
+        .map(|p| scan_planned(store, p, all))
+        .collect()
+}
+
+fn scan_planned(
+    store: &mut dyn BlobStore,
+    plan: PlannedImage,
+    all: bool,
+) -> anyhow::Result<ScannedImage> {
+    let what = format!("config {}", plan.config.digest);
+    let config_bytes = read_small(store, &plan.config, &what, manifest::MAX_CONFIG_BYTES)?;
+    let config = manifest::parse_config(&config_bytes, &what)?;
+    let platform = match &config.variant {
+        Some(v) if !v.is_empty() => format!("{}/{}/{v}", config.os, config.architecture),
+        _ => format!("{}/{}", config.os, config.architecture),
+    };
+    let diff_ids = config
+        .rootfs
+        .as_ref()
+        .map(|r| r.diff_ids.clone())
+        .unwrap_or_default();
+    if plan.verify_diff_ids && diff_ids.len() != plan.layers.len() {
+        anyhow::bail!(
+            "{what}: lists {} diff_ids for {} layers; the archive is inconsistent",
+            diff_ids.len(),
+            plan.layers.len()
+        );
+    }
+    let mut rootfs = Rootfs::new(if all {
+        format!("{platform}:")
+    } else {
+        String::new()
+    });
+    let mut layers = Vec::new();
+    for (i, d) in plan.layers.iter().enumerate() {
+        let what = format!("layer {} ({} of {})", d.digest, i + 1, plan.layers.len());
+        let check = if plan.verify_diff_ids {
+            let diff_id =
+                Digest::parse(&diff_ids[i]).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+            layer::LayerCheck {
+                blob: None,
+                diff_id: Some(diff_id),
+            }
+        } else {
+            let blob = Digest::parse(&d.digest).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+            layer::LayerCheck {
+                blob: Some((blob, d.size)),
+                diff_id: None,
+            }
+        };
+        rootfs.begin_layer(i);
+        let mut raw = store.open(d)?;
+        layer::stream(&mut raw, check, &what, &mut rootfs)?;
+        layers.push(d.digest.clone());
+    }
+    Ok(ScannedImage {
+        platform,
+        manifest_digest: plan.manifest_digest,
+        config_digest: Some(plan.config.digest.clone()),
+        labels: config.config.and_then(|c| c.labels).unwrap_or_default(),
+        layers,
+        rootfs,
+    })
+}

@@ -1,0 +1,280 @@
+//! The image's filesystem as layers are applied one after the other: which path each layer
+//! provides, whiteouts (`.wh.NAME`) and opaque directories (`.wh..wh..opq`) removing what
+//! lower layers provided, and the analysis of every candidate file as it streams past.
+//!
+//! Memory: only candidate files (a binary format by magic bytes, or a package database) are
+//! buffered, one at a time; the analysis kept per binary is small. The budget is the largest
+//! single candidate file plus a constant (decompressor windows, tar headers, read buffers).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::binary;
+use crate::model::{FileNode, Problem, Severity};
+use crate::scan::Analysis;
+
+/// A single file larger than this is reported and skipped, not buffered.
+pub const MAX_CANDIDATE_BYTES: u64 = 4 << 30;
+/// Package databases and os-release larger than this are reported and skipped.
+pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+
+/// A binary found in a layer, analysed while it streamed past.
+pub struct FileResult {
+    /// Path inside the image, without a leading `/`.
+    pub path: String,
+    pub layer: usize,
+    /// The layer that deletes (whiteout) or replaces the file, if any.
+    pub deleted_by: Option<usize>,
+    pub node: FileNode,
+    pub analysis: Analysis,
+}
+
+struct Entry {
+    layer: usize,
+    result: Option<usize>,
+    text: Option<Vec<u8>>,
+}
+
+pub struct Rootfs {
+    /// Prepended to file names (`linux/arm64:` with `--all-platforms`), then `./`.
+    name_prefix: String,
+    layer: usize,
+    entries: BTreeMap<String, Entry>,
+    pub results: Vec<FileResult>,
+    pub problems: Vec<Problem>,
+    /// Size of the largest file buffered, for the memory budget.
+    pub largest_buffered: u64,
+    pub files_seen: u64,
+}
+
+impl Rootfs {
+    pub fn new(name_prefix: String) -> Rootfs {
+        Rootfs {
+            name_prefix,
+            layer: 0,
+            entries: BTreeMap::new(),
+            results: Vec::new(),
+            problems: Vec::new(),
+            largest_buffered: 0,
+            files_seen: 0,
+        }
+    }
+
+    pub fn begin_layer(&mut self, index: usize) {
+        self.layer = index;
+    }
+
+    /// The name a file at `path` gets in the document.
+    pub fn display_name(&self, path: &str) -> String {
+        format!("{}./{path}", self.name_prefix)
+    }
+
+    /// Visible package-database and os-release texts, by path.
+    pub fn texts(&self) -> BTreeMap<&str, &[u8]> {
+        self.entries
+            .iter()
+            .filter_map(|(p, e)| e.text.as_deref().map(|t| (p.as_str(), t)))
+            .collect()
+    }
+
+    /// Handles one tar entry's path; `None` once whiteouts are applied (nothing to read).
+    /// Returns the normalised path for a regular entry the caller should offer to
+    /// [`Rootfs::regular_file`].
+    pub fn entry(&mut self, raw_path: &[u8], is_regular: bool) -> Option<String> {
+        let Some(path) = normalise(raw_path) else {
+            self.problems.push(Problem {
+                path: String::from_utf8_lossy(raw_path).into_owned(),
+                severity: Severity::Warning,
+                message: format!("layer {}: entry path escapes the root: skipped", self.layer),
+            });
+            return None;
+        };
+        if path.is_empty() {
+            return None;
+        }
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (d, b),
+            None => ("", path.as_str()),
+        };
+        if base == ".wh..wh..opq" {
+            let dir = dir.to_string();
+            self.delete_below(&dir, false);
+            return None;
+        }
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            let target = if dir.is_empty() {
+                hidden.to_string()
+            } else {
+                format!("{dir}/{hidden}")
+            };
+            self.delete_below(&target, true);
+            return None;
+        }
+        // A lower layer's entry at the same path is replaced (overlayfs semantics).
+        if let Some(old) = self.entries.remove(&path) {
+            self.mark_deleted(old);
+        }
+        self.entries.insert(
+            path.clone(),
+            Entry {
+                layer: self.layer,
+                result: None,
+                text: None,
+            },
+        );
+        is_regular.then_some(path)
+    }
+
+    /// Deletes what lower layers provided under `target` (and `target` itself if `itself`).
+    fn delete_below(&mut self, target: &str, itself: bool) {
+        let prefix = if target.is_empty() {
+            String::new()
+        } else {
+            format!("{target}/")
+        };
+        let layer = self.layer;
+        let doomed: Vec<String> = self
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, _)| p.clone())
+            .chain(itself.then(|| target.to_string()))
+            .filter(|p| self.entries.get(p).is_some_and(|e| e.layer < layer))
+            .collect();
+        for p in doomed {
+            if let Some(e) = self.entries.remove(&p) {
+                self.mark_deleted(e);
+            }
+        }
+    }
+
+    fn mark_deleted(&mut self, e: Entry) {
+        if let Some(r) = e.result {
+            if let Some(res) = self.results.get_mut(r) {
+                res.deleted_by.get_or_insert(self.layer);
+            }
+        }
+    }
+
+    /// Reads a regular file's first bytes and buffers it only when it is a binary or a
+    /// package database; everything else is left for the tar reader to skip.
+    pub fn regular_file(
+        &mut self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn Read,
+    ) -> anyhow::Result<()> {
+        self.files_seen += 1;
+        let mut head = [0u8; binary::MAGIC_LEN];
+        let n = read_up_to(reader, &mut head)?;
+        let is_binary = binary::detect(&head[..n]).is_some();
+        let is_text = !is_binary && crate::ospkg::wants(path);
+        if !is_binary && !is_text {
+            return Ok(());
+        }
+        let limit = if is_binary {
+            MAX_CANDIDATE_BYTES
+        } else {
+            MAX_TEXT_BYTES
+        };
+        if size > limit {
+            self.problems.push(Problem {
+                path: self.display_name(path),
+                severity: Severity::Warning,
+                message: format!(
+                    "{size} bytes exceed the {limit}-byte limit for one file: not analysed"
+                ),
+            });
+            return Ok(());
+        }
+        // `size` comes from the tar header and is bounded above; the tar reader will not
+        // yield more than it.
+        let mut data = Vec::with_capacity(size as usize);
+        data.extend_from_slice(&head[..n]);
+        reader
+            .take(size.saturating_sub(n as u64))
+            .read_to_end(&mut data)?;
+        self.largest_buffered = self.largest_buffered.max(data.len() as u64);
+        if is_text {
+            if let Some(e) = self.entries.get_mut(path) {
+                e.text = Some(data);
+            }
+            return Ok(());
+        }
+        let name = self.display_name(path);
+        let Some(analysis) = crate::scan::analyze(&name, &data) else {
+            return Ok(());
+        };
+        let sums = crate::hash::checksums(&data);
+        let node = FileNode {
+            id: FileNode::id_for(&name),
+            name,
+            size: data.len() as u64,
+            sha1: sums.sha1,
+            sha256: sums.sha256,
+            format: analysis.format,
+            slices: analysis.slices.clone(),
+        };
+        let index = self.results.len();
+        self.results.push(FileResult {
+            path: path.to_string(),
+            layer: self.layer,
+            deleted_by: None,
+            node,
+            analysis,
+        });
+        if let Some(e) = self.entries.get_mut(path) {
+            e.result = Some(index);
+        }
+        Ok(())
+    }
+}
+
+/// `./a//b/` → `a/b`; `None` when a `..` would leave the root.
+fn normalise(raw: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(raw);
+    let mut parts: Vec<&str> = Vec::new();
+    for part in s.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+pub fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whiteouts_hide_lower_layers_only() {
+        let mut fs = Rootfs::new(String::new());
+        fs.begin_layer(0);
+        for p in ["a/x", "a/y", "b/z", "c"] {
+            fs.entry(p.as_bytes(), true);
+        }
+        fs.begin_layer(1);
+        fs.entry(b"a/new", true);
+        fs.entry(b"./a/.wh..wh..opq", false);
+        fs.entry(b"b/.wh.z", false);
+        fs.entry(b".wh.c", false);
+        let left: Vec<&String> = fs.entries.keys().collect();
+        assert_eq!(left, ["a/new"]);
+        assert!(normalise(b"../etc/passwd").is_none());
+    }
+}

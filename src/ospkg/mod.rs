@@ -1,0 +1,90 @@
+//! OS package databases found in an image's filesystem: dpkg, apk and xbps. Each cataloger
+//! reads the (already buffered) database texts and returns packages with the files they
+//! own, so a binary can be attributed to its package.
+
+mod apk;
+mod dpkg;
+mod osrelease;
+mod plist;
+mod xbps;
+
+use std::collections::BTreeMap;
+
+use crate::model::{ComponentKind, Problem};
+pub use osrelease::OsRelease;
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub kind: ComponentKind,
+    pub name: String,
+    pub version: String,
+    pub arch: Option<String>,
+    pub license: Option<String>,
+    pub purl: String,
+    /// Database file the package was read from (path inside the image).
+    pub database: String,
+    /// Paths the package installs, without the leading `/`.
+    pub files: Vec<String>,
+}
+
+impl Package {
+    /// Same package, same id, wherever it is seen.
+    pub fn id(&self) -> String {
+        let kind = match self.kind {
+            ComponentKind::DebPackage => "deb",
+            ComponentKind::ApkPackage => "apk",
+            _ => "xbps",
+        };
+        format!(
+            "{kind}:{}:{}@{}",
+            self.name,
+            self.arch.as_deref().unwrap_or(""),
+            self.version
+        )
+    }
+}
+
+/// Files the package catalogers read; the image scanner buffers these (they are small).
+pub fn wants(path: &str) -> bool {
+    matches!(path, "etc/os-release" | "usr/lib/os-release")
+        || dpkg::wants(path)
+        || apk::wants(path)
+        || xbps::wants(path)
+}
+
+/// Runs every package cataloger over the image's database texts (path → content).
+pub fn catalog(texts: &BTreeMap<&str, &[u8]>) -> (Vec<Package>, Vec<Problem>) {
+    let os = OsRelease::find(texts);
+    let mut packages = Vec::new();
+    let mut problems = Vec::new();
+    dpkg::catalog(texts, &os, &mut packages, &mut problems);
+    apk::catalog(texts, &os, &mut packages, &mut problems);
+    xbps::catalog(texts, &os, &mut packages, &mut problems);
+    packages.sort_by(|a, b| a.id().cmp(&b.id()));
+    packages.dedup_by(|a, b| a.id() == b.id());
+    (packages, problems)
+}
+
+/// `/usr/bin/x`, `./usr/bin/x` → `usr/bin/x`.
+fn owned_path(p: &str) -> String {
+    p.trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
+}
+
+/// `?k=v&…` with purl-encoded values, skipping empty ones; keys must already be sorted.
+fn qualifiers(pairs: &[(&str, Option<&str>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", crate::purl::encode_segment(v)))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
