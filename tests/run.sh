@@ -11,6 +11,12 @@ set -euo pipefail
 APT_PACKAGES=(
   binutils   # readelf, nm, objdump: ELF oracles
   llvm       # llvm-objdump, llvm-readobj
+  umoci            # builds OCI image layouts for tests/image.rs
+  skopeo           # converts them to archives and pushes them to registries
+  docker-registry  # loopback registries (plain HTTP, and HTTPS with basic auth)
+  apache2-utils    # htpasswd (bcrypt) for the registry's basic auth
+  openssl          # test CA and leaf certificate
+  gcc              # a tiny C program and shared library for the image fixture
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

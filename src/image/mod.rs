@@ -101,6 +101,11 @@ pub struct FileOrigin {
 /// caller's job (see [`digest`]).
 pub(crate) trait BlobStore {
     fn open(&mut self, descriptor: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>>;
+
+    /// Opens a manifest or index by digest (registries serve these from another endpoint).
+    fn open_manifest(&mut self, descriptor: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
+        self.open(descriptor)
+    }
 }
 
 /// One image manifest to scan, resolved from the target.
@@ -191,7 +196,15 @@ pub(crate) fn plan_from_index(
     let mut plans = Vec::new();
     for d in chosen {
         let what = format!("manifest {}", d.digest);
-        let bytes = read_small(store, d, &what, manifest::MAX_MANIFEST_BYTES)?;
+        let expected = Digest::parse(&d.digest).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+        let reader = store.open_manifest(d)?;
+        let bytes = digest::read_verified(
+            reader,
+            &what,
+            &expected,
+            Some(d.size),
+            manifest::MAX_MANIFEST_BYTES,
+        )?;
         match manifest::parse(&bytes, &what)? {
             manifest::Parsed::Index(inner) if depth < 2 => {
                 plans.extend(plan_from_index(store, &inner, want, all, depth + 1)?)

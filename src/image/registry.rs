@@ -226,7 +226,8 @@ impl Registry {
                     ))
                 }
                 Ok(_) => None,
-                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
+                // Certificate problems do not go away by retrying.
+                Err(e) if (e.is_timeout() || e.is_connect()) && !is_tls_error(e) => {
                     Some((backoff, e.to_string()))
                 }
                 Err(_) => None,
@@ -317,6 +318,13 @@ impl BlobStore for Registry {
             response,
         )))
     }
+
+    fn open_manifest(&mut self, d: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
+        let digest = Digest::parse(&d.digest)?;
+        let url = format!("{}/v2/{}/manifests/{digest}", self.base, self.repository);
+        let response = self.get(&url, &format!("manifest {digest}"), true, SMALL_TIMEOUT)?;
+        Ok(Box::new(response))
+    }
 }
 
 /// `realm="https://x",service="y",scope="a,b"` → pairs (commas inside quotes kept).
@@ -383,6 +391,11 @@ fn docker_config_credentials(host: &str) -> Option<(String, String)> {
     let u = entry.get("username")?.as_str()?;
     let p = entry.get("password")?.as_str()?;
     Some((u.to_string(), p.to_string()))
+}
+
+fn is_tls_error(e: &reqwest::Error) -> bool {
+    let chain = error_chain(e).to_lowercase();
+    chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

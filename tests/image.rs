@@ -1,0 +1,1050 @@
+//! Container images end to end, with real parts: images built here with umoci and skopeo
+//! from `tests/data/image/rootfs` plus real binaries, Debian's `docker-registry` on loopback
+//! (plain HTTP, and HTTPS with a test CA and htpasswd basic auth), and a small loopback
+//! proxy in front of it that injects faults. Missing tools fail the tests with a hint to run
+//! `bash tests/run.sh`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+struct Fixture {
+    dir: PathBuf,
+    /// OCI layout with tags `v1` (amd64, two layers: the second deletes usr/bin/gone),
+    /// `arm` (arm64) and `multi` (an index of both).
+    layout: PathBuf,
+    /// The rootfs as unpacked (for `dir:`), without the deleted file.
+    rootfs: PathBuf,
+    oci_archive: PathBuf,
+    docker_archive: PathBuf,
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(build_fixture)
+}
+
+fn build_fixture() -> Fixture {
+    for tool in [
+        "umoci",
+        "skopeo",
+        "gcc",
+        "docker-registry",
+        "openssl",
+        "htpasswd",
+    ] {
+        common::require_tool(tool);
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("image-fixtures");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("fixture dir");
+    let layout = dir.join("layout");
+    let bundle = dir.join("bundle");
+    let rootfs = bundle.join("rootfs");
+    let l = |tag: &str| format!("{}:{tag}", layout.display());
+
+    run(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&layout));
+    run(Command::new("umoci").args(["new", "--image", &l("v1")]));
+    run(Command::new("umoci")
+        .args(["unpack", "--rootless", "--image", &l("v1")])
+        .arg(&bundle));
+
+    // Layer 1: package databases, the Go sample, a C program and its shared library, and a
+    // file the next layer deletes.
+    copy_tree(&common::repo().join("tests/data/image/rootfs"), &rootfs);
+    for d in ["usr/bin", "usr/lib", "usr/sbin"] {
+        std::fs::create_dir_all(rootfs.join(d)).expect("mkdir");
+    }
+    std::fs::copy(
+        common::samples().join("go/hello-linux-amd64"),
+        rootfs.join("usr/bin/hello"),
+    )
+    .expect("copy Go sample");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(
+        src.join("greet.c"),
+        "const char *greeting(void) { return \"hi\"; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("main.c"),
+        "#include <stdio.h>\nconst char *greeting(void);\nint main(void) { puts(greeting()); return 0; }\n",
+    )
+    .unwrap();
+    let lib = rootfs.join("usr/lib/libgreet.so.1");
+    run(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o"])
+        .arg(&lib)
+        .arg(src.join("greet.c")));
+    run(Command::new("gcc")
+        .arg("-o")
+        .arg(rootfs.join("usr/bin/greet"))
+        .arg(src.join("main.c"))
+        .arg(&lib)
+        .arg("-Wl,-rpath,/usr/lib"));
+    for copy in ["usr/bin/gone", "usr/bin/xtool", "usr/sbin/apk-tool"] {
+        std::fs::copy(rootfs.join("usr/bin/greet"), rootfs.join(copy)).expect("copy C binary");
+    }
+    run(Command::new("umoci")
+        .args(["repack", "--refresh-bundle", "--image", &l("v1")])
+        .arg(&bundle));
+    // Layer 2: deletes usr/bin/gone (a whiteout).
+    std::fs::remove_file(rootfs.join("usr/bin/gone")).expect("rm");
+    run(Command::new("umoci")
+        .args(["repack", "--image", &l("v1")])
+        .arg(&bundle));
+    run(Command::new("umoci").args([
+        "config",
+        "--image",
+        &l("v1"),
+        "--architecture",
+        "amd64",
+        "--os",
+        "linux",
+        "--config.label",
+        "org.opencontainers.image.title=assay-test",
+        "--config.label",
+        "org.example.team=sbom",
+    ]));
+
+    // An arm64 image of the Go sample, then an index holding both platforms.
+    let arm_bundle = dir.join("arm-bundle");
+    run(Command::new("umoci").args(["new", "--image", &l("arm")]));
+    run(Command::new("umoci")
+        .args(["unpack", "--rootless", "--image", &l("arm")])
+        .arg(&arm_bundle));
+    std::fs::create_dir_all(arm_bundle.join("rootfs/usr/bin")).expect("mkdir");
+    std::fs::copy(
+        common::samples().join("go/hello-linux-arm64"),
+        arm_bundle.join("rootfs/usr/bin/hello"),
+    )
+    .expect("copy");
+    run(Command::new("umoci")
+        .args(["repack", "--image", &l("arm")])
+        .arg(&arm_bundle));
+    run(Command::new("umoci").args([
+        "config",
+        "--image",
+        &l("arm"),
+        "--architecture",
+        "arm64",
+        "--os",
+        "linux",
+    ]));
+    add_multi_platform_index(&layout);
+
+    let oci_archive = dir.join("app-oci.tar");
+    let docker_archive = dir.join("app-docker.tar");
+    run(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        &format!("oci:{}", l("v1")),
+        &format!("oci-archive:{}:v1", oci_archive.display()),
+    ]));
+    run(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        &format!("oci:{}", l("v1")),
+        &format!("docker-archive:{}:test/app:v1", docker_archive.display()),
+    ]));
+    Fixture {
+        dir,
+        layout,
+        rootfs,
+        oci_archive,
+        docker_archive,
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    assay::hash::sha256_hex(bytes)
+}
+
+/// Writes an image index blob listing the `v1` (amd64) and `arm` (arm64) manifests and tags
+/// it `multi` in the layout's index.json.
+fn add_multi_platform_index(layout: &Path) {
+    let index_path = layout.join("index.json");
+    let mut index: Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let by_tag = |tag: &str| -> Value {
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == tag)
+            .cloned()
+            .unwrap_or_else(|| panic!("tag {tag} in index.json"))
+    };
+    let entry = |tag: &str, arch: &str| {
+        let d = by_tag(tag);
+        serde_json::json!({
+            "mediaType": d["mediaType"], "digest": d["digest"], "size": d["size"],
+            "platform": {"os": "linux", "architecture": arch},
+        })
+    };
+    let nested = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [entry("v1", "amd64"), entry("arm", "arm64")],
+    });
+    let bytes = serde_json::to_vec(&nested).unwrap();
+    let hex = sha256_hex(&bytes);
+    std::fs::write(layout.join("blobs/sha256").join(&hex), &bytes).unwrap();
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{hex}"),
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "multi"},
+        }));
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+fn scan(args: &[&str], expect: i32) -> Value {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", "json"]);
+    let out = common::assay(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(expect),
+        "assay {all:?}; stderr:\n{}",
+        common::stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("assay JSON")
+}
+
+fn file_names(doc: &Value) -> Vec<String> {
+    doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn purls(doc: &Value) -> Vec<String> {
+    doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purl"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn has_edge(doc: &Value, from: &str, kind: &str, to: &str) -> bool {
+    doc["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["from"] == from && r["kind"] == kind && r["to"] == to)
+}
+
+fn failing(args: &[&str]) -> (String, String) {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", "spdx-json"]);
+    let out = common::assay(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "assay {all:?} should fail; stderr:\n{}",
+        common::stderr(&out)
+    );
+    (common::stdout(&out), common::stderr(&out))
+}
+
+/// Everything the reference image should give, whatever the source kind.
+fn check_reference_image(doc: &Value) {
+    let names = file_names(doc);
+    for f in [
+        "./usr/bin/hello",
+        "./usr/bin/greet",
+        "./usr/lib/libgreet.so.1",
+        "./usr/bin/xtool",
+        "./usr/sbin/apk-tool",
+    ] {
+        assert!(names.contains(&f.to_string()), "{f} in {names:?}");
+    }
+    assert!(
+        !names.contains(&"./usr/bin/gone".to_string()),
+        "deleted file listed: {names:?}"
+    );
+    let purls = purls(doc);
+    for p in [
+        "pkg:deb/debian/hello-go@1.2.3-1?arch=amd64&distro=debian-12",
+        "pkg:deb/debian/libgreet1@1%3A0.9%2Bdfsg-2?arch=amd64&distro=debian-12",
+        "pkg:deb/debian/greet@0.9-2?arch=amd64&distro=debian-12",
+        "pkg:deb/debian/tzdata-lite@2024a-0%2Bdeb12u1?arch=all&distro=debian-12",
+        "pkg:apk/debian/apk-tool@2.14.0-r5?arch=x86_64&distro=debian-12",
+        "pkg:generic/debian/xtool@1.4_2?arch=x86_64&distro=debian",
+        "pkg:golang/github.com/google/uuid@v1.6.0",
+    ] {
+        assert!(purls.contains(&p.to_string()), "{p} in {purls:?}");
+    }
+    assert!(
+        !purls.iter().any(|p| p.contains("removed-pkg")),
+        "deinstalled package listed"
+    );
+    // Packages CONTAIN the binaries they own.
+    assert!(has_edge(
+        doc,
+        "deb:hello-go:amd64@1.2.3-1",
+        "contains",
+        "file:./usr/bin/hello"
+    ));
+    assert!(has_edge(
+        doc,
+        "deb:libgreet1:amd64@1:0.9+dfsg-2",
+        "contains",
+        "file:./usr/lib/libgreet.so.1"
+    ));
+    assert!(has_edge(
+        doc,
+        "apk:apk-tool:x86_64@2.14.0-r5",
+        "contains",
+        "file:./usr/sbin/apk-tool"
+    ));
+    assert!(has_edge(
+        doc,
+        "xbps:xtool:x86_64@1.4_2",
+        "contains",
+        "file:./usr/bin/xtool"
+    ));
+    // Every file records the layer that provides it, one of the image's layers.
+    let image = &doc["subject"]["image"];
+    let layers: Vec<&Value> = image["platforms"][0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(layers.len(), 2, "{image}");
+    let origin = &image["files"]["file:./usr/bin/hello"];
+    assert!(layers.contains(&&origin["layer"]), "{origin}");
+    assert_eq!(image["platforms"][0]["platform"], "linux/amd64");
+    assert_eq!(image["platforms"][0]["labels"]["org.example.team"], "sbom");
+}
+
+// ---------------------------------------------------------------------------------------
+// Local sources
+
+#[test]
+fn oci_layout_gives_the_squashed_view_with_layers_and_packages() {
+    let f = fixture();
+    let doc = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    check_reference_image(&doc);
+    assert!(doc["subject"]["image"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    let budget = doc["subject"]["image"]["largest_buffered_bytes"]
+        .as_u64()
+        .unwrap();
+    let hello = std::fs::metadata(common::samples().join("go/hello-linux-amd64"))
+        .unwrap()
+        .len();
+    assert_eq!(
+        budget, hello,
+        "the largest buffered file is the largest candidate"
+    );
+}
+
+#[test]
+fn all_layers_scope_marks_deleted_files() {
+    let f = fixture();
+    let doc = scan(
+        &[
+            &format!("oci-dir:{}:v1", f.layout.display()),
+            "--scope",
+            "all-layers",
+        ],
+        0,
+    );
+    assert!(file_names(&doc).contains(&"./usr/bin/gone".to_string()));
+    let image = &doc["subject"]["image"];
+    let gone = &image["files"]["file:./usr/bin/gone"];
+    assert_eq!(
+        gone["deleted_by"], image["platforms"][0]["layers"][1],
+        "{gone}"
+    );
+    assert_eq!(gone["layer"], image["platforms"][0]["layers"][0], "{gone}");
+    assert!(image["files"]["file:./usr/bin/hello"]
+        .get("deleted_by")
+        .is_none());
+}
+
+#[test]
+fn archives_and_rootfs_give_the_same_inventory_as_the_layout() {
+    let f = fixture();
+    let layout = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    let oci = scan(&[&format!("oci-archive:{}", f.oci_archive.display())], 0);
+    let docker = scan(
+        &[&format!("docker-archive:{}", f.docker_archive.display())],
+        0,
+    );
+    check_reference_image(&oci);
+    check_reference_image(&docker);
+    assert_eq!(file_names(&oci), file_names(&layout));
+    assert_eq!(purls(&docker), purls(&layout));
+    assert_eq!(docker["subject"]["image"]["source"], "docker-archive");
+
+    let dir = scan(&[&format!("dir:{}", f.rootfs.display())], 0);
+    assert_eq!(file_names(&dir), file_names(&layout));
+    assert_eq!(purls(&dir), purls(&layout));
+}
+
+#[test]
+fn image_sboms_pass_the_official_validators() {
+    let f = fixture();
+    let out_dir = f.dir.join("sboms");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for (name, args) in [
+        (
+            "single",
+            vec![
+                format!("oci-dir:{}:v1", f.layout.display()),
+                "--scope".into(),
+                "all-layers".into(),
+            ],
+        ),
+        (
+            "multi",
+            vec![
+                format!("oci-dir:{}:multi", f.layout.display()),
+                "--all-platforms".into(),
+            ],
+        ),
+    ] {
+        let spdx = out_dir.join(format!("{name}.spdx.json"));
+        let cdx = out_dir.join(format!("{name}.cdx.json"));
+        let mut all: Vec<String> = vec!["scan".into()];
+        all.extend(args);
+        all.extend([
+            "-o".into(),
+            format!("spdx-json={}", spdx.display()),
+            "-o".into(),
+            format!("cyclonedx-json={}", cdx.display()),
+        ]);
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let out = common::assay(&all);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        common::validate("spdx-json", &[&spdx]);
+        common::validate("cyclonedx-json", &[&cdx]);
+        let bom: Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+        assert_eq!(bom["metadata"]["component"]["type"], "container");
+        assert!(bom["metadata"]["component"]["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:oci/"));
+    }
+}
+
+#[test]
+fn multi_platform_index_picks_a_platform_or_scans_all() {
+    let f = fixture();
+    let target = format!("oci-dir:{}:multi", f.layout.display());
+    let arm = scan(&[&target, "--platform", "linux/arm64"], 0);
+    assert_eq!(
+        arm["subject"]["image"]["platforms"][0]["platform"],
+        "linux/arm64"
+    );
+    assert_eq!(
+        arm["files"][0]["slices"][0]["platform"]["arch"], "arm64",
+        "{}",
+        arm["files"]
+    );
+
+    let all = scan(&[&target, "--all-platforms"], 0);
+    let images: Vec<&Value> = all["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "container-image")
+        .collect();
+    assert_eq!(images.len(), 2, "{images:?}");
+    assert!(has_edge(&all, "root", "contains", "image:linux/arm64"));
+    assert!(has_edge(
+        &all,
+        "image:linux/arm64",
+        "contains",
+        "file:linux/arm64:./usr/bin/hello"
+    ));
+    assert!(file_names(&all).contains(&"linux/amd64:./usr/bin/greet".to_string()));
+
+    let (stdout, stderr) = failing(&[&target, "--platform", "linux/s390x"]);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("no image for platform linux/s390x") && stderr.contains("linux/arm64"),
+        "{stderr}"
+    );
+}
+
+/// A copy of the layout whose first layer blob is damaged by `damage`.
+fn damaged_layout(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (PathBuf, String) {
+    let f = fixture();
+    let copy = f.dir.join(name);
+    let _ = std::fs::remove_dir_all(&copy);
+    run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
+    let doc = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    let layer = doc["subject"]["image"]["platforms"][0]["layers"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = copy
+        .join("blobs/sha256")
+        .join(layer.trim_start_matches("sha256:"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    damage(&mut bytes);
+    std::fs::write(&path, bytes).unwrap();
+    (copy, layer)
+}
+
+#[test]
+fn a_layer_with_the_wrong_digest_fails_the_scan_naming_the_blob() {
+    let (copy, layer) = damaged_layout("wrong-digest", |b| {
+        let last = b.len() - 1;
+        b[last] ^= 0xff; // the gzip trailer: decompression may succeed, the digest cannot
+    });
+    let (stdout, stderr) = failing(&[&format!("oci-dir:{}:v1", copy.display())]);
+    assert!(stdout.is_empty(), "no SBOM on stdout");
+    assert!(stderr.contains(&layer), "{stderr}");
+    assert!(
+        stderr.contains("mismatch") || stderr.contains("corrupt"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_truncated_layer_fails_the_scan_naming_the_blob() {
+    let (copy, layer) = damaged_layout("truncated", |b| b.truncate(b.len() / 2));
+    let (stdout, stderr) = failing(&[&format!("oci-dir:{}:v1", copy.display())]);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains(&layer), "{stderr}");
+}
+
+#[test]
+fn a_missing_manifest_blob_is_a_clear_error() {
+    let f = fixture();
+    let copy = f.dir.join("missing-manifest");
+    let _ = std::fs::remove_dir_all(&copy);
+    run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(copy.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(
+        copy.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
+    let tag = index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .unwrap();
+    let (_, stderr) = failing(&[&format!("oci-dir:{}:{tag}", copy.display())]);
+    assert!(
+        stderr.contains(&digest) && stderr.contains("missing"),
+        "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Registries
+
+/// A `docker-registry` process, killed on drop.
+struct Registry {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_registry(dir: &Path, tls: Option<(&Path, &Path, &Path)>) -> Registry {
+    let port = free_port();
+    std::fs::create_dir_all(dir.join("storage")).unwrap();
+    let mut config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        dir.join("storage").display()
+    );
+    if let Some((cert, key, htpasswd)) = tls {
+        config.push_str(&format!(
+            "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: assay-test\n    path: {}\n",
+            cert.display(),
+            key.display(),
+            htpasswd.display()
+        ));
+    }
+    let config_path = dir.join("config.yml");
+    std::fs::write(&config_path, config).unwrap();
+    let child = Command::new(common::require_tool("docker-registry"))
+        .arg("serve")
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start docker-registry");
+    let registry = Registry { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "docker-registry did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    registry
+}
+
+fn push(source: &str, dest: &str, extra: &[&str]) {
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["copy", "-q", "--dest-tls-verify=false"])
+        .args(extra)
+        .arg(source)
+        .arg(dest);
+    run(&mut cmd);
+}
+
+#[test]
+fn plain_http_registry_with_retries_and_faults() {
+    let f = fixture();
+    let dir = f.dir.join("registry-plain");
+    let _ = std::fs::remove_dir_all(&dir);
+    let registry = start_registry(&dir, None);
+    let host = format!("127.0.0.1:{}", registry.port);
+    push(
+        &format!("oci:{}:v1", f.layout.display()),
+        &format!("docker://{host}/test/app:v1"),
+        &[],
+    );
+    push(
+        &format!("oci:{}:multi", f.layout.display()),
+        &format!("docker://{host}/test/multi:v1"),
+        &["--all"],
+    );
+
+    let doc = scan(
+        &[
+            &format!("registry:{host}/test/app:v1"),
+            "--insecure-registry",
+        ],
+        0,
+    );
+    check_reference_image(&doc);
+    let digest = doc["subject"]["image"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Pinned by digest gives the same image.
+    let pinned = scan(
+        &[
+            &format!("registry:{host}/test/app@{digest}"),
+            "--insecure-registry",
+        ],
+        0,
+    );
+    assert_eq!(file_names(&pinned), file_names(&doc));
+    // A manifest list from the registry.
+    let arm = scan(
+        &[
+            &format!("registry:{host}/test/multi:v1"),
+            "--insecure-registry",
+            "--platform",
+            "linux/arm64",
+        ],
+        0,
+    );
+    assert_eq!(
+        arm["subject"]["image"]["platforms"][0]["platform"],
+        "linux/arm64"
+    );
+
+    // Missing manifest: a clear error, nothing written.
+    let (stdout, stderr) = failing(&[
+        &format!("registry:{host}/test/app:nope"),
+        "--insecure-registry",
+    ]);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("404") && stderr.contains("test/app:nope"),
+        "{stderr}"
+    );
+
+    // 500 then 429 on the manifest, then success: retried.
+    let proxy = FaultProxy::start(
+        registry.port,
+        Fault::FailFirst {
+            path: "/manifests/",
+            statuses: vec![500, 429],
+        },
+    );
+    let out = common::assay(&[
+        "scan",
+        &format!("registry:127.0.0.1:{}/test/app:v1", proxy.port),
+        "--insecure-registry",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("500") && stderr.contains("429") && stderr.contains("retrying"),
+        "{stderr}"
+    );
+
+    // A blob cut short or altered in transit: error naming the blob, no SBOM.
+    let layer = doc["subject"]["image"]["platforms"][0]["layers"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for fault in [
+        Fault::Truncate {
+            path: layer.clone(),
+        },
+        Fault::Corrupt {
+            path: layer.clone(),
+        },
+    ] {
+        let proxy = FaultProxy::start(registry.port, fault);
+        let (stdout, stderr) = failing(&[
+            &format!("registry:127.0.0.1:{}/test/app:v1", proxy.port),
+            "--insecure-registry",
+        ]);
+        assert!(stdout.is_empty());
+        assert!(stderr.contains(&layer), "{stderr}");
+    }
+
+    // Always 503: gives up after a bounded number of attempts.
+    let proxy = FaultProxy::start(
+        registry.port,
+        Fault::FailFirst {
+            path: "/manifests/",
+            statuses: vec![503; 50],
+        },
+    );
+    let (_, stderr) = failing(&[
+        &format!("registry:127.0.0.1:{}/test/app:v1", proxy.port),
+        "--insecure-registry",
+    ]);
+    assert!(stderr.contains("gave up after 5 attempts"), "{stderr}");
+}
+
+#[test]
+fn https_registry_with_test_ca_and_basic_auth() {
+    let f = fixture();
+    let dir = f.dir.join("registry-tls");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A CA and a leaf it signs (rustls rejects a self-signed leaf).
+    let p = |n: &str| dir.join(n).display().to_string();
+    run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("ca.key"),
+        "-out",
+        &p("ca.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=assay test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]));
+    run(Command::new("openssl").args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &p("leaf.key"),
+        "-out",
+        &p("leaf.csr"),
+        "-subj",
+        "/CN=127.0.0.1",
+    ]));
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    run(Command::new("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        &p("leaf.csr"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &p("leaf.pem"),
+        "-days",
+        "2",
+        "-extfile",
+        &p("leaf.ext"),
+    ]));
+    let htpasswd = Command::new("htpasswd")
+        .args(["-Bbn", "tester", "s3cret"])
+        .output()
+        .expect("htpasswd");
+    assert!(htpasswd.status.success());
+    std::fs::write(dir.join("htpasswd"), &htpasswd.stdout).unwrap();
+    let registry = start_registry(
+        &dir,
+        Some((
+            &dir.join("leaf.pem"),
+            &dir.join("leaf.key"),
+            &dir.join("htpasswd"),
+        )),
+    );
+    let host = format!("127.0.0.1:{}", registry.port);
+    push(
+        &format!("oci:{}:v1", f.layout.display()),
+        &format!("docker://{host}/test/app:v1"),
+        &["--dest-creds", "tester:s3cret"],
+    );
+
+    let target = format!("registry:{host}/test/app:v1");
+    let ca = p("ca.pem");
+    // Credentials from flags.
+    let doc = scan(
+        &[
+            &target,
+            "--ca-cert",
+            &ca,
+            "--registry-username",
+            "tester",
+            "--registry-password",
+            "s3cret",
+        ],
+        0,
+    );
+    check_reference_image(&doc);
+    // Credentials from Docker's config.json.
+    let docker_config = dir.join("docker");
+    std::fs::create_dir_all(&docker_config).unwrap();
+    let auth = base64_encode(b"tester:s3cret");
+    std::fs::write(
+        docker_config.join("config.json"),
+        format!("{{\"auths\":{{\"{host}\":{{\"auth\":\"{auth}\"}}}}}}"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["scan", &target, "--ca-cert", &ca, "-o", "json"])
+        .env("DOCKER_CONFIG", &docker_config)
+        .env_remove("ASSAY_REGISTRY_USERNAME")
+        .env_remove("ASSAY_REGISTRY_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    // No credentials: a clear error.
+    let empty = dir.join("no-docker");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["scan", &target, "--ca-cert", &ca])
+        .env("DOCKER_CONFIG", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("credentials"),
+        "{}",
+        common::stderr(&out)
+    );
+    // Without the CA the certificate is not trusted.
+    let (_, stderr) = failing(&[
+        &target,
+        "--registry-username",
+        "tester",
+        "--registry-password",
+        "s3cret",
+    ]);
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// A loopback HTTP proxy in front of the real registry that injects faults.
+
+#[derive(Clone)]
+enum Fault {
+    /// Answer the first requests whose path contains `path` with these statuses.
+    FailFirst {
+        path: &'static str,
+        statuses: Vec<u16>,
+    },
+    /// Send only half of the body of responses whose path contains `path`.
+    Truncate { path: String },
+    /// Flip a byte in the middle of the body of responses whose path contains `path`.
+    Corrupt { path: String },
+}
+
+struct FaultProxy {
+    port: u16,
+}
+
+impl FaultProxy {
+    fn start(upstream: u16, fault: Fault) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let failed = Arc::new(AtomicUsize::new(0));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let fault = fault.clone();
+                let failed = failed.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(client, upstream, &fault, &failed);
+                });
+            }
+        });
+        FaultProxy { port }
+    }
+}
+
+fn serve(
+    mut client: TcpStream,
+    upstream: u16,
+    fault: &Fault,
+    failed: &AtomicUsize,
+) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let head = read_head(&mut client)?;
+    let request = String::from_utf8_lossy(&head).into_owned();
+    let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+    if let Fault::FailFirst { path: p, statuses } = fault {
+        if path.contains(p) {
+            let n = failed.fetch_add(1, Ordering::SeqCst);
+            if let Some(status) = statuses.get(n) {
+                let extra = if *status == 429 {
+                    "Retry-After: 0\r\n"
+                } else {
+                    ""
+                };
+                write!(client, "HTTP/1.1 {status} Injected\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n")?;
+                return Ok(());
+            }
+        }
+    }
+    // One request per connection keeps the relay simple.
+    let mut lines: Vec<&str> = request
+        .trim_end()
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect();
+    lines.push("Connection: close");
+    let mut upstream = TcpStream::connect(("127.0.0.1", upstream))?;
+    upstream.write_all(format!("{}\r\n\r\n", lines.join("\r\n")).as_bytes())?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response)?;
+    let body_start = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(response.len());
+    let body_len = response.len() - body_start;
+    match fault {
+        Fault::Truncate { path: p } if path.contains(p.as_str()) && body_len > 0 => {
+            client.write_all(&response[..body_start + body_len / 2])?;
+        }
+        Fault::Corrupt { path: p } if path.contains(p.as_str()) && body_len > 0 => {
+            response[body_start + body_len / 2] ^= 0x55;
+            client.write_all(&response)?;
+        }
+        _ => client.write_all(&response)?,
+    }
+    Ok(())
+}
+
+fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            break;
+        }
+        head.push(byte[0]);
+        if head.len() > 64 << 10 {
+            break;
+        }
+    }
+    Ok(head)
+}
