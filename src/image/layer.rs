@@ -61,7 +61,10 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
         let is_regular = kind.is_file() || kind == tar::EntryType::Continuous;
         // PAX extended names are applied by the tar crate; GNU long names too.
         let path = entry.path_bytes().into_owned();
-        let Some(path) = rootfs.entry(&path, is_regular) else {
+        let link = (kind == tar::EntryType::Symlink)
+            .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
+            .flatten();
+        let Some(path) = rootfs.entry(&path, is_regular, link.as_deref()) else {
             continue;
         };
         let size = entry.size();

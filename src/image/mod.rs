@@ -11,6 +11,7 @@ mod archive;
 mod digest;
 pub(crate) mod document;
 mod layer;
+pub mod linking;
 mod manifest;
 mod oci_dir;
 mod platform;

@@ -33,6 +33,8 @@ struct Entry {
     layer: usize,
     result: Option<usize>,
     text: Option<Vec<u8>>,
+    /// A symlink's target as stored (for library resolution, [`super::linking`]).
+    symlink: Option<String>,
 }
 
 pub struct Rootfs {
@@ -77,10 +79,29 @@ impl Rootfs {
             .collect()
     }
 
+    /// The visible filesystem for library resolution: every path, with its symlink target
+    /// or the id of the analysed file at that path.
+    pub fn file_index(&self) -> super::linking::FileIndex<'_> {
+        let mut index = super::linking::FileIndex::default();
+        for (path, e) in &self.entries {
+            let file_id = e
+                .result
+                .and_then(|r| self.results.get(r))
+                .map(|r| r.node.id.as_str());
+            index.insert(path, e.symlink.as_deref(), file_id);
+        }
+        index
+    }
+
     /// Handles one tar entry's path; `None` once whiteouts are applied (nothing to read).
     /// Returns the normalised path for a regular entry the caller should offer to
     /// [`Rootfs::regular_file`].
-    pub fn entry(&mut self, raw_path: &[u8], is_regular: bool) -> Option<String> {
+    pub fn entry(
+        &mut self,
+        raw_path: &[u8],
+        is_regular: bool,
+        symlink: Option<&[u8]>,
+    ) -> Option<String> {
         let Some(path) = normalise(raw_path) else {
             self.problems.push(Problem {
                 path: String::from_utf8_lossy(raw_path).into_owned(),
@@ -120,6 +141,7 @@ impl Rootfs {
                 layer: self.layer,
                 result: None,
                 text: None,
+                symlink: symlink.map(|t| String::from_utf8_lossy(t).into_owned()),
             },
         );
         is_regular.then_some(path)
@@ -168,7 +190,7 @@ impl Rootfs {
         let mut head = [0u8; binary::MAGIC_LEN];
         let n = read_up_to(reader, &mut head)?;
         let is_binary = binary::detect(&head[..n]).is_some();
-        let is_text = !is_binary && crate::ospkg::wants(path);
+        let is_text = !is_binary && (crate::ospkg::wants(path) || super::linking::wants(path));
         if !is_binary && !is_text {
             return Ok(());
         }
@@ -266,13 +288,13 @@ mod tests {
         let mut fs = Rootfs::new(String::new());
         fs.begin_layer(0);
         for p in ["a/x", "a/y", "b/z", "c"] {
-            fs.entry(p.as_bytes(), true);
+            fs.entry(p.as_bytes(), true, None);
         }
         fs.begin_layer(1);
-        fs.entry(b"a/new", true);
-        fs.entry(b"./a/.wh..wh..opq", false);
-        fs.entry(b"b/.wh.z", false);
-        fs.entry(b".wh.c", false);
+        fs.entry(b"a/new", true, None);
+        fs.entry(b"./a/.wh..wh..opq", false, None);
+        fs.entry(b"b/.wh.z", false, None);
+        fs.entry(b".wh.c", false, None);
         let left: Vec<&String> = fs.entries.keys().collect();
         assert_eq!(left, ["a/new"]);
         assert!(normalise(b"../etc/passwd").is_none());

@@ -38,7 +38,13 @@ pub fn scan(path: &str) -> anyhow::Result<ScannedImage> {
         };
         let rel = rel.to_string_lossy().into_owned();
         let is_file = entry.file_type().is_file();
-        let Some(name) = rootfs.entry(rel.as_bytes(), is_file) else {
+        let link = entry
+            .path_is_symlink()
+            .then(|| std::fs::read_link(entry.path()).ok())
+            .flatten()
+            .map(|t| t.to_string_lossy().into_owned());
+        let Some(name) = rootfs.entry(rel.as_bytes(), is_file, link.as_deref().map(str::as_bytes))
+        else {
             continue;
         };
         let result = std::fs::File::open(entry.path()).and_then(|mut f| {
