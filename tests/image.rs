@@ -109,6 +109,12 @@ fn build_fixture() -> Fixture {
     for copy in ["usr/bin/gone", "usr/bin/xtool", "usr/sbin/apk-tool"] {
         std::fs::copy(rootfs.join("usr/bin/greet"), rootfs.join(copy)).expect("copy C binary");
     }
+    // A hard link: the layer stores it as a link entry, which must still be reported.
+    std::fs::hard_link(
+        rootfs.join("usr/bin/hello"),
+        rootfs.join("usr/bin/hello-again"),
+    )
+    .expect("hard link");
     run(Command::new("umoci")
         .args(["repack", "--refresh-bundle", "--image", &l("v1")])
         .arg(&bundle));
@@ -300,6 +306,7 @@ fn check_reference_image(doc: &Value) {
     let names = file_names(doc);
     for f in [
         "./usr/bin/hello",
+        "./usr/bin/hello-again",
         "./usr/bin/greet",
         "./usr/lib/libgreet.so.1",
         "./usr/bin/xtool",
@@ -326,6 +333,20 @@ fn check_reference_image(doc: &Value) {
     assert!(
         !purls.iter().any(|p| p.contains("removed-pkg")),
         "deinstalled package listed"
+    );
+    // The hard link carries the same Go modules, with its own file-scoped main module.
+    let main_ids: Vec<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "go-main-module")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        main_ids
+            .iter()
+            .any(|i| i.ends_with("#./usr/bin/hello-again")),
+        "{main_ids:?}"
     );
     // Packages CONTAIN the binaries they own.
     assert!(has_edge(

@@ -61,6 +61,12 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
         let is_regular = kind.is_file() || kind == tar::EntryType::Continuous;
         // PAX extended names are applied by the tar crate; GNU long names too.
         let path = entry.path_bytes().into_owned();
+        if kind == tar::EntryType::Link {
+            if let Some(target) = entry.link_name_bytes() {
+                rootfs.hard_link(&path, &target);
+                continue;
+            }
+        }
         let link = (kind == tar::EntryType::Symlink)
             .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
             .flatten();

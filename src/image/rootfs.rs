@@ -178,6 +178,30 @@ impl Rootfs {
         }
     }
 
+    /// A hard link in a layer: the linked file gets the target's analysis under its own name.
+    pub fn hard_link(&mut self, raw_path: &[u8], raw_target: &[u8]) {
+        // Registers the path (and applies replacement of lower layers' entry).
+        self.entry(raw_path, false, None);
+        let Some(path) = normalise(raw_path).filter(|p| self.entries.contains_key(p)) else {
+            return;
+        };
+        let Some(target) = normalise(raw_target) else {
+            return;
+        };
+        let Some(index) = self.entries.get(&target).and_then(|e| e.result) else {
+            return;
+        };
+        let Some(result) = self.results.get(index) else {
+            return;
+        };
+        let renamed = result.renamed(&path, &self.display_name(&path), self.layer);
+        let new_index = self.results.len();
+        self.results.push(renamed);
+        if let Some(e) = self.entries.get_mut(&path) {
+            e.result = Some(new_index);
+        }
+    }
+
     /// Reads a regular file's first bytes and buffers it only when it is a binary or a
     /// package database; everything else is left for the tar reader to skip.
     pub fn regular_file(
@@ -249,6 +273,69 @@ impl Rootfs {
             e.result = Some(index);
         }
         Ok(())
+    }
+}
+
+impl FileResult {
+    /// The same analysis under another name (a hard link to an analysed file): the file's
+    /// id and name, occurrences, relationship ends, problem paths and file-scoped component
+    /// ids (`PURL#NAME`) are renamed.
+    fn renamed(&self, path: &str, name: &str, layer: usize) -> FileResult {
+        let (old_name, old_id) = (self.node.name.as_str(), self.node.id.as_str());
+        let new_id = FileNode::id_for(name);
+        let scoped = format!("#{old_name}");
+        let fix = |s: &str| -> String {
+            if s == old_name {
+                name.to_string()
+            } else if s == old_id {
+                new_id.clone()
+            } else if let Some(base) = s.strip_suffix(&scoped) {
+                format!("{base}#{name}")
+            } else {
+                s.to_string()
+            }
+        };
+        let mut node = self.node.clone();
+        node.id = new_id.clone();
+        node.name = name.to_string();
+        let a = &self.analysis;
+        FileResult {
+            path: path.to_string(),
+            layer,
+            deleted_by: None,
+            node,
+            analysis: Analysis {
+                format: a.format,
+                slices: a.slices.clone(),
+                components: a
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let mut c = c.clone();
+                        c.id = fix(&c.id);
+                        c.occurrences = c.occurrences.iter().map(|o| fix(o)).collect();
+                        c
+                    })
+                    .collect(),
+                relationships: a
+                    .relationships
+                    .iter()
+                    .map(|r| crate::model::Relationship {
+                        from: fix(&r.from),
+                        kind: r.kind,
+                        to: fix(&r.to),
+                    })
+                    .collect(),
+                problems: a
+                    .problems
+                    .iter()
+                    .map(|p| Problem {
+                        path: fix(&p.path),
+                        ..p.clone()
+                    })
+                    .collect(),
+            },
+        }
     }
 }
 
