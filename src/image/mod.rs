@@ -175,6 +175,25 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
             (images, client.display_name(), Some(digest))
         }
     };
+    let mut images = images;
+    if let Some(want) = &options.platform {
+        // A single-platform image is scanned whatever --platform says, but not silently.
+        for image in images.iter_mut().filter(|i| !i.platform.is_empty()) {
+            if !image
+                .platform
+                .starts_with(&format!("{}/{}", want.os, want.arch))
+            {
+                image.rootfs.problems.push(crate::model::Problem {
+                    path: target.raw.clone(),
+                    severity: crate::model::Severity::Warning,
+                    message: format!(
+                        "the image is {}, not the requested {want} (it is not a multi-platform index)",
+                        image.platform
+                    ),
+                });
+            }
+        }
+    }
     Ok(document::build(
         target, name, digest, images, options, created,
     ))

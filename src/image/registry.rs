@@ -69,11 +69,23 @@ impl Registry {
             (Some(u), Some(p)) => Some((u.clone(), p.clone())),
             _ => docker_config_credentials(&target.path),
         };
+        // Docker Hub's API host and its implicit `library/` namespace.
+        let (api_host, repository) =
+            if matches!(target.path.as_str(), "docker.io" | "index.docker.io") {
+                let repo = if target.repository.contains('/') {
+                    target.repository.clone()
+                } else {
+                    format!("library/{}", target.repository)
+                };
+                ("registry-1.docker.io".to_string(), repo)
+            } else {
+                (target.path.clone(), target.repository.clone())
+            };
         Ok(Registry {
             client,
-            base: format!("{scheme}://{}", target.path),
+            base: format!("{scheme}://{api_host}"),
             host: target.path.clone(),
-            repository: target.repository.clone(),
+            repository,
             reference: target.reference.clone(),
             credentials,
             authorization: None,
