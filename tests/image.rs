@@ -450,6 +450,20 @@ fn archives_and_rootfs_give_the_same_inventory_as_the_layout() {
     assert_eq!(purls(&docker), purls(&layout));
     assert_eq!(docker["subject"]["image"]["source"], "docker-archive");
 
+    // zstd-compressed layers (docker-archive above has uncompressed ones, the layout gzip).
+    let zstd = f.dir.join("zstd-layout");
+    let _ = std::fs::remove_dir_all(&zstd);
+    run(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        "--dest-compress-format",
+        "zstd",
+        &format!("oci:{}:v1", f.layout.display()),
+        &format!("oci:{}:v1", zstd.display()),
+    ]));
+    let zstd_doc = scan(&[&format!("oci-dir:{}:v1", zstd.display())], 0);
+    assert_eq!(file_names(&zstd_doc), file_names(&layout));
+
     let dir = scan(&[&format!("dir:{}", f.rootfs.display())], 0);
     assert_eq!(file_names(&dir), file_names(&layout));
     assert_eq!(purls(&dir), purls(&layout));
