@@ -86,14 +86,19 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
 
 /// A verifier when there is something to verify against, a pass-through otherwise.
 enum Verifying<R: Read> {
-    Checked(VerifyingReader<R>),
+    Checked(Box<VerifyingReader<R>>),
     Unchecked(R),
 }
 
 impl<R: Read> Verifying<R> {
     fn new(inner: R, what: &str, digest: Option<Digest>, size: Option<u64>) -> Self {
         match digest {
-            Some(d) => Verifying::Checked(VerifyingReader::new(inner, what.to_string(), d, size)),
+            Some(d) => Verifying::Checked(Box::new(VerifyingReader::new(
+                inner,
+                what.to_string(),
+                d,
+                size,
+            ))),
             None => Verifying::Unchecked(inner),
         }
     }

@@ -61,7 +61,7 @@ pub fn catalog(texts: &BTreeMap<&str, &[u8]>) -> (Vec<Package>, Vec<Problem>) {
     dpkg::catalog(texts, &os, &mut packages, &mut problems);
     apk::catalog(texts, &os, &mut packages, &mut problems);
     xbps::catalog(texts, &os, &mut packages, &mut problems);
-    packages.sort_by(|a, b| a.id().cmp(&b.id()));
+    packages.sort_by_key(Package::id);
     packages.dedup_by(|a, b| a.id() == b.id());
     (packages, problems)
 }
