@@ -781,6 +781,17 @@ fn plain_http_registry_with_retries_and_faults() {
         "{stderr}"
     );
 
+    // Blobs redirected elsewhere (blob storage): followed.
+    let proxy = FaultProxy::start(registry.port, Fault::Redirect { path: "/blobs/" });
+    let redirected = scan(
+        &[
+            &format!("registry:127.0.0.1:{}/test/app:v1", proxy.port),
+            "--insecure-registry",
+        ],
+        0,
+    );
+    assert_eq!(file_names(&redirected), file_names(&doc));
+
     // A blob cut short or altered in transit: error naming the blob, no SBOM.
     let layer = doc["subject"]["image"]["platforms"][0]["layers"][0]
         .as_str()
@@ -987,6 +998,9 @@ enum Fault {
         path: &'static str,
         statuses: Vec<u16>,
     },
+    /// Redirect requests whose path contains `path` to the registry itself (like blob
+    /// storage on another host).
+    Redirect { path: &'static str },
     /// Send only half of the body of responses whose path contains `path`.
     Truncate { path: String },
     /// Flip a byte in the middle of the body of responses whose path contains `path`.
@@ -1037,6 +1051,15 @@ fn serve(
                 write!(client, "HTTP/1.1 {status} Injected\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n")?;
                 return Ok(());
             }
+        }
+    }
+    if let Fault::Redirect { path: p } = fault {
+        if path.contains(p) {
+            write!(
+                client,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{upstream}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
         }
     }
     // One request per connection keeps the relay simple.
