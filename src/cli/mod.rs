@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod abi;
 mod scan;
 mod symbols;
 
@@ -37,6 +38,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Show linked libraries, imported and exported symbols of a binary
     Symbols(symbols::SymbolsArgs),
+    /// Dump a binary's exported ABI, or diff it against a baseline (exit 1 on breaks)
+    Abi(abi::AbiArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Symbols(args) => symbols::run(args),
+        Command::Abi(args) => abi::run(args),
     };
     ExitCode::from(code)
 }
