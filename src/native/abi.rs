@@ -356,9 +356,7 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
         if only_version && kept_old_node {
             note = Some("old version node still provided as a hidden version".into());
         }
-        // Binding weak → global or the reverse does not break callers that link by name;
-        // every other difference does.
-        let breaking = note.is_none() && !fields.iter().all(|f| f.field == "binding");
+        let breaking = note.is_none();
         out.changed.push(Change {
             name: after.display_name(),
             breaking,
