@@ -29,6 +29,8 @@ struct BinaryResult {
     components: Vec<Component>,
     relationships: Vec<Relationship>,
     problems: Vec<Problem>,
+    /// Library names this file answers to (for dynamic-link edges between scanned files).
+    provides: Vec<String>,
 }
 
 /// Scans the targets. Problems with individual entries are inside the document; this never
@@ -43,6 +45,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
         .collect();
 
     let mut graph = GraphBuilder::default();
+    let mut provided = std::collections::BTreeMap::new();
     graph.count_examined(collected.candidates.len() as u64);
     for p in collected.problems {
         graph.problem(p);
@@ -57,7 +60,13 @@ pub fn scan(targets: &[String], created: String) -> Document {
                     components,
                     relationships,
                     problems,
+                    provides,
                 } = *result;
+                for name in provides {
+                    provided
+                        .entry(crate::model::native_lookup_key(&name))
+                        .or_insert_with(|| node.id.clone());
+                }
                 graph.add_file(node);
                 components.into_iter().for_each(|c| graph.add_component(c));
                 for r in relationships {
@@ -67,6 +76,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
             }
         }
     }
+    graph.link_native_to_files(&provided);
     let subject = Subject {
         name: targets.join(", "),
         targets: targets.to_vec(),
@@ -120,6 +130,7 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
         components: Vec::new(),
         relationships: Vec::new(),
         problems: Vec::new(),
+        provides: Vec::new(),
     };
     let (slices, slice_errors) = binary::slices(format, &map);
     for e in slice_errors {
@@ -148,6 +159,7 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
                     label: slice.label.clone(),
                     platform: None,
                     go: None,
+                    properties: Vec::new(),
                 });
                 continue;
             }
@@ -166,7 +178,9 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
             label: slice.label.clone(),
             platform: Some(binary::describe(&object)),
             go: findings.go,
+            properties: findings.slice_properties,
         });
+        result.provides.extend(findings.provides);
         result.components.extend(findings.components);
         result.relationships.extend(findings.relationships);
         result.problems.extend(findings.problems);

@@ -759,3 +759,93 @@ fn usage_errors_exit_2() {
         "a source file is not a binary"
     );
 }
+
+#[test]
+fn scan_puts_dynamic_links_in_the_sboms() {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["pe/app.exe", "pe/demo.dll", "elf/libdemo-v1.so"] {
+        let src = fixture(rel);
+        std::fs::copy(&src, dir.path().join(src.file_name().unwrap())).unwrap();
+    }
+    let target = dir.path().to_str().unwrap();
+    let (code, out) = assay(&["scan", target, "-o", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let links: BTreeSet<(String, String)> = doc["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "dynamic-link")
+        .map(|r| {
+            (
+                r["from"].as_str().unwrap().into(),
+                r["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // demo.dll is in the scan: the edge points at its file; helper.dll is not: a component.
+    assert!(
+        links.contains(&("file:./app.exe".into(), "file:./demo.dll".into())),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&("file:./app.exe".into(), "native:helper.dll".into())),
+        "{links:?}"
+    );
+    assert!(links.contains(&("file:./libdemo-v1.so".into(), "native:libc.so.6".into())));
+    let libdemo = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "./libdemo-v1.so")
+        .unwrap();
+    let props = &libdemo["slices"][0]["properties"];
+    assert!(
+        props
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "assay:native:glibc-floor" && p["value"] == "2.14"),
+        "{props}"
+    );
+
+    let (code, spdx) = assay(&["scan", target, "-o", "spdx-json"]);
+    assert_eq!(code, 0);
+    let spdx: Value = serde_json::from_str(&spdx).unwrap();
+    let dynamic = spdx["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DYNAMIC_LINK")
+        .count();
+    assert_eq!(
+        dynamic,
+        links.len(),
+        "every dynamic link is an SPDX DYNAMIC_LINK"
+    );
+    let libc = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libc.so.6")
+        .expect("libc.so.6 package");
+    assert!(
+        libc.get("externalRefs").is_none(),
+        "no purl for a native library: {libc}"
+    );
+
+    let (code, cdx) = assay(&["scan", target, "-o", "cyclonedx-json"]);
+    assert_eq!(code, 0);
+    let cdx: Value = serde_json::from_str(&cdx).unwrap();
+    let app_deps = cdx["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == "file:./app.exe")
+        .unwrap();
+    assert!(app_deps["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d == "file:./demo.dll"));
+}

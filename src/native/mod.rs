@@ -8,6 +8,7 @@
 //! of the image is still reported.
 
 pub mod abi;
+mod cataloger;
 mod dwarf;
 mod elf;
 mod file;
@@ -22,6 +23,7 @@ use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
 use serde::{Deserialize, Serialize};
 
 pub use self::file::{read_bytes, read_path, FileLinkage, SliceLinkage};
+pub use cataloger::NativeCataloger;
 pub use floors::{version_floors, VersionFloor};
 pub use golang::{is_plugin_symbol, plugin_path};
 
@@ -153,6 +155,19 @@ fn name_or_ordinal(name: NameOrOrdinal<&[u8]>) -> (String, Option<u16>) {
 /// Reads the linkage of one parsed image. Never fails as a whole: unreadable tables are
 /// listed in `problems`.
 pub fn read(file: &object::File<'_>) -> Linkage {
+    let mut out = read_links(file);
+    read_exports(file, &mut out);
+    if let Some(path) = golang::plugin_path(file) {
+        golang::annotate_plugin_exports(file, &path, &mut out);
+    } else {
+        dwarf::annotate_signatures(file, &mut out);
+    }
+    out
+}
+
+/// The cheaper part of [`read`] that the SBOM needs: the image's name, libraries, search
+/// paths, imports and version floors; no exports, no debug info.
+pub fn read_links(file: &object::File<'_>) -> Linkage {
     let mut out = Linkage {
         interpreter: crate::binary::elf_interpreter(file),
         ..Linkage::default()
@@ -164,12 +179,6 @@ pub fn read(file: &object::File<'_>) -> Linkage {
     }
     read_libraries(file, &mut out);
     read_imports(file, &mut out);
-    read_exports(file, &mut out);
-    if let Some(path) = golang::plugin_path(file) {
-        golang::annotate_plugin_exports(file, &path, &mut out);
-    } else {
-        dwarf::annotate_signatures(file, &mut out);
-    }
     out.version_floors = version_floors(&out.imports);
     out
 }

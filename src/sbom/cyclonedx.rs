@@ -52,6 +52,12 @@ pub fn render(doc: &Document) -> String {
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
+        if comp.purl.is_empty() {
+            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
+            if let Some(obj) = c.as_object_mut() {
+                obj.remove("purl");
+            }
+        }
         if !comp.ancestors.is_empty() {
             c["pedigree"] = json!({
                 "ancestors": comp.ancestors.iter().map(|a| json!({
@@ -64,7 +70,11 @@ pub fn render(doc: &Document) -> String {
             });
         }
         let mut props = comp.properties.clone();
-        props.push(Property::new("assay:linkage", "static"));
+        let linkage = match comp.kind {
+            ComponentKind::NativeLibrary => "dynamic",
+            _ => "static",
+        };
+        props.push(Property::new("assay:linkage", linkage));
         c["properties"] = properties(&props);
         components.push(c);
     }

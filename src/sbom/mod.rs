@@ -103,6 +103,10 @@ pub fn file_properties(file: &crate::model::FileNode) -> Vec<crate::model::Prope
                 props.push(Property::new(format!("{prefix}os"), os));
             }
         }
+        for p in &slice.properties {
+            let name = p.name.strip_prefix("assay:").unwrap_or(&p.name);
+            props.push(Property::new(format!("{prefix}{name}"), &p.value));
+        }
         if let Some(go) = &slice.go {
             props.push(Property::new(
                 format!("{prefix}go:version"),

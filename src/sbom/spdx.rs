@@ -93,6 +93,12 @@ pub fn render(doc: &Document) -> String {
         if let Some(v) = &c.version {
             pkg["versionInfo"] = json!(v);
         }
+        if c.purl.is_empty() {
+            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
+            if let Some(obj) = pkg.as_object_mut() {
+                obj.remove("externalRefs");
+            }
+        }
         let mut notes: Vec<Value> = c
             .ancestors
             .iter()
@@ -155,6 +161,7 @@ pub fn render(doc: &Document) -> String {
                 RelationshipKind::Contains => "CONTAINS",
                 RelationshipKind::DependsOn => "DEPENDS_ON",
                 RelationshipKind::StaticLink => "STATIC_LINK",
+                RelationshipKind::DynamicLink => "DYNAMIC_LINK",
             },
             "relatedSpdxElement": to,
         }));
