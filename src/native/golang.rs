@@ -143,8 +143,10 @@ fn go_name(file: &object::File<'_>, addr: u64, _endian: Endian) -> Result<String
             return Err("name length overflows".into());
         }
     }
-    let bytes =
-        read_at_address(file, addr + 1 + used as u64, len).ok_or("name outside the file")?;
+    let start = addr
+        .checked_add(1 + used as u64)
+        .ok_or("name address overflows")?;
+    let bytes = read_at_address(file, start, len).ok_or("name outside the file")?;
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 

@@ -372,10 +372,15 @@ impl SectionMap {
     }
 
     fn kind_at(&self, address: u64) -> &'static str {
-        let section = self
+        // Last section starting at or before the address (sections do not overlap in
+        // well-formed files; a hostile overlap only misnames the kind).
+        let after = self
             .ranges
-            .iter()
-            .find(|(start, end, _)| *start <= address && address < *end);
+            .partition_point(|(start, _, _)| *start <= address);
+        let section = after
+            .checked_sub(1)
+            .and_then(|i| self.ranges.get(i))
+            .filter(|(_, end, _)| address < *end);
         match section.map(|s| s.2) {
             Some(SectionKind::Text) => "func",
             Some(SectionKind::Tls | SectionKind::UninitializedTls | SectionKind::TlsVariables) => {
