@@ -849,3 +849,38 @@ fn scan_puts_dynamic_links_in_the_sboms() {
         .iter()
         .any(|d| d == "file:./demo.dll"));
 }
+
+#[test]
+fn stripped_go_plugin_still_has_type_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = dir.path().join("greeter-v2-stripped.so");
+    let status = Command::new(tool(&["strip"]))
+        .args(["--strip-all", "-o", stripped.to_str().unwrap()])
+        .arg(fixture("go/greeter-v2.so"))
+        .status()
+        .expect("run strip");
+    assert!(status.success());
+    let nm = run(&tool(&["nm"]), &[stripped.to_str().unwrap()]);
+    assert!(!nm.contains("go:plugin.tabs"), "strip left .symtab behind");
+    let ours = symbols_json(&stripped);
+    let signature = |name: &str| {
+        ours["exports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["signature"].clone())
+    };
+    assert_eq!(
+        signature("example.com/greeter.Greet"),
+        Some(Value::String("func(string, bool) string".into()))
+    );
+    assert_eq!(
+        signature("example.com/greeter.Count"),
+        Some(Value::String("*int".into()))
+    );
+    assert_eq!(
+        signature("example.com/greeter.Version"),
+        Some(Value::String("func() string".into()))
+    );
+}

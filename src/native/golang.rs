@@ -4,9 +4,9 @@
 //!
 //! Layout notes: `../shared/notes/go-binary-internals.md` §5–6.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use object::{Object, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SymbolIndex, SymbolKind};
 
 use super::Linkage;
 use crate::binary::{read_at_address, Endian};
@@ -66,34 +66,53 @@ pub(super) fn annotate_plugin_exports(file: &object::File<'_>, path: &str, out: 
     }
 }
 
-/// Reads `go:plugin.tabs` (pairs of `nameOff`, `typeOff` relative to `runtime.types`) and
-/// returns identifier → Go type string. Needs `.symtab` (`go build -ldflags=-w` keeps it;
-/// `-s` removes it, and then only the `.dynsym` export list is reported).
-fn plugin_types(file: &object::File<'_>, _path: &str) -> Result<BTreeMap<String, String>, String> {
+/// Reads the plugin table (pairs of `nameOff`, `typeOff` relative to the module's `types`)
+/// and returns identifier → Go type string. With `.symtab`, `go:plugin.tabs` and
+/// `runtime.types` locate it; stripped (`-ldflags=-s`), the module data is found through
+/// the relocation that points it at `.gopclntab` (see [`tables_from_moduledata`]).
+fn plugin_types(file: &object::File<'_>, path: &str) -> Result<BTreeMap<String, String>, String> {
     if !file.is_64() {
         return Err("only 64-bit plugins are decoded".into());
     }
-    let mut tabs = None;
-    let mut types = None;
-    for symbol in file.symbols() {
-        match symbol.name() {
-            Ok("go:plugin.tabs") => tabs = Some((symbol.address(), symbol.size())),
-            Ok("runtime.types") => types = Some(symbol.address()),
-            _ => {}
-        }
-    }
-    let (Some((tabs_addr, tabs_size)), Some(types)) = (tabs, types) else {
-        return Err("no symbol table (stripped); type strings unavailable".into());
-    };
     let endian = if file.is_little_endian() {
         Endian::Little
     } else {
         Endian::Big
     };
-    let tabs = read_at_address(file, tabs_addr, tabs_size.min(1 << 20))
-        .ok_or("go:plugin.tabs is not backed by file bytes")?;
+    let mut tabs = None;
+    let mut types = None;
+    for symbol in file.symbols() {
+        match symbol.name() {
+            Ok("go:plugin.tabs") => tabs = Some((symbol.address(), symbol.size() / 8)),
+            Ok("runtime.types") => types = Some(symbol.address()),
+            _ => {}
+        }
+    }
+    if let (Some((tabs, count)), Some(types)) = (tabs, types) {
+        return decode_table(file, tabs, count, types, endian);
+    }
+    let idents: BTreeSet<String> = file
+        .dynamic_symbols()
+        .filter(|s| !s.is_undefined())
+        .filter_map(|s| s.name().ok().map(str::to_string))
+        .filter(|n| is_plugin_symbol(path, n))
+        .filter_map(|n| n.get(path.len() + 1..).map(str::to_string))
+        .collect();
+    tables_from_moduledata(file, &idents, endian)
+}
+
+/// Decodes `count` plugin-table pairs at `tabs`.
+fn decode_table(
+    file: &object::File<'_>,
+    tabs: u64,
+    count: u64,
+    types: u64,
+    endian: Endian,
+) -> Result<BTreeMap<String, String>, String> {
+    let bytes = read_at_address(file, tabs, count.min(1 << 16) * 8)
+        .ok_or("plugin table is not backed by file bytes")?;
     let mut out = BTreeMap::new();
-    for pair in tabs.chunks_exact(8) {
+    for pair in bytes.chunks_exact(8) {
         let name_off = endian.uint(pair, 4).ok_or("short table")? as u32 as i32;
         let type_off = endian.uint(&pair[4..], 4).ok_or("short table")? as u32 as i32;
         let name = go_name(file, offset(types, name_off)?, endian)?;
@@ -101,6 +120,63 @@ fn plugin_types(file: &object::File<'_>, _path: &str) -> Result<BTreeMap<String,
         out.insert(name, ty);
     }
     Ok(out)
+}
+
+/// Words of the module data searched for the `types` pointer and the `ptab` slice.
+const MODULEDATA_WORDS: u64 = 96;
+
+/// Stripped plugins: the module data's first field points at `.gopclntab`, so the
+/// `R_*_RELATIVE` relocation with that addend marks where the module data starts. Its field
+/// offsets move between Go releases, so instead of trusting a layout every relocated
+/// pointer field is tried as `types` and every `{ptr, len, cap}` with `len == cap ==` the
+/// number of exports as the plugin table; the combination whose names decode to exactly the
+/// plugin's exported identifiers wins.
+fn tables_from_moduledata(
+    file: &object::File<'_>,
+    idents: &BTreeSet<String>,
+    endian: Endian,
+) -> Result<BTreeMap<String, String>, String> {
+    let stripped = "no symbol table and no module data found; type strings unavailable";
+    let pclntab = file
+        .section_by_name(".gopclntab")
+        .map(|s| s.address())
+        .ok_or(stripped)?;
+    let relocations: BTreeMap<u64, u64> = file
+        .dynamic_relocations()
+        .ok_or(stripped)?
+        .take(super::MAX_SYMBOLS)
+        .filter(|(_, r)| {
+            matches!(
+                r.target(),
+                RelocationTarget::Absolute | RelocationTarget::Symbol(SymbolIndex(0))
+            )
+        })
+        .map(|(offset, r)| (offset, r.addend() as u64))
+        .collect();
+    let count = idents.len() as u64;
+    for (&moduledata, _) in relocations.iter().filter(|(_, &a)| a == pclntab) {
+        let word = |i: u64| moduledata.checked_add(i * 8);
+        let pointers: Vec<u64> = (0..MODULEDATA_WORDS)
+            .filter_map(|i| relocations.get(&word(i)?).copied())
+            .collect();
+        let raw = |i: u64| read_at_address(file, word(i)?, 8).and_then(|b| endian.uint(b, 8));
+        for i in 0..MODULEDATA_WORDS - 2 {
+            let Some(&tabs) = word(i).and_then(|w| relocations.get(&w)) else {
+                continue;
+            };
+            if raw(i + 1) != Some(count) || raw(i + 2) != Some(count) {
+                continue;
+            }
+            for &types in &pointers {
+                if let Ok(table) = decode_table(file, tabs, count, types, endian) {
+                    if table.keys().eq(idents.iter()) {
+                        return Ok(table);
+                    }
+                }
+            }
+        }
+    }
+    Err(stripped.into())
 }
 
 fn offset(base: u64, off: i32) -> Result<u64, String> {
