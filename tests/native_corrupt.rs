@@ -214,3 +214,52 @@ fn random_flips_and_truncations_never_panic() {
         }
     }
 }
+
+/// An export trie with one re-export: `_demo_alias` → `_strlen` from dylib ordinal
+/// `ordinal` (2 is libSystem in libdemo: 1 is the weak libextra).
+fn reexport_trie(ordinal: u8) -> Vec<u8> {
+    let mut trie = vec![0x00, 0x01];
+    trie.extend_from_slice(b"_demo_alias\0");
+    trie.push(15); // child node offset
+    assert_eq!(trie.len(), 15);
+    trie.extend_from_slice(&[10, 0x08, ordinal]); // terminal size, EXPORT_SYMBOL_FLAGS_REEXPORT
+    trie.extend_from_slice(b"_strlen\0");
+    trie.push(0); // no children
+    trie
+}
+
+fn with_trie(trie: &[u8]) -> Vec<u8> {
+    let mut data = macho_x86_64();
+    let (off, size) = export_trie_range(&data);
+    assert!(size >= trie.len());
+    data[off..off + size].fill(0);
+    data[off..off + trie.len()].copy_from_slice(trie);
+    data
+}
+
+#[test]
+fn reexports_name_their_library_and_target() {
+    let file = native::read_bytes(&with_trie(&reexport_trie(2))).unwrap();
+    let linkage = &file.slices[0].linkage;
+    assert!(linkage.problems.is_empty(), "{:?}", linkage.problems);
+    let alias = linkage
+        .exports
+        .iter()
+        .find(|e| e.name == "_demo_alias")
+        .expect("re-export listed");
+    assert_eq!(alias.kind, "reexport");
+    assert_eq!(alias.library.as_deref(), Some("/usr/lib/libSystem.B.dylib"));
+    assert_eq!(alias.target.as_deref(), Some("_strlen"));
+}
+
+#[test]
+fn reexport_from_a_missing_or_own_ordinal_is_a_problem() {
+    // Ordinal 9 names no load command; ordinal 0 would be the image itself (a cycle).
+    for ordinal in [9, 0] {
+        let problems = read_all(&with_trie(&reexport_trie(ordinal))).expect("file reads");
+        assert!(
+            problems.iter().any(|p| p.contains("exported symbols")),
+            "ordinal {ordinal}: {problems:?}"
+        );
+    }
+}
