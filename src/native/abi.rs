@@ -264,29 +264,34 @@ pub struct FieldChange {
 pub fn diff(old: &Baseline, new: &Baseline) -> AbiDiff {
     let names_only = old.names_only || new.names_only;
     let mut slices = Vec::new();
-    for (index, old_slice) in old.slices.iter().enumerate() {
-        let paired = new
+    for old_slice in &old.slices {
+        // Same architecture; else a single slice on both sides; else an architecture-less
+        // baseline (a text list) holds for every slice of the new file.
+        let same_arch: Vec<&AbiSlice> = new
             .slices
             .iter()
-            .find(|s| s.arch.is_some() && s.arch == old_slice.arch)
-            .or_else(|| {
-                let unlabelled = old_slice.arch.is_none() || old.slices.len() == 1;
-                (unlabelled && new.slices.len() == 1).then(|| &new.slices[0])
-            })
-            .or_else(|| {
-                (old_slice.arch.is_none())
-                    .then(|| new.slices.get(index))
-                    .flatten()
-            });
-        match paired {
-            Some(new_slice) => slices.push(diff_slice(old_slice, new_slice, names_only)),
-            None => slices.push(SliceDiff {
+            .filter(|s| s.arch.is_some() && s.arch == old_slice.arch)
+            .collect();
+        let paired: Vec<&AbiSlice> = if !same_arch.is_empty() {
+            same_arch
+        } else if old.slices.len() == 1 && new.slices.len() == 1 {
+            new.slices.iter().collect()
+        } else if old_slice.arch.is_none() {
+            new.slices.iter().collect()
+        } else {
+            Vec::new()
+        };
+        if paired.is_empty() {
+            slices.push(SliceDiff {
                 arch: old_slice.arch.clone(),
                 slice_missing: true,
                 removed: old_slice.symbols.clone(),
                 changed: Vec::new(),
                 added: Vec::new(),
-            }),
+            });
+        }
+        for new_slice in paired {
+            slices.push(diff_slice(old_slice, new_slice, names_only));
         }
     }
     let mut summary = Summary::default();
@@ -314,7 +319,7 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
     };
     let (old_map, new_map) = (index(old), index(new));
     let mut out = SliceDiff {
-        arch: old.arch.clone().or_else(|| new.arch.clone()),
+        arch: new.arch.clone().or_else(|| old.arch.clone()),
         slice_missing: false,
         removed: Vec::new(),
         changed: Vec::new(),
