@@ -35,7 +35,9 @@ pub(super) fn annotate_signatures(file: &object::File<'_>, out: &mut Linkage) {
             true => export.name.strip_prefix('_').unwrap_or(&export.name),
             false => &export.name,
         };
-        if let Some(sig) = signatures.get(name) {
+        // By name; else by address (a `.symver` alias or another alias of the function).
+        let by_address = export.address.and_then(|a| signatures.by_address.get(&a));
+        if let Some(sig) = signatures.by_name.get(name).or(by_address) {
             export.signature = Some(sig.clone());
         }
     }
@@ -47,8 +49,15 @@ fn debug_info(file: &object::File<'_>) -> Option<()> {
         .map(|_| ())
 }
 
-/// Name → signature (functions: `int (const char *, double)`; variables: their type).
-pub fn signatures(file: &object::File<'_>) -> Result<BTreeMap<String, String>, gimli::Error> {
+/// Signatures of external functions (`int (const char *, double)`) and types of external
+/// variables, by symbol name and by function entry address.
+#[derive(Default)]
+pub struct Signatures {
+    pub by_name: BTreeMap<String, String>,
+    pub by_address: BTreeMap<u64, String>,
+}
+
+pub fn signatures(file: &object::File<'_>) -> Result<Signatures, gimli::Error> {
     let endian = if file.is_little_endian() {
         RunTimeEndian::Little
     } else {
@@ -66,7 +75,7 @@ pub fn signatures(file: &object::File<'_>) -> Result<BTreeMap<String, String>, g
     };
     let sections = gimli::DwarfSections::load(load)?;
     let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
-    let mut out = BTreeMap::new();
+    let mut out = Signatures::default();
     let mut units = dwarf.units();
     while let Some(header) = units.next()? {
         let unit = dwarf.unit(header)?;
@@ -96,7 +105,15 @@ pub fn signatures(file: &object::File<'_>) -> Result<BTreeMap<String, String>, g
             } else {
                 type_name(&dwarf, &unit, described.attr_value(gimli::DW_AT_type), 0)
             };
-            out.entry(name).or_insert(signature);
+            if tag == gimli::DW_TAG_subprogram {
+                let low_pc = entry.attr_value(gimli::DW_AT_low_pc);
+                if let Some(Ok(Some(address))) = low_pc.map(|v| dwarf.attr_address(&unit, v)) {
+                    out.by_address
+                        .entry(address)
+                        .or_insert_with(|| signature.clone());
+                }
+            }
+            out.by_name.entry(name).or_insert(signature);
         }
     }
     Ok(out)

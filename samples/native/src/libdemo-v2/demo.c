@@ -19,3 +19,15 @@ unsigned long demo_copy(char *dst, const char *src) {
     memcpy(dst, src, n + 1);
     return n;
 }
+
+/* Same in both versions: coverage for binding, TLS, IFUNC and a hidden version node. */
+__attribute__((weak)) int demo_weak(void) { return 1; }
+#ifdef __ELF__
+__thread int demo_tls = 7;
+static int demo_fast_impl(int x) { return x + 1; }
+static int (*demo_fast_resolve(void))(int) { return demo_fast_impl; }
+int demo_fast(int x) __attribute__((ifunc("demo_fast_resolve")));
+/* Only the hidden demo_compat@VERS_1 is exported (old binaries keep resolving it). */
+int demo_compat_v1(void) { return 1; }
+__asm__(".symver demo_compat_v1, demo_compat@VERS_1");
+#endif
