@@ -84,7 +84,10 @@ pub fn run(args: AbiArgs) -> u8 {
 
 fn dump(args: DumpArgs) -> u8 {
     let baseline = match native::read_path(&args.file) {
-        Ok(file) => abi::baseline_of(&file),
+        Ok(file) => {
+            warn_problems(&args.file, &file);
+            abi::baseline_of(&file)
+        }
         Err(e) => {
             super::error(e);
             return exit::ERROR;
@@ -107,11 +110,21 @@ fn load(path: &Path) -> Result<abi::Baseline, String> {
     let head = &bytes[..bytes.len().min(crate::binary::MAGIC_LEN)];
     if crate::binary::detect(head).is_some() {
         let file = native::read_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        warn_problems(path, &file);
         return Ok(abi::baseline_of(&file));
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{}: neither a binary nor a text baseline", path.display()))?;
     abi::parse_baseline(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Tables that could not be read make a baseline incomplete: say so on stderr.
+fn warn_problems(path: &Path, file: &native::FileLinkage) {
+    for slice in &file.slices {
+        for p in &slice.linkage.problems {
+            eprintln!("assay: warning: {}: {p}", path.display());
+        }
+    }
 }
 
 fn diff(args: DiffArgs) -> u8 {
