@@ -31,11 +31,22 @@ struct BinaryResult {
     problems: Vec<Problem>,
 }
 
+/// What a scan computes beyond cataloguing.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
+    pub checksums: bool,
+}
+
 /// Scans the targets. Problems with individual entries are inside the document; this never
 /// fails as a whole (the caller decides what an empty or partial result means).
-pub fn scan(targets: &[String], created: String) -> Document {
+pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     let collected = source::collect(targets);
-    let outcomes: Vec<Outcome> = collected.candidates.par_iter().map(examine).collect();
+    let outcomes: Vec<Outcome> = collected
+        .candidates
+        .par_iter()
+        .map(|c| examine(c, options))
+        .collect();
 
     let mut graph = GraphBuilder::default();
     graph.count_examined(collected.candidates.len() as u64);
@@ -69,7 +80,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
     graph.finish(subject, created)
 }
 
-fn examine(candidate: &Candidate) -> Outcome {
+fn examine(candidate: &Candidate, options: Options) -> Outcome {
     let failed = |message: String| {
         Outcome::Failed(Problem {
             path: candidate.name.clone(),
@@ -97,9 +108,13 @@ fn examine(candidate: &Candidate) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("cannot read: {e}")),
+    let checksums = if options.checksums {
+        match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
+            Ok(c) => Some(c),
+            Err(e) => return failed(format!("cannot read: {e}")),
+        }
+    } else {
+        None
     };
     let node_id = FileNode::id_for(&candidate.name);
     let Some(analysis) = analyze(&candidate.name, &map) else {
@@ -110,8 +125,7 @@ fn examine(candidate: &Candidate) -> Outcome {
             id: node_id,
             name: candidate.name.clone(),
             size: map.len() as u64,
-            sha1: checksums.sha1,
-            sha256: checksums.sha256,
+            checksums,
             format: analysis.format,
             slices: analysis.slices,
         },

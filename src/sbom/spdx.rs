@@ -74,7 +74,9 @@ pub fn render(doc: &Document) -> String {
     });
     if !doc.files.is_empty() {
         root["packageVerificationCode"] = json!({
-            "packageVerificationCodeValue": verification_code(doc.files.iter().map(|f| f.sha1.as_str())),
+            "packageVerificationCodeValue": verification_code(
+                doc.files.iter().filter_map(|f| f.checksums.as_ref()).map(|c| c.sha1.as_str()),
+            ),
         });
         root["hasFiles"] = doc
             .files
@@ -139,11 +141,13 @@ pub fn render(doc: &Document) -> String {
                 "SPDXID": spdx_ids[f.id.as_str()],
                 "fileName": spdx_file_name(&f.name),
                 "fileTypes": ["BINARY"],
-                "checksums": [
-                    {"algorithm": "SHA1", "checksumValue": f.sha1},
-                    {"algorithm": "SHA256", "checksumValue": f.sha256},
-                ],
             });
+            if let Some(sums) = &f.checksums {
+                file["checksums"] = json!([
+                    {"algorithm": "SHA1", "checksumValue": sums.sha1},
+                    {"algorithm": "SHA256", "checksumValue": sums.sha256},
+                ]);
+            }
             if !notes.is_empty() {
                 file["annotations"] = Value::Array(notes);
             }
