@@ -12,6 +12,7 @@ pub mod cli;
 pub mod golang;
 pub mod hash;
 pub mod model;
+pub mod plugin;
 pub mod purl;
 pub mod sbom;
 pub mod scan;

@@ -253,10 +253,19 @@ impl GraphBuilder {
         let summary = Summary {
             files_examined: self.files_examined,
             binaries: files.len() as u64,
-            go_binaries: files.iter().filter(|f| f.go_slices().next().is_some()).count() as u64,
+            go_binaries: files
+                .iter()
+                .filter(|f| f.go_slices().next().is_some())
+                .count() as u64,
             components: components.len() as u64,
-            errors: problems.iter().filter(|p| p.severity == Severity::Error).count() as u64,
-            warnings: problems.iter().filter(|p| p.severity == Severity::Warning).count() as u64,
+            errors: problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count() as u64,
+            warnings: problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count() as u64,
         };
         Document {
             schema_version: 1,

@@ -41,7 +41,13 @@ mod tests {
             super::golang("github.com/x/y", Some("v2.0.0+incompatible")),
             "pkg:golang/github.com/x/y@v2.0.0%2Bincompatible"
         );
-        assert_eq!(super::golang("stdlib", Some("1.23.4")), "pkg:golang/stdlib@1.23.4");
-        assert_eq!(super::golang("example.com/m", None), "pkg:golang/example.com/m");
+        assert_eq!(
+            super::golang("stdlib", Some("1.23.4")),
+            "pkg:golang/stdlib@1.23.4"
+        );
+        assert_eq!(
+            super::golang("example.com/m", None),
+            "pkg:golang/example.com/m"
+        );
     }
 }

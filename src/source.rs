@@ -65,7 +65,10 @@ fn walk(root: &Path, prefix: &str, out: &mut Collected) {
                     .map(|p| display_name(root, prefix, p))
                     .unwrap_or_else(|| prefix.to_string());
                 let (severity, message) = if e.loop_ancestor().is_some() {
-                    (Severity::Warning, "symlink loop: not followed again".to_string())
+                    (
+                        Severity::Warning,
+                        "symlink loop: not followed again".to_string(),
+                    )
                 } else if e.io_error().map(|io| io.kind()) == Some(std::io::ErrorKind::NotFound) {
                     (Severity::Warning, "dangling symlink: skipped".to_string())
                 } else {

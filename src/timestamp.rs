@@ -6,10 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Returns the timestamp, or an error naming a malformed `SOURCE_DATE_EPOCH`.
 pub fn document_timestamp() -> Result<String, String> {
     let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| format!("SOURCE_DATE_EPOCH must be an integer number of seconds, got {v:?}"))?,
+        Ok(v) if !v.trim().is_empty() => v.trim().parse::<i64>().map_err(|_| {
+            format!("SOURCE_DATE_EPOCH must be an integer number of seconds, got {v:?}")
+        })?,
         _ => SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

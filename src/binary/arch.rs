@@ -59,7 +59,11 @@ pub fn describe(file: &object::File<'_>) -> Platform {
         arch,
         os: os.map(str::to_string),
         bits: if file.is_64() { 64 } else { 32 },
-        endian: if endian == Endianness::Big { "big" } else { "little" },
+        endian: if endian == Endianness::Big {
+            "big"
+        } else {
+            "little"
+        },
     }
 }
 

@@ -56,7 +56,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     }
     match head[..4] {
         [0x7f, b'E', b'L', b'F'] => Some(Format::Elf),
-        [0xfe, 0xed, 0xfa, 0xce] | [0xce, 0xfa, 0xed, 0xfe] | [0xfe, 0xed, 0xfa, 0xcf]
+        [0xfe, 0xed, 0xfa, 0xce]
+        | [0xce, 0xfa, 0xed, 0xfe]
+        | [0xfe, 0xed, 0xfa, 0xcf]
         | [0xcf, 0xfa, 0xed, 0xfe] => Some(Format::MachO),
         [0xca, 0xfe, 0xba, 0xbe] | [0xca, 0xfe, 0xba, 0xbf] => {
             let count = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
@@ -148,7 +150,11 @@ fn fat_slices(data: &[u8]) -> (Vec<Slice<'_>>, Vec<SliceError>) {
 }
 
 fn fat_entry<A: FatArch>(arch: &A) -> (object::Architecture, u64, u64) {
-    (arch.architecture(), arch.offset().into(), arch.size().into())
+    (
+        arch.architecture(),
+        arch.offset().into(),
+        arch.size().into(),
+    )
 }
 
 fn fat_error(e: object::Error) -> SliceError {
@@ -224,7 +230,10 @@ mod tests {
     fn detects_by_magic_not_name() {
         assert_eq!(detect(b"\x7fELF\x02\x01\x01\0\0\0"), Some(Format::Elf));
         assert_eq!(detect(b"\xcf\xfa\xed\xfe\x07\0\0\x01"), Some(Format::MachO));
-        assert_eq!(detect(b"\xca\xfe\xba\xbe\0\0\0\x02"), Some(Format::MachOFat));
+        assert_eq!(
+            detect(b"\xca\xfe\xba\xbe\0\0\0\x02"),
+            Some(Format::MachOFat)
+        );
         // A Java class file (major version 52) is not a fat Mach-O.
         assert_eq!(detect(b"\xca\xfe\xba\xbe\0\0\0\x34"), None);
         assert_eq!(detect(b"MZ\x90\0\x03\0\0\0"), Some(Format::Pe));
@@ -247,7 +256,11 @@ mod tests {
         let (good, bad) = slices(Format::MachOFat, &data);
         assert!(good.is_empty());
         assert_eq!(bad.len(), 2);
-        assert!(bad[0].message.contains("claims bytes"), "{}", bad[0].message);
+        assert!(
+            bad[0].message.contains("claims bytes"),
+            "{}",
+            bad[0].message
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod plugin_check;
 mod scan;
 
 use std::process::ExitCode;
@@ -34,19 +35,26 @@ struct Cli {
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
     Scan(scan::ScanArgs),
+    /// Predict whether Go plugins will load into a host (plugin.Open), and why not
+    PluginCheck(plugin_check::PluginCheckArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::PluginCheck(args) => plugin_check::run(args),
     };
     ExitCode::from(code)
 }
@@ -68,7 +76,10 @@ pub(crate) fn write_output(path: Option<&std::path::Path>, content: &str) -> std
         }
         Some(path) => {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-            let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             let tmp = dir
                 .unwrap_or_else(|| std::path::Path::new("."))
                 .join(format!(".{file_name}.assay-tmp-{}", std::process::id()));

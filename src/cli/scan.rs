@@ -55,7 +55,9 @@ pub fn run(args: ScanArgs) -> u8 {
         outputs.push("table".parse().expect("built-in format name"));
     }
     if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
-        super::error("more than one -o format goes to stdout; give all but one a file: -o FORMAT=FILE");
+        super::error(
+            "more than one -o format goes to stdout; give all but one a file: -o FORMAT=FILE",
+        );
         return exit::ERROR;
     }
     let created = match crate::timestamp::document_timestamp() {

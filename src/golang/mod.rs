@@ -40,7 +40,9 @@ impl GoInfo {
         if version::is_real_version(&main.version) {
             Some(&main.version)
         } else {
-            self.recovered_main_version.as_ref().map(|r| r.version.as_str())
+            self.recovered_main_version
+                .as_ref()
+                .map(|r| r.version.as_str())
         }
     }
 }
@@ -67,7 +69,11 @@ impl Cataloger for GoCataloger {
         }
         let mut info = GoInfo {
             go_version: GoVersion::parse(&raw.go_version),
-            mode: if modinfo.main.is_some() { "module" } else { "gopath" },
+            mode: if modinfo.main.is_some() {
+                "module"
+            } else {
+                "gopath"
+            },
             modinfo,
             recovered_main_version: None,
             layout: raw.layout,

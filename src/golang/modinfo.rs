@@ -30,7 +30,9 @@ impl Module {
     /// A replacement by a local directory (`=> ../fork`): Go records no version or
     /// `(devel)` for it. Decided by Go's directory-path rule (`modfile.IsDirectoryPath`).
     pub fn is_local_replacement(&self) -> bool {
-        self.replace.as_deref().is_some_and(|r| is_directory_path(&r.path))
+        self.replace
+            .as_deref()
+            .is_some_and(|r| is_directory_path(&r.path))
     }
 }
 

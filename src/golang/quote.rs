@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn unquotes_like_strconv() {
         assert_eq!(unquote(r#""a b""#).as_deref(), Some("a b"));
-        assert_eq!(unquote(r#""tab\there \"q\" \x41\u00e9\101""#).as_deref(), Some("tab\there \"q\" AéA"));
+        assert_eq!(
+            unquote(r#""tab\there \"q\" \x41\u00e9\101""#).as_deref(),
+            Some("tab\there \"q\" AéA")
+        );
         assert_eq!(unquote("`raw \\n`").as_deref(), Some("raw \\n"));
         assert_eq!(unquote(r#""bad\q""#), None);
         assert_eq!(unquote(r#""open"#), None);

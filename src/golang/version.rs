@@ -120,10 +120,7 @@ fn from_ldflags(ldflags: &str) -> Option<RecoveredVersion> {
         i += 1;
     }
     // Prefer main.version; otherwise the first plausible one, in command-line order.
-    let pick = candidates
-        .iter()
-        .position(|c| c.0)
-        .unwrap_or(0);
+    let pick = candidates.iter().position(|c| c.0).unwrap_or(0);
     let (_, version, evidence) = candidates.into_iter().nth(pick)?;
     Some(RecoveredVersion {
         version,
@@ -220,7 +217,10 @@ mod tests {
         assert_eq!(v.version, "v1.4.2");
         assert_eq!(v.method, "ldflags-x");
         let info = parse("build\t-ldflags=-X=github.com/x/y/internal/build.Version=v2.0.0\n");
-        assert_eq!(recover_from_settings(&info).map(|v| v.version).as_deref(), Some("v2.0.0"));
+        assert_eq!(
+            recover_from_settings(&info).map(|v| v.version).as_deref(),
+            Some("v2.0.0")
+        );
         let info = parse("build\t-ldflags=\"-X main.version=dev\"\n");
         assert_eq!(recover_from_settings(&info), None);
     }

@@ -97,7 +97,11 @@ pub fn render(doc: &Document) -> String {
                 .find(|f| f.name == p.path)
                 .map(|f| f.id.as_str())
                 .unwrap_or(ROOT_ID);
-            let level = if p.severity == Severity::Error { "error" } else { "warning" };
+            let level = if p.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
             json!({
                 "subjects": [subject],
                 "annotator": {"component": tool},

@@ -11,7 +11,14 @@ pub fn content_uuid(content: &[u8]) -> String {
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hash::hex(&b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// An SPDX element id: `SPDXRef-<kind>-<readable part>-<8 hex of the internal id>`. Only
@@ -19,7 +26,13 @@ pub fn content_uuid(content: &[u8]) -> String {
 pub fn spdx_id(kind: &str, readable: &str, internal_id: &str) -> String {
     let mut clean: String = readable
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     clean.truncate(80);
     let clean = clean.trim_matches('-');
@@ -33,7 +46,9 @@ mod tests {
     fn ids_are_stable_and_clean() {
         let a = super::spdx_id("File", "./bin/my tool", "file:./bin/my tool");
         assert!(a.starts_with("SPDXRef-File-.-bin-my-tool-"), "{a}");
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
         assert_eq!(super::content_uuid(b"x"), super::content_uuid(b"x"));
         assert_eq!(super::content_uuid(b"x").len(), 36);
     }

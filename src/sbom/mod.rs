@@ -10,7 +10,10 @@ use crate::model::Document;
 /// Every `-o` format name, with what it is (for `--help` and error messages).
 pub const FORMATS: &[(&str, &str)] = &[
     ("table", "human-readable summary (default)"),
-    ("json", "assay's own JSON: the full model, documented in the README"),
+    (
+        "json",
+        "assay's own JSON: the full model, documented in the README",
+    ),
     ("spdx-json", "SPDX 2.3 JSON"),
     ("cyclonedx-json", "CycloneDX 1.6 JSON"),
 ];
@@ -101,13 +104,19 @@ pub fn file_properties(file: &crate::model::FileNode) -> Vec<crate::model::Prope
             }
         }
         if let Some(go) = &slice.go {
-            props.push(Property::new(format!("{prefix}go:version"), &go.go_version.raw));
+            props.push(Property::new(
+                format!("{prefix}go:version"),
+                &go.go_version.raw,
+            ));
             props.push(Property::new(format!("{prefix}go:mode"), go.mode));
             if !go.modinfo.path.is_empty() {
                 props.push(Property::new(format!("{prefix}go:path"), &go.modinfo.path));
             }
             for s in &go.modinfo.settings {
-                props.push(Property::new(format!("{prefix}go:build:{}", s.key), &s.value));
+                props.push(Property::new(
+                    format!("{prefix}go:build:{}", s.key),
+                    &s.value,
+                ));
             }
         }
     }

@@ -48,11 +48,18 @@ pub fn render(doc: &Document) -> String {
             .find(|f| f.name == p.path)
             .map(|f| f.id.as_str())
             .unwrap_or(ROOT_ID);
-        let level = if p.severity == Severity::Error { "error" } else { "warning" };
+        let level = if p.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         problem_notes
             .entry(owner)
             .or_default()
-            .push(annotation(format!("assay:{level}: {}: {}", p.path, p.message)));
+            .push(annotation(format!(
+                "assay:{level}: {}: {}",
+                p.path, p.message
+            )));
     }
 
     let mut root = json!({
@@ -89,7 +96,12 @@ pub fn render(doc: &Document) -> String {
         let mut notes: Vec<Value> = c
             .ancestors
             .iter()
-            .map(|a| annotation(format!("assay:pedigree: replaces {} {} ({})", a.name, a.version, a.purl)))
+            .map(|a| {
+                annotation(format!(
+                    "assay:pedigree: replaces {} {} ({})",
+                    a.name, a.version, a.purl
+                ))
+            })
             .collect();
         notes.extend(
             c.properties
@@ -133,7 +145,8 @@ pub fn render(doc: &Document) -> String {
         "relatedSpdxElement": ROOT_SPDX_ID,
     })];
     for r in &doc.relationships {
-        let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str())) else {
+        let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str()))
+        else {
             continue; // every relationship end is an element above; skip defensively
         };
         relationships.push(json!({

@@ -6,7 +6,13 @@ use std::fmt::Write;
 use crate::model::{ComponentKind, Document, Severity};
 
 pub fn render(doc: &Document, color: bool) -> String {
-    let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let bold = |s: &str| {
+        if color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let mut out = String::new();
 
     let mut rows = vec![[
@@ -44,7 +50,11 @@ pub fn render(doc: &Document, color: bool) -> String {
         rows.push([
             f.name.clone(),
             f.format.as_str().into(),
-            if arches.is_empty() { "?".into() } else { arches.join(",") },
+            if arches.is_empty() {
+                "?".into()
+            } else {
+                arches.join(",")
+            },
             toolchain,
             main,
             version,
@@ -108,7 +118,11 @@ pub fn render(doc: &Document, color: bool) -> String {
     out
 }
 
-fn write_rows<const N: usize>(out: &mut String, rows: &[[String; N]], bold: &dyn Fn(&str) -> String) {
+fn write_rows<const N: usize>(
+    out: &mut String,
+    rows: &[[String; N]],
+    bold: &dyn Fn(&str) -> String,
+) {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
