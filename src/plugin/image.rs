@@ -131,7 +131,11 @@ pub fn read_bytes(path: &Path, data: &[u8]) -> Result<GoImage, String> {
         .flatten();
 
     let links_plugin_package =
-        provided.contains_key("plugin") || memchr::memmem::find(data, b"\0plugin.Open\0").is_some();
+        // Without exported hashes (no cgo), package plugin's function names in pclntab:
+        // `plugin.Open` (kept as an inlined name too) or its implementation.
+        provided.contains_key("plugin")
+            || memchr::memmem::find(data, b"\0plugin.Open\0").is_some()
+            || memchr::memmem::find(data, b"\0plugin.open\0").is_some();
     let cgo = match modinfo.as_ref().and_then(|m| m.setting("CGO_ENABLED")) {
         Some(v) => Some(v == "1"),
         None if provided.contains_key("runtime/cgo") => Some(true),
