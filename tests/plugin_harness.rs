@@ -29,79 +29,21 @@ struct Build {
 
 const PLUGIN: &str = "-buildmode=plugin";
 
+#[rustfmt::skip]
 const BUILDS: &[Build] = &[
-    Build {
-        out: "host",
-        dir: "loader",
-        env: &[],
-        flags: &["-trimpath"],
-    },
-    Build {
-        out: "host-alt",
-        dir: "loader",
-        env: &[],
-        flags: &["-trimpath", "-tags", "alt"],
-    },
-    Build {
-        out: "host-nocgo",
-        dir: "loader",
-        env: &[("CGO_ENABLED", "0")],
-        flags: &["-trimpath"],
-    },
-    Build {
-        out: "host-noplugin",
-        dir: "noplugin-loader",
-        env: &[],
-        flags: &["-trimpath"],
-    },
-    Build {
-        out: "greeter.so",
-        dir: "plugins/greeter",
-        env: &[],
-        flags: &["-trimpath", PLUGIN],
-    },
-    Build {
-        out: "greeter-stripped.so",
-        dir: "plugins/greeter",
-        env: &[],
-        flags: &["-trimpath", "-ldflags=-s -w", PLUGIN],
-    },
-    Build {
-        out: "greeter-notrim.so",
-        dir: "plugins/greeter",
-        env: &[],
-        flags: &[PLUGIN],
-    },
-    Build {
-        out: "greeter-go1.25.so",
-        dir: "plugins/greeter",
-        env: &[("GOTOOLCHAIN", "go1.25.5")],
-        flags: &["-trimpath", PLUGIN],
-    },
-    Build {
-        out: "greeter-go1.26.7.so",
-        dir: "plugins/greeter",
-        env: &[("GOTOOLCHAIN", "go1.26.7")],
-        flags: &["-trimpath", PLUGIN],
-    },
-    Build {
-        out: "olderrors.so",
-        dir: "plugins/olderrors",
-        env: &[],
-        flags: &["-trimpath", PLUGIN],
-    },
-    Build {
-        out: "uuidold.so",
-        dir: "plugins/uuidold",
-        env: &[],
-        flags: &["-trimpath", PLUGIN],
-    },
-    Build {
-        out: "uuidnew.so",
-        dir: "plugins/uuidnew",
-        env: &[],
-        flags: &["-trimpath", PLUGIN],
-    },
+    Build { out: "host", dir: "loader", env: &[], flags: &["-trimpath"] },
+    Build { out: "host-alt", dir: "loader", env: &[], flags: &["-trimpath", "-tags", "alt"] },
+    Build { out: "host-nocgo", dir: "loader", env: &[("CGO_ENABLED", "0")], flags: &["-trimpath"] },
+    Build { out: "host-noplugin", dir: "noplugin-loader", env: &[], flags: &["-trimpath"] },
+    Build { out: "greeter.so", dir: "plugins/greeter", env: &[], flags: &["-trimpath", PLUGIN] },
+    Build { out: "greeter-stripped.so", dir: "plugins/greeter", env: &[], flags: &["-trimpath", "-ldflags=-s -w", PLUGIN] },
+    Build { out: "greeter-notrim.so", dir: "plugins/greeter", env: &[], flags: &[PLUGIN] },
+    Build { out: "greeter-go1.25.so", dir: "plugins/greeter", env: &[("GOTOOLCHAIN", "go1.25.5")], flags: &["-trimpath", PLUGIN] },
+    Build { out: "greeter-go1.26.7.so", dir: "plugins/greeter", env: &[("GOTOOLCHAIN", "go1.26.7")], flags: &["-trimpath", PLUGIN] },
+    Build { out: "olderrors.so", dir: "plugins/olderrors", env: &[], flags: &["-trimpath", PLUGIN] },
+    Build { out: "olderrorsuuid.so", dir: "plugins/olderrorsuuid", env: &[], flags: &["-trimpath", PLUGIN] },
+    Build { out: "uuidold.so", dir: "plugins/uuidold", env: &[], flags: &["-trimpath", PLUGIN] },
+    Build { out: "uuidnew.so", dir: "plugins/uuidnew", env: &[], flags: &["-trimpath", PLUGIN] },
 ];
 
 /// A case: host, plugins in load order (file names in the output directory; a `./` in
@@ -112,77 +54,24 @@ struct Case {
     plugins: &'static [&'static str],
 }
 
+#[rustfmt::skip]
 const CASES: &[Case] = &[
-    Case {
-        name: "identical builds",
-        host: "host",
-        plugins: &["greeter.so"],
-    },
-    Case {
-        name: "pkg/errors v0.8.1 in plugin, v0.9.1 in host",
-        host: "host",
-        plugins: &["olderrors.so"],
-    },
-    Case {
-        name: "-trimpath on the host only",
-        host: "host",
-        plugins: &["greeter-notrim.so"],
-    },
-    Case {
-        name: "-tags alt on the host only",
-        host: "host-alt",
-        plugins: &["greeter.so"],
-    },
-    Case {
-        name: "host without package plugin",
-        host: "host-noplugin",
-        plugins: &["greeter.so"],
-    },
-    Case {
-        name: "CGO_ENABLED=0 host",
-        host: "host-nocgo",
-        plugins: &["greeter.so"],
-    },
-    Case {
-        name: "same plugin twice (same real path)",
-        host: "host",
-        plugins: &["greeter.so", "./greeter.so"],
-    },
-    Case {
-        name: "copy of a loaded plugin (same pluginpath)",
-        host: "host",
-        plugins: &["greeter.so", "copy-of-greeter.so"],
-    },
-    Case {
-        name: "failed plugin opened again",
-        host: "host",
-        plugins: &["olderrors.so", "./olderrors.so"],
-    },
-    Case {
-        name: "two plugins, uuid v1.5.0 then v1.6.0",
-        host: "host",
-        plugins: &["uuidold.so", "uuidnew.so"],
-    },
-    Case {
-        name: "-s -w stripped plugin",
-        host: "host",
-        plugins: &["greeter-stripped.so"],
-    },
-    Case {
-        name: "plugin from go1.25.5",
-        host: "host",
-        plugins: &["greeter-go1.25.so"],
-    },
-    Case {
-        name: "go1.25.5 plugin after another plugin",
-        host: "host",
-        plugins: &["greeter.so", "greeter-go1.25.so"],
-    },
-    Case {
-        name: "plugin from go1.26.7 (other patch release)",
-        host: "host",
-        plugins: &["greeter-go1.26.7.so"],
-    },
+    Case { name: "identical builds", host: "host", plugins: &["greeter.so"] },
+    Case { name: "pkg/errors v0.8.1 in plugin, v0.9.1 in host", host: "host", plugins: &["olderrors.so"] },
+    Case { name: "-trimpath on the host only", host: "host", plugins: &["greeter-notrim.so"] },
+    Case { name: "-tags alt on the host only", host: "host-alt", plugins: &["greeter.so"] },
+    Case { name: "host without package plugin", host: "host-noplugin", plugins: &["greeter.so"] },
+    Case { name: "CGO_ENABLED=0 host", host: "host-nocgo", plugins: &["greeter.so"] },
+    Case { name: "same plugin twice (same real path)", host: "host", plugins: &["greeter.so", "./greeter.so"] },
+    Case { name: "copy of a loaded plugin (same pluginpath)", host: "host", plugins: &["greeter.so", "copy-of-greeter.so"] },
+    Case { name: "hard link to a loaded plugin", host: "host", plugins: &["greeter.so", "hardlink-to-greeter.so"] },
+    Case { name: "failed plugin opened again", host: "host", plugins: &["olderrors.so", "./olderrors.so"] },
+    Case { name: "two plugins, uuid v1.5.0 then v1.6.0", host: "host", plugins: &["uuidold.so", "uuidnew.so"] },
+    Case { name: "rejected plugin still provides uuid v1.6.0", host: "host", plugins: &["olderrorsuuid.so", "uuidold.so"] },
+    Case { name: "-s -w stripped plugin", host: "host", plugins: &["greeter-stripped.so"] },
+    Case { name: "plugin from go1.25.5", host: "host", plugins: &["greeter-go1.25.so"] },
+    Case { name: "go1.25.5 plugin after another plugin", host: "host", plugins: &["greeter.so", "greeter-go1.25.so"] },
+    Case { name: "plugin from go1.26.7 (other patch release)", host: "host", plugins: &["greeter-go1.26.7.so"] },
 ];
 
 fn go() -> PathBuf {
@@ -280,6 +169,10 @@ fn build_all(go: &Path) -> PathBuf {
     }
     // A byte-for-byte copy: another file with the same pluginpath.
     std::fs::copy(out.join("greeter.so"), out.join("copy-of-greeter.so")).expect("copy plugin");
+    // Another name for the same inode: dlopen hands back the object already loaded.
+    let link = out.join("hardlink-to-greeter.so");
+    let _ = std::fs::remove_file(&link);
+    std::fs::hard_link(out.join("greeter.so"), &link).expect("hard link plugin");
     out
 }
 
