@@ -256,6 +256,53 @@ pub fn path_to_prefix(path: &str) -> String {
 mod tests {
     use super::*;
 
+    fn header(name: &str, value: u64) -> dynamic::DynSymbol {
+        dynamic::DynSymbol {
+            name: name.into(),
+            value,
+            size: 16,
+            kind: 1,
+            defined: true,
+        }
+    }
+
+    #[test]
+    fn table_order_comes_from_relocations_else_header_addresses() {
+        let mut view = DynamicView::default();
+        view.symbols = vec![
+            header("", 0),
+            header("go:link.pkghash.b", 0x100),
+            header("go.link.pkghash.a", 0x200),
+            header("go:link.pkghashbytes.a", 0x300),
+        ];
+        let provided = HashMap::from([("a".to_string(), vec![1]), ("b".to_string(), vec![2])]);
+        // No relocations: header addresses, b then a; the old `go.link.` prefix counts.
+        let (table, order) = hash_table(&view, &provided).expect("table");
+        assert_eq!(order, TableOrder::SymbolAddresses);
+        let names: Vec<&str> = table.iter().map(|h| h.package.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        // Relocations into the table decide: a's entry comes first.
+        view.relocations = vec![
+            dynamic::SymbolRelocation {
+                offset: 0x528,
+                symbol: 1,
+            },
+            dynamic::SymbolRelocation {
+                offset: 0x500,
+                symbol: 2,
+            },
+            dynamic::SymbolRelocation {
+                offset: 0x400,
+                symbol: 3,
+            }, // bytes, not a header
+        ];
+        let (table, order) = hash_table(&view, &provided).expect("table");
+        assert_eq!(order, TableOrder::Relocations);
+        let names: Vec<&str> = table.iter().map(|h| h.package.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(table[0].hash, vec![1]);
+    }
+
     #[test]
     fn path_to_prefix_escapes_like_go() {
         assert_eq!(path_to_prefix("example.com/a/b"), "example.com/a/b");

@@ -559,3 +559,137 @@ fn predict_one<'a>(
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::Platform;
+    use crate::plugin::image::PackageHash;
+
+    fn image(path: &str, go: &str, provided: &[(&str, u8)], pluginpath: Option<&str>) -> GoImage {
+        GoImage {
+            path: PathBuf::from(path),
+            platform: Platform {
+                arch: "amd64".into(),
+                os: Some("linux".into()),
+                bits: 64,
+                endian: "little",
+            },
+            format: "ELF".into(),
+            go_version: Some(GoVersion::parse(go)),
+            modinfo: None,
+            exports_link_hashes: !provided.is_empty(),
+            links_plugin_package: true,
+            cgo: Some(true),
+            pluginpath: pluginpath.map(str::to_string),
+            hash_table: match pluginpath {
+                Some(_) => provided
+                    .iter()
+                    .map(|(p, h)| PackageHash {
+                        package: p.to_string(),
+                        hash: vec![*h],
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            table_order: pluginpath.map(|_| TableOrder::Relocations),
+            provided: provided
+                .iter()
+                .map(|(p, h)| (p.to_string(), vec![*h]))
+                .collect(),
+            dynamic: Default::default(),
+        }
+    }
+
+    fn input(name: &str, image: GoImage) -> PluginInput {
+        PluginInput {
+            name: name.into(),
+            image,
+        }
+    }
+
+    #[test]
+    fn first_mismatch_in_table_order_names_the_package() {
+        let host = image(
+            "host",
+            "go1.26.8",
+            &[("runtime", 1), ("a", 1), ("b", 1)],
+            None,
+        );
+        // Table order b before a: b is reported although a differs too.
+        let p = image(
+            "/nonexistent/p.so",
+            "go1.26.8",
+            &[("b", 2), ("a", 2), ("p", 9)],
+            Some("p"),
+        );
+        let v = predict(&host, &[input("dir/p.so", p)], None);
+        assert_eq!(v[0].outcome, Outcome::Fails);
+        assert_eq!(
+            v[0].error.as_deref(),
+            Some("plugin.Open(\"dir/p\"): plugin was built with a different version of package b")
+        );
+        assert_eq!(
+            v[0].mismatch.as_ref().map(|m| m.all_mismatched.len()),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn earlier_plugin_provides_packages_the_host_lacks() {
+        let host = image("host", "go1.26.8", &[("runtime", 1)], None);
+        let first = image(
+            "/nonexistent/x.so",
+            "go1.26.8",
+            &[("dep", 1), ("x", 5)],
+            Some("x"),
+        );
+        let second = image(
+            "/nonexistent/y.so",
+            "go1.26.8",
+            &[("dep", 2), ("y", 6)],
+            Some("y"),
+        );
+        let v = predict(&host, &[input("x.so", first), input("y.so", second)], None);
+        assert_eq!(v[0].outcome, Outcome::Loads);
+        assert_eq!(v[1].failed_check, Some(Check::PackageHashes));
+        assert!(!v[1].mismatch.as_ref().is_some_and(|m| m.provider_is_host));
+    }
+
+    #[test]
+    fn other_minor_release_fails_without_claiming_a_text() {
+        let host = image("host", "go1.26.8", &[("runtime", 1)], None);
+        let p = image(
+            "/nonexistent/p.so",
+            "go1.25.5",
+            &[("runtime", 2), ("p", 3)],
+            Some("p"),
+        );
+        let v = predict(&host, &[input("p.so", p)], None);
+        assert_eq!(v[0].failed_check, Some(Check::Toolchain));
+        assert_eq!(v[0].error, None);
+        assert_eq!(
+            v[0].hint.as_deref(),
+            Some("build both with the same Go toolchain, go1.26.8")
+        );
+    }
+
+    #[test]
+    fn host_without_cgo_gets_the_stub_error_without_prefix() {
+        let mut host = image("host", "go1.26.8", &[], None);
+        host.cgo = Some(false);
+        let p = image("/nonexistent/p.so", "go1.26.8", &[("p", 3)], Some("p"));
+        let v = predict(&host, &[input("p.so", p)], None);
+        assert_eq!(v[0].error.as_deref(), Some("plugin: not implemented"));
+    }
+
+    #[test]
+    fn minor_release_parses_go_versions() {
+        assert_eq!(minor_release(&GoVersion::parse("go1.26.8")), Some((1, 26)));
+        assert_eq!(
+            minor_release(&GoVersion::parse("go1.22rc1 X:boringcrypto")),
+            Some((1, 22))
+        );
+        assert_eq!(minor_release(&GoVersion::parse("devel go1.27-abc")), None);
+    }
+}
