@@ -248,6 +248,17 @@ fn predict_one<'a>(
             ),
         );
     }
+    if host.format != "ELF" {
+        // Link hashes are read from ELF dynamic symbols only; a Mach-O host (darwin) would
+        // otherwise look as if it exported none.
+        let mut v = v;
+        v.outcome = Outcome::Unknown;
+        v.failed_check = Some(Check::HostPluginSupport);
+        v.confidence = Confidence::Low;
+        v.explanation
+            .push(format!("{} hosts are not read yet (ELF only)", host.format));
+        return v;
+    }
     if !host.links_plugin_package {
         let mut v = fail(
             v,
@@ -368,11 +379,17 @@ fn predict_one<'a>(
         v.outcome = Outcome::Unknown;
         v.failed_check = Some(Check::GoPlugin);
         v.confidence = Confidence::Low;
-        v.explanation.push(
-            "no Go plugin package hash table or pluginpath was found: not a Go plugin \
-             (-buildmode=plugin); the runtime would throw or misbehave"
-                .into(),
-        );
+        v.explanation.push(if plugin.format != "ELF" {
+            format!("{} plugins are not read yet (ELF only)", plugin.format)
+        } else if plugin.is_plugin() {
+            "the plugin's pluginpath could not be determined (no Go build info naming a \
+             package of its hash table)"
+                .into()
+        } else {
+            "no Go plugin package hash table was found: not a Go plugin (-buildmode=plugin); \
+             the runtime would throw or misbehave"
+                .into()
+        });
         return v;
     };
     scope.push(plugin);
