@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod plugin_check;
 mod scan;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ struct Cli {
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
     Scan(scan::ScanArgs),
+    /// Predict whether Go plugins will load into a host (plugin.Open), and why not
+    PluginCheck(plugin_check::PluginCheckArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::PluginCheck(args) => plugin_check::run(args),
     };
     ExitCode::from(code)
 }
