@@ -94,11 +94,11 @@ fn section_name(file: &object::File<'_>) -> &'static str {
     }
 }
 
+type Region<'data> = Option<(&'static str, &'data [u8])>;
+
 /// The region Go's own reader searches: the dedicated section when present, else the
 /// format's data-segment rule (which also covers binaries without section headers or with
 /// renamed sections).
-type Region<'data> = Option<(&'static str, &'data [u8])>;
-
 fn search_region<'data>(file: &object::File<'data>) -> Result<Region<'data>, BuildInfoError> {
     let name = section_name(file);
     if let Some(section) = file.section_by_name(name) {
