@@ -4,7 +4,8 @@
 //! Data flows one way: [`source`] finds the files → [`binary`] recognises formats and splits
 //! containers into object images → [`catalog`] runs every cataloger (Go, …) on each image →
 //! [`model`] merges the results into one graph → [`sbom`] writers render it. [`scan`] wires
-//! the steps together; [`cli`] is the command line.
+//! the steps together; [`cli`] is the command line. [`plugin`] (`assay plugin-check`) reuses
+//! [`binary`] and [`golang`] to predict whether Go plugins load into a host.
 
 pub mod binary;
 pub mod catalog;
@@ -13,6 +14,7 @@ pub mod golang;
 pub mod hash;
 pub mod model;
 pub mod native;
+pub mod plugin;
 pub mod purl;
 pub mod sbom;
 pub mod scan;

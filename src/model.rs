@@ -72,8 +72,10 @@ pub struct FileNode {
     /// Path relative to the scan root, `./`-prefixed (the target itself when it is a file).
     pub name: String,
     pub size: u64,
-    pub sha1: String,
-    pub sha256: String,
+    /// `sha1` and `sha256`; computed only when an output needs them (every format but the
+    /// table), since hashing is the one step that reads every byte.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub checksums: Option<crate::hash::Checksums>,
     pub format: Format,
     pub slices: Vec<SliceNode>,
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use crate::binary::{self, Format};
-use crate::catalog::{self, Cataloger, Findings, Image};
+use crate::catalog::{self, Findings, Image};
 use crate::hash;
 use crate::model::{
     Component, Document, FileNode, GraphBuilder, Problem, Relationship, Severity, SliceNode,
@@ -33,15 +33,21 @@ struct BinaryResult {
     provides: Vec<String>,
 }
 
+/// What a scan computes beyond cataloguing.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
+    pub checksums: bool,
+}
+
 /// Scans the targets. Problems with individual entries are inside the document; this never
 /// fails as a whole (the caller decides what an empty or partial result means).
-pub fn scan(targets: &[String], created: String) -> Document {
+pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     let collected = source::collect(targets);
-    let catalogers = catalog::all();
     let outcomes: Vec<Outcome> = collected
         .candidates
         .par_iter()
-        .map(|c| examine(c, &catalogers))
+        .map(|c| examine(c, options))
         .collect();
 
     let mut graph = GraphBuilder::default();
@@ -84,7 +90,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
     graph.finish(subject, created)
 }
 
-fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome {
+fn examine(candidate: &Candidate, options: Options) -> Outcome {
     let failed = |message: String| {
         Outcome::Failed(Problem {
             path: candidate.name.clone(),
@@ -102,9 +108,9 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
         Ok(n) => n,
         Err(e) => return failed(format!("cannot read: {e}")),
     };
-    let Some(format) = binary::detect(&head[..head_len]) else {
+    if binary::detect(&head[..head_len]).is_none() {
         return Outcome::NotBinary;
-    };
+    }
     // SAFETY: the map is read-only and private to this call. A file truncated by another
     // process while mapped can raise SIGBUS; that is the accepted cost of mapping, as in
     // every mmap-based scanner.
@@ -112,50 +118,81 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("cannot read: {e}")),
+    let checksums = if options.checksums {
+        match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
+            Ok(c) => Some(c),
+            Err(e) => return failed(format!("cannot read: {e}")),
+        }
+    } else {
+        None
     };
     let node_id = FileNode::id_for(&candidate.name);
-    let mut result = BinaryResult {
+    let Some(analysis) = analyze(&candidate.name, &map) else {
+        return Outcome::NotBinary;
+    };
+    Outcome::Binary(Box::new(BinaryResult {
         node: FileNode {
-            id: node_id.clone(),
+            id: node_id,
             name: candidate.name.clone(),
             size: map.len() as u64,
-            sha1: checksums.sha1,
-            sha256: checksums.sha256,
-            format,
-            slices: Vec::new(),
+            checksums,
+            format: analysis.format,
+            slices: analysis.slices,
         },
+        components: analysis.components,
+        relationships: analysis.relationships,
+        problems: analysis.problems,
+        provides: analysis.provides,
+    }))
+}
+
+/// What the catalogers found in one file's bytes.
+pub struct Analysis {
+    pub format: Format,
+    pub slices: Vec<SliceNode>,
+    pub components: Vec<Component>,
+    pub relationships: Vec<Relationship>,
+    pub problems: Vec<Problem>,
+    /// Library names this file answers to (SONAME, install name, file name).
+    pub provides: Vec<String>,
+}
+
+/// Runs format detection, slicing and every cataloger over a file's bytes; `None` when the
+/// bytes are not a binary assay reads. Pure (no I/O): the scan, the fuzz targets and the
+/// robustness tests all go through here.
+pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
+    let format = binary::detect(data.get(..binary::MAGIC_LEN.min(data.len()))?)?;
+    let catalogers = catalog::all();
+    let file_id = FileNode::id_for(name);
+    let mut result = Analysis {
+        format,
+        slices: Vec::new(),
         components: Vec::new(),
         relationships: Vec::new(),
         problems: Vec::new(),
         provides: Vec::new(),
     };
-    let (slices, slice_errors) = binary::slices(format, &map);
+    let problem = |message: String| Problem {
+        path: name.to_string(),
+        severity: Severity::Error,
+        message,
+    };
+    let (slices, slice_errors) = binary::slices(format, data);
     for e in slice_errors {
-        result.problems.push(Problem {
-            path: candidate.name.clone(),
-            severity: Severity::Error,
-            message: match e.label {
-                Some(l) => format!("[{l}] {}", e.message),
-                None => e.message,
-            },
-        });
+        result.problems.push(problem(match e.label {
+            Some(l) => format!("[{l}] {}", e.message),
+            None => e.message,
+        }));
     }
     for slice in &slices {
         let object = match object::File::parse(slice.data) {
             Ok(o) => o,
             Err(e) => {
-                // Archive members that are not objects were filtered out already; anything
-                // here claimed a format and failed to parse.
                 let what = slice.label.as_deref().unwrap_or(format.as_str());
-                result.problems.push(Problem {
-                    path: candidate.name.clone(),
-                    severity: Severity::Error,
-                    message: format!("malformed {what}: {e}"),
-                });
-                result.node.slices.push(SliceNode {
+                result
+                    .problems
+                    .push(problem(format!("malformed {what}: {e}")));
+                result.slices.push(SliceNode {
                     label: slice.label.clone(),
                     platform: None,
                     go: None,
@@ -165,16 +202,16 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
             }
         };
         let image = Image {
-            file_id: &node_id,
-            file_name: &candidate.name,
+            file_id: &file_id,
+            file_name: name,
             label: slice.label.as_deref(),
             object: &object,
         };
         let mut findings = Findings::default();
-        for cataloger in catalogers {
+        for cataloger in &catalogers {
             cataloger.catalog(&image, &mut findings);
         }
-        result.node.slices.push(SliceNode {
+        result.slices.push(SliceNode {
             label: slice.label.clone(),
             platform: Some(binary::describe(&object)),
             go: findings.go,
@@ -186,10 +223,10 @@ fn examine(candidate: &Candidate, catalogers: &[Box<dyn Cataloger>]) -> Outcome 
         result.problems.extend(findings.problems);
     }
     // An archive without object members (a plain `ar` of text files) is not a binary.
-    if format == Format::Archive && result.node.slices.is_empty() && result.problems.is_empty() {
-        return Outcome::NotBinary;
+    if format == Format::Archive && result.slices.is_empty() && result.problems.is_empty() {
+        return None;
     }
-    Outcome::Binary(Box::new(result))
+    Some(result)
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {

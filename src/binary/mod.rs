@@ -61,8 +61,11 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         | [0xfe, 0xed, 0xfa, 0xcf]
         | [0xcf, 0xfa, 0xed, 0xfe] => Some(Format::MachO),
         [0xca, 0xfe, 0xba, 0xbe] | [0xca, 0xfe, 0xba, 0xbf] => {
+            // A class file has its major version (45 = Java 1.1 … ~80) in bytes 6–7.
+            let major = u16::from_be_bytes([head[6], head[7]]);
             let count = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-            (count > 0 && count < 45).then_some(Format::MachOFat)
+            let java = head[3] == 0xbe && (45..=80).contains(&major);
+            (count > 0 && !java).then_some(Format::MachOFat)
         }
         [b'M', b'Z', ..] => Some(Format::Pe),
         _ if head.starts_with(b"!<arch>\n") => Some(Format::Archive),
@@ -120,6 +123,18 @@ fn fat_slices(data: &[u8]) -> (Vec<Slice<'_>>, Vec<SliceError>) {
             Err(e) => return (Vec::new(), vec![fat_error(e)]),
         }
     };
+    if arches.len() > MAX_FAT_SLICES {
+        return (
+            Vec::new(),
+            vec![SliceError {
+                label: None,
+                message: format!(
+                    "fat Mach-O header claims {} slices (more than {MAX_FAT_SLICES}): not a real universal binary",
+                    arches.len()
+                ),
+            }],
+        );
+    }
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for (index, (architecture, offset, size)) in arches.into_iter().enumerate() {
@@ -148,6 +163,9 @@ fn fat_slices(data: &[u8]) -> (Vec<Slice<'_>>, Vec<SliceError>) {
     }
     (good, bad)
 }
+
+/// Real universal binaries hold a handful of architectures; more is a corrupt header.
+const MAX_FAT_SLICES: usize = 32;
 
 fn fat_entry<A: FatArch>(arch: &A) -> (object::Architecture, u64, u64) {
     (

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
 mod abi;
+mod plugin_check;
 mod scan;
 mod symbols;
 
@@ -40,6 +41,8 @@ enum Command {
     Symbols(symbols::SymbolsArgs),
     /// Dump a binary's exported ABI, or diff it against a baseline (exit 1 on breaks)
     Abi(abi::AbiArgs),
+    /// Predict whether Go plugins will load into a host (plugin.Open), and why not
+    PluginCheck(plugin_check::PluginCheckArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Symbols(args) => symbols::run(args),
         Command::Abi(args) => abi::run(args),
+        Command::PluginCheck(args) => plugin_check::run(args),
     };
     ExitCode::from(code)
 }

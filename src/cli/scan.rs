@@ -68,7 +68,10 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
-    let doc = crate::scan::scan(&args.targets, created);
+    let options = crate::scan::Options {
+        checksums: outputs.iter().any(|o| o.format.needs_checksums()),
+    };
+    let doc = crate::scan::scan(&args.targets, created, options);
 
     if !args.quiet {
         for p in &doc.problems {

@@ -51,12 +51,16 @@ pub enum BuildInfoError {
     BadPointer { addr: u64 },
     #[error("Go build info version string is empty")]
     EmptyVersion,
+    #[error("section {0} lies outside the file (truncated?)")]
+    SectionOutOfRange(&'static str),
+    #[error("section {0} holds no valid Go build info header")]
+    NoValidHeader(&'static str),
 }
 
 /// Finds and decodes the build info of one object image. `Ok(None)` means the image is not
 /// a Go binary with build info (or the blob was removed).
 pub fn read(file: &object::File<'_>) -> Result<Option<RawBuildInfo>, BuildInfoError> {
-    let Some((located_by, region)) = search_region(file) else {
+    let Some((located_by, region)) = search_region(file)? else {
         return Ok(None);
     };
     let mut first_error = None;
@@ -76,24 +80,33 @@ pub fn read(file: &object::File<'_>) -> Result<Option<RawBuildInfo>, BuildInfoEr
     }
     match first_error {
         Some(e) => Err(e),
+        // Stray magics are normal in a data segment, but the dedicated section exists only
+        // to hold the blob: finding none there means the file is damaged.
+        None if located_by == "section" => Err(BuildInfoError::NoValidHeader(section_name(file))),
         None => Ok(None),
     }
 }
 
+fn section_name(file: &object::File<'_>) -> &'static str {
+    match file {
+        object::File::MachO32(_) | object::File::MachO64(_) => "__go_buildinfo",
+        _ => ".go.buildinfo",
+    }
+}
+
+type Region<'data> = Option<(&'static str, &'data [u8])>;
+
 /// The region Go's own reader searches: the dedicated section when present, else the
 /// format's data-segment rule (which also covers binaries without section headers or with
 /// renamed sections).
-fn search_region<'data>(file: &object::File<'data>) -> Option<(&'static str, &'data [u8])> {
-    let section_name = match file {
-        object::File::MachO32(_) | object::File::MachO64(_) => "__go_buildinfo",
-        _ => ".go.buildinfo",
-    };
-    if let Some(data) = file
-        .section_by_name(section_name)
-        .and_then(|s| s.data().ok())
-        .filter(|d| !d.is_empty())
-    {
-        return Some(("section", data));
+fn search_region<'data>(file: &object::File<'data>) -> Result<Region<'data>, BuildInfoError> {
+    let name = section_name(file);
+    if let Some(section) = file.section_by_name(name) {
+        match section.data() {
+            Ok(data) if !data.is_empty() => return Ok(Some(("section", data))),
+            Ok(_) => {}
+            Err(_) => return Err(BuildInfoError::SectionOutOfRange(name)),
+        }
     }
     let data = match file {
         object::File::Elf32(f) => elf_data_segment(f),
@@ -101,11 +114,14 @@ fn search_region<'data>(file: &object::File<'data>) -> Option<(&'static str, &'d
         object::File::MachO32(_) | object::File::MachO64(_) => macho_data_segment(file),
         object::File::Pe32(_) | object::File::Pe64(_) => pe_data_section(file),
         _ => None,
-    }?;
-    Some(("segment", data))
+    };
+    Ok(data.map(|d| ("segment", d)))
 }
 
-/// ELF without the section: the first loadable segment that is writable and not executable.
+/// ELF without the section: the first loadable segment that is writable and not executable,
+/// from its first 16-byte-aligned virtual address (Go rounds the start up the same way, so
+/// alignment is judged by address, not by offset into the segment: a shared object's data
+/// segment often starts unaligned, e.g. at `…4e8`).
 fn elf_data_segment<'data, Elf: object::read::elf::FileHeader>(
     f: &object::read::elf::ElfFile<'data, Elf>,
 ) -> Option<&'data [u8]> {
@@ -113,9 +129,13 @@ fn elf_data_segment<'data, Elf: object::read::elf::FileHeader>(
     let endian = f.endian();
     f.elf_program_headers().iter().find_map(|ph| {
         let flags = ph.p_flags(endian).0 & (object::elf::PF_X.0 | object::elf::PF_W.0);
-        (ph.p_type(endian) == object::elf::PT_LOAD && flags == object::elf::PF_W.0)
-            .then(|| ph.data(endian, f.data()).ok())
-            .flatten()
+        if ph.p_type(endian) != object::elf::PT_LOAD || flags != object::elf::PF_W.0 {
+            return None;
+        }
+        let data = ph.data(endian, f.data()).ok()?;
+        let vaddr: u64 = ph.p_vaddr(endian).into();
+        let skip = (ALIGN as u64 - vaddr % ALIGN as u64) % ALIGN as u64;
+        data.get(skip as usize..)
     })
 }
 
@@ -187,13 +207,17 @@ fn decode_at(
         return Ok(None);
     }
     let (go_version, modinfo, layout) = if flags & FLAG_INLINE != 0 {
-        // The inline format ignores the pointer-size byte for decoding, but a real header
-        // always sets it: 0 marks the stray copy.
-        if ptr_size != 4 && ptr_size != 8 {
+        // Go ignores the pointer-size byte in the inline format, so a header with a bad one
+        // still counts when a Go version follows; a stray copy of the magic has none.
+        let mut at = offset + HEADER_LEN;
+        let version = match inline_string(region, &mut at) {
+            Ok(v) => v,
+            Err(_) if ptr_size != 4 && ptr_size != 8 => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if ptr_size != 4 && ptr_size != 8 && !looks_like_go_version(version) {
             return Ok(None);
         }
-        let mut at = offset + HEADER_LEN;
-        let version = inline_string(region, &mut at)?;
         let modinfo = inline_string(region, &mut at)?;
         (version, modinfo, Layout::Inline)
     } else {
@@ -223,6 +247,10 @@ fn decode_at(
         layout,
         located_by: "section",
     }))
+}
+
+fn looks_like_go_version(v: &[u8]) -> bool {
+    v.starts_with(b"go1") || v.starts_with(b"devel ")
 }
 
 /// Reads a uvarint-length-prefixed string and advances `at` past it.
@@ -270,6 +298,139 @@ fn strip_sentinels(modinfo: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Builds a minimal ELF executable: one read-write PT_LOAD mapping the whole file at
+    /// `BASE`, no section headers, so the reader must use the segment rule. `place` writes
+    /// the payload given (file bytes, pointer size, big-endian).
+    fn tiny_elf(bits64: bool, big: bool, place: impl Fn(&mut Vec<u8>, usize, bool)) -> Vec<u8> {
+        let mut f = vec![0u8; 0x400];
+        let ptr = if bits64 { 8 } else { 4 };
+        let put = |f: &mut Vec<u8>, at: usize, v: u64, n: usize| {
+            let bytes = v.to_be_bytes();
+            let be = &bytes[8 - n..];
+            for i in 0..n {
+                f[at + i] = if big { be[i] } else { be[n - 1 - i] };
+            }
+        };
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4] = if bits64 { 2 } else { 1 };
+        f[5] = if big { 2 } else { 1 };
+        f[6] = 1;
+        let machine = match (bits64, big) {
+            (true, false) => 62, // x86-64
+            (false, false) => 3, // i386
+            (true, true) => 21,  // ppc64
+            (false, true) => 8,  // mips
+        };
+        put(&mut f, 16, 2, 2); // ET_EXEC
+        put(&mut f, 18, machine, 2);
+        put(&mut f, 20, 1, 4);
+        let (ehsize, phentsize) = if bits64 { (64, 56) } else { (52, 32) };
+        let len = f.len() as u64;
+        if bits64 {
+            put(&mut f, 32, 64, 8); // e_phoff
+            put(&mut f, 52, ehsize, 2);
+            put(&mut f, 54, phentsize, 2);
+            put(&mut f, 56, 1, 2); // e_phnum
+            let ph = 64;
+            put(&mut f, ph, 1, 4); // PT_LOAD
+            put(&mut f, ph + 4, 6, 4); // PF_R|PF_W
+            put(&mut f, ph + 16, BASE, 8);
+            put(&mut f, ph + 24, BASE, 8);
+            put(&mut f, ph + 32, len, 8);
+            put(&mut f, ph + 40, len, 8);
+        } else {
+            put(&mut f, 28, 52, 4);
+            put(&mut f, 40, ehsize, 2);
+            put(&mut f, 42, phentsize, 2);
+            put(&mut f, 44, 1, 2);
+            let ph = 52;
+            put(&mut f, ph, 1, 4);
+            put(&mut f, ph + 8, BASE, 4);
+            put(&mut f, ph + 12, BASE, 4);
+            put(&mut f, ph + 16, len, 4);
+            put(&mut f, ph + 20, len, 4);
+            put(&mut f, ph + 24, 6, 4);
+        }
+        place(&mut f, ptr, big);
+        f
+    }
+
+    const BASE: u64 = 0x10000;
+    const MODINFO: &str =
+        "path\tex.com/old\nmod\tex.com/old\t(devel)\t\ndep\tgithub.com/pkg/errors\tv0.8.1\th1:x=\n";
+
+    /// Writes a pre-1.18 blob at 0x100 pointing at string headers at 0x140, plus a stray
+    /// magic with pointer size 0 at 0xe0 that must be skipped.
+    fn pointer_blob(f: &mut Vec<u8>, ptr: usize, big: bool) {
+        let put = |f: &mut Vec<u8>, at: usize, v: u64| {
+            let bytes = v.to_be_bytes();
+            for i in 0..ptr {
+                f[at + i] = if big {
+                    bytes[8 - ptr + i]
+                } else {
+                    bytes[7 - i]
+                };
+            }
+        };
+        f[0xe0..0xe0 + 14].copy_from_slice(MAGIC);
+        f[0x100..0x100 + 14].copy_from_slice(MAGIC);
+        f[0x100 + 14] = ptr as u8;
+        f[0x100 + 15] = u8::from(big);
+        put(f, 0x110, BASE + 0x140);
+        put(f, 0x110 + ptr, BASE + 0x140 + 2 * ptr as u64);
+        let version = b"go1.16.15";
+        let mut modinfo = vec![0xAAu8; 16];
+        modinfo.extend_from_slice(MODINFO.as_bytes());
+        modinfo.extend_from_slice(&[0xBB; 16]);
+        f[0x180..0x180 + version.len()].copy_from_slice(version);
+        f[0x200..0x200 + modinfo.len()].copy_from_slice(&modinfo);
+        put(f, 0x140, BASE + 0x180);
+        put(f, 0x140 + ptr, version.len() as u64);
+        put(f, 0x140 + 2 * ptr, BASE + 0x200);
+        put(f, 0x140 + 3 * ptr, modinfo.len() as u64);
+    }
+
+    #[test]
+    fn pre_go118_pointer_layout_all_widths_and_orders() {
+        for (bits64, big) in [(true, false), (false, false), (true, true), (false, true)] {
+            let bytes = tiny_elf(bits64, big, pointer_blob);
+            let file = object::File::parse(&*bytes).expect("synthetic ELF parses");
+            let info = read(&file)
+                .expect("decodes")
+                .unwrap_or_else(|| panic!("blob found (64-bit {bits64}, big-endian {big})"));
+            assert_eq!(info.go_version, "go1.16.15");
+            assert_eq!(info.modinfo, MODINFO);
+            assert_eq!(info.layout, Layout::Pointers);
+            assert_eq!(info.located_by, "segment");
+        }
+    }
+
+    #[test]
+    fn dangling_pointer_is_an_error_not_a_panic() {
+        let bytes = tiny_elf(true, false, |f, ptr, big| {
+            pointer_blob(f, ptr, big);
+            f[0x110..0x118].copy_from_slice(&0xdead_beef_u64.to_le_bytes());
+        });
+        let file = object::File::parse(&*bytes).expect("parses");
+        assert_eq!(
+            read(&file),
+            Err(BuildInfoError::BadPointer { addr: 0xdead_beef })
+        );
+    }
+
+    #[test]
+    fn inline_layout_with_hostile_length() {
+        let bytes = tiny_elf(true, false, |f, _, _| {
+            f[0x100..0x100 + 14].copy_from_slice(MAGIC);
+            f[0x100 + 14] = 8;
+            f[0x100 + 15] = FLAG_INLINE;
+            f[0x120..0x12a]
+                .copy_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        });
+        let file = object::File::parse(&*bytes).expect("parses");
+        assert!(matches!(read(&file), Err(BuildInfoError::BadLength { .. })));
+    }
 
     #[test]
     fn uvarint_matches_go() {

@@ -28,11 +28,13 @@ pub fn render(doc: &Document) -> String {
             "type": "file",
             "bom-ref": f.id,
             "name": f.name,
-            "hashes": [
-                {"alg": "SHA-1", "content": f.sha1},
-                {"alg": "SHA-256", "content": f.sha256},
-            ],
         });
+        if let Some(sums) = &f.checksums {
+            c["hashes"] = json!([
+                {"alg": "SHA-1", "content": sums.sha1},
+                {"alg": "SHA-256", "content": sums.sha256},
+            ]);
+        }
         let props = file_properties(f);
         if !props.is_empty() {
             c["properties"] = properties(&props);

@@ -26,6 +26,13 @@ pub enum Format {
     CycloneDxJson,
 }
 
+impl Format {
+    /// Whether the format carries file checksums (all but the table).
+    pub fn needs_checksums(self) -> bool {
+        self != Format::Table
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

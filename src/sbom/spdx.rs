@@ -62,14 +62,28 @@ pub fn render(doc: &Document) -> String {
             )));
     }
 
+    // The subject CONTAINS the binaries, which SPDX allows only for an analysed package:
+    // so it is one, with the verification code computed from the files' SHA-1s.
     let mut root = json!({
         "SPDXID": ROOT_SPDX_ID,
         "name": doc.subject.name,
         "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
+        "filesAnalyzed": !doc.files.is_empty(),
         "primaryPackagePurpose": "OTHER",
         "comment": format!("Scan subject: {}", doc.subject.targets.join(", ")),
     });
+    if !doc.files.is_empty() {
+        root["packageVerificationCode"] = json!({
+            "packageVerificationCodeValue": verification_code(
+                doc.files.iter().filter_map(|f| f.checksums.as_ref()).map(|c| c.sha1.as_str()),
+            ),
+        });
+        root["hasFiles"] = doc
+            .files
+            .iter()
+            .map(|f| json!(spdx_ids[f.id.as_str()]))
+            .collect();
+    }
     if let Some(notes) = problem_notes.remove(ROOT_ID) {
         root["annotations"] = Value::Array(notes);
     }
@@ -133,11 +147,13 @@ pub fn render(doc: &Document) -> String {
                 "SPDXID": spdx_ids[f.id.as_str()],
                 "fileName": spdx_file_name(&f.name),
                 "fileTypes": ["BINARY"],
-                "checksums": [
-                    {"algorithm": "SHA1", "checksumValue": f.sha1},
-                    {"algorithm": "SHA256", "checksumValue": f.sha256},
-                ],
             });
+            if let Some(sums) = &f.checksums {
+                file["checksums"] = json!([
+                    {"algorithm": "SHA1", "checksumValue": sums.sha1},
+                    {"algorithm": "SHA256", "checksumValue": sums.sha256},
+                ]);
+            }
             if !notes.is_empty() {
                 file["annotations"] = Value::Array(notes);
             }
@@ -189,6 +205,14 @@ pub fn render(doc: &Document) -> String {
         ids::content_uuid(&body)
     ));
     super::to_json(&document)
+}
+
+/// SPDX 2.3 §7.9: SHA-1 over the sorted, concatenated lower-case SHA-1s of the files.
+fn verification_code<'a>(sha1s: impl Iterator<Item = &'a str>) -> String {
+    use sha1::Digest;
+    let mut all: Vec<&str> = sha1s.collect();
+    all.sort_unstable();
+    crate::hash::hex(&sha1::Sha1::digest(all.concat().as_bytes()))
 }
 
 /// SPDX wants relative paths starting with `./`.

@@ -75,6 +75,9 @@ pub fn render(doc: &Document, color: bool) -> String {
             "BINARIES".into(),
             "NOTE".into(),
         ]];
+        // Components scoped to one binary (local replacements) repeat per binary: one row
+        // each is noise, so identical rows are folded and their binaries counted.
+        let mut folded: Vec<(String, String, usize, String)> = Vec::new();
         for c in modules {
             let note = c
                 .ancestors
@@ -87,12 +90,17 @@ pub fn render(doc: &Document, color: bool) -> String {
                         .map(|p| format!("replaced by directory {}", p.value))
                 })
                 .unwrap_or_default();
-            rows.push([
-                c.name.clone(),
-                c.version.clone().unwrap_or_else(|| "-".into()),
-                c.occurrences.len().to_string(),
-                note,
-            ]);
+            let version = c.version.clone().unwrap_or_else(|| "-".into());
+            match folded
+                .iter_mut()
+                .find(|r| r.0 == c.name && r.1 == version && r.3 == note)
+            {
+                Some(row) => row.2 += c.occurrences.len(),
+                None => folded.push((c.name.clone(), version, c.occurrences.len(), note)),
+            }
+        }
+        for (name, version, count, note) in folded {
+            rows.push([name, version, count.to_string(), note]);
         }
         write_rows(&mut out, &rows, &bold);
     }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Benchmarks `assay scan` against the tools a user would otherwise pick, on page-cached
+# directories of Go binaries:
+#   - `go version -m DIR`            (Go build info only; no hashing, no SBOM)
+#   - the floor: reading and SHA-256-hashing every file on all cores (`openssl dgst`)
+# Two jobs are timed: the inventory (the table, which needs no checksums) against
+# `go version -m`, and the SBOMs (which hash every byte) against the hashing floor.
+# Prints wall-clock medians, the ratios, and assay's peak RSS (/usr/bin/time -v).
+#
+#   bash bench/scan.sh            # samples/go and a ~300 MB corpus of Go toolchain binaries
+#   RUNS=5 bash bench/scan.sh     # more repetitions
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+RUNS=${RUNS:-5}
+OUT=bench/out
+mkdir -p "$OUT"
+
+for tool in /usr/bin/time bc openssl; do
+  command -v "$tool" >/dev/null || apt-get install -y -q "$(basename "$tool")" >/dev/null
+done
+cargo build --release --locked -q
+ASSAY=$PWD/target/release/assay
+GO=$(command -v go)
+GOROOT=$("$GO" env GOROOT)
+
+# A larger corpus: the Go toolchain's own binaries, copied four times (distinct files).
+CORPUS=$OUT/corpus
+if [[ ! -d $CORPUS ]]; then
+  for i in 1 2 3 4; do
+    mkdir -p "$CORPUS/$i"
+    cp "$GOROOT"/pkg/tool/*/* "$GOROOT"/bin/* "$CORPUS/$i/"
+  done
+fi
+
+# median wall seconds of RUNS runs of a command (after one warm-up run for the page cache)
+median() {
+  "$@" >/dev/null 2>&1 || true
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local s e
+    s=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+hash_floor() { find "$1" -type f -print0 | xargs -0 -P"$(nproc)" -n 4 openssl dgst -sha256 >/dev/null; }
+
+peak_kib() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}'; }
+
+report() {
+  local name=$1 dir=$2
+  local size files t_table t_sbom t_go t_floor rss_table rss_sbom
+  size=$(du -sb "$dir" | cut -f1)
+  files=$(find "$dir" -type f | wc -l)
+  local sbom=("$ASSAY" scan -q "$dir" -o spdx-json="$OUT/bench.spdx.json" -o cyclonedx-json="$OUT/bench.cdx.json")
+  t_table=$(median "$ASSAY" scan -q "$dir")
+  t_sbom=$(median "${sbom[@]}")
+  t_go=$(median "$GO" version -m "$dir")
+  t_floor=$(median hash_floor "$dir")
+  rss_table=$(peak_kib "$ASSAY" scan -q "$dir")
+  rss_sbom=$(peak_kib "${sbom[@]}")
+  printf '%-8s %3d files %6.1f MB\n' "$name" "$files" "$(echo "$size/1048576" | bc -l)"
+  printf '  inventory: assay scan (table)       %7.3fs  vs go version -m %7.3fs  ratio %5.2fx  peak RSS %5.1f MiB\n' \
+    "$t_table" "$t_go" "$(echo "$t_table/$t_go" | bc -l)" "$(echo "$rss_table/1024" | bc -l)"
+  printf '  SBOMs:     assay scan (SPDX + CDX)  %7.3fs  vs sha256 floor  %7.3fs  ratio %5.2fx  peak RSS %5.1f MiB\n' \
+    "$t_sbom" "$t_floor" "$(echo "$t_sbom/$t_floor" | bc -l)" "$(echo "$rss_sbom/1024" | bc -l)"
+}
+
+echo "assay $("$ASSAY" --version | cut -d' ' -f2), $("$GO" version), $(nproc) cores, median of $RUNS runs, page cache warm"
+report samples samples/go
+report corpus "$CORPUS"

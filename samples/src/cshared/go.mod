@@ -1,0 +1,3 @@
+module example.com/assay-sample/cshared
+
+go 1.22

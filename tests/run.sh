@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The project's test command:  bash tests/run.sh [extra cargo test args]
+#
+#  1. installs the Debian packages the tests need (only those missing)
+#  2. installs the official SBOM validators into <repo>/.venv (tests/tools/install.sh)
+#  3. self-tests the validator harness (tests/tools/selftest.sh)
+#  4. cargo test --release --locked "$@"  with ASSAY_VENV=<repo>/.venv
+set -euo pipefail
+
+# Debian packages the tests use. Add to this list; nothing else to change.
+APT_PACKAGES=(
+  binutils   # readelf, nm, objdump: ELF oracles
+  llvm       # llvm-objdump, llvm-readobj
+  llvm-19    # llvm-objdump-19 (>= 16 prints LC_DYLD_EXPORTS_TRIE), llvm-readobj-19: native oracles
+  abigail-tools  # abidiff: oracle for `assay abi diff` (tests/native_oracle.rs)
+)
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+
+export DEBIAN_FRONTEND=noninteractive
+if [[ "${CI:-}" == "true" ]]; then
+  export CARGO_TERM_PROGRESS_WHEN=never PIP_NO_INPUT=1
+fi
+
+# --- 1. Debian packages -----------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]})); then
+  SUDO=()
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || { log "need root or sudo to install: ${missing[*]}"; exit 1; }
+    SUDO=(sudo -n)
+  fi
+  log "apt-get install ${missing[*]}"
+  "${SUDO[@]}" apt-get update -q >&2
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2
+fi
+
+# --- 2./3. validators ---------------------------------------------------------
+bash tests/tools/install.sh
+export ASSAY_VENV="$REPO_ROOT/.venv"
+bash tests/tools/selftest.sh
+
+# --- 4. cargo test ------------------------------------------------------------
+if ! command -v cargo >/dev/null && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+log "cargo test --release --locked $*"
+exec cargo test --release --locked "$@"

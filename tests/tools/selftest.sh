@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Proves the SBOM validator harness accepts good documents and rejects bad
+# ones: tests/data/validator-selftest/valid.* must pass (exit 0), and every
+# invalid-* must be reported invalid (exit 1, one INVALID line per file).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+DATA="$REPO_ROOT/tests/data/validator-selftest"
+VALIDATE=("${ASSAY_VENV:-$REPO_ROOT/.venv}/bin/python" "$SCRIPT_DIR/validate_sbom.py")
+OUT="$(mktemp)"
+trap 'rm -f "$OUT"' EXIT
+
+fail=0
+expect() { # expect RC FORMAT FILE...
+  local want=$1 fmt=$2; shift 2
+  local rc=0
+  "${VALIDATE[@]}" "$fmt" "$@" >"$OUT" 2>&1 || rc=$?
+  local invalid
+  invalid=$(grep -c ': INVALID (' "$OUT" || true)
+  local want_invalid=0
+  [[ $want == 1 ]] && want_invalid=$#
+  if [[ $rc != "$want" || $invalid != "$want_invalid" ]]; then
+    echo "selftest: FAILED: $fmt on $* -> exit $rc (want $want), $invalid invalid (want $want_invalid)" >&2
+    sed 's/^/  /' "$OUT" >&2
+    fail=1
+  fi
+}
+
+expect 0 spdx-json "$DATA/valid.spdx.json"
+expect 0 cyclonedx-json "$DATA/valid.cdx.json"
+expect 1 spdx-json "$DATA"/invalid-spdx-*.json
+expect 1 cyclonedx-json "$DATA"/invalid-cdx-*.json
+expect 2 spdx-json "$DATA/does-not-exist.json"
+
+if [[ $fail != 0 ]]; then
+  exit 1
+fi
+echo "selftest: validator harness OK (valid documents accepted, $(ls "$DATA"/invalid-*.json | wc -l) invalid documents rejected)" >&2
