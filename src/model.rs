@@ -152,6 +152,8 @@ pub struct Component {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Empty for native libraries (known by name only); omitted from JSON then.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<Ancestor>,
