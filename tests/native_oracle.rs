@@ -376,13 +376,14 @@ fn check_macho(rel: &str, arch_llvm: &str, arch_ours: &str) -> usize {
     let mut in_trie = false;
     for line in text.lines().skip(1) {
         if line.starts_with('\t') {
-            let name = line
-                .trim()
-                .split(" (compatibility")
-                .next()
-                .unwrap_or("")
-                .to_string();
-            dylibs.push(name);
+            // `\tNAME (compatibility version C, current version V[, weak|reexport…])`
+            let text = line.trim();
+            let (name, rest) = text
+                .split_once(" (compatibility version ")
+                .unwrap_or((text, ""));
+            let (compat, rest) = rest.split_once(", current version ").unwrap_or(("", rest));
+            let current = rest.split([',', ')']).next().unwrap_or("");
+            dylibs.push(format!("{name} {current}/{compat}"));
         } else if line.starts_with("Exports trie:") {
             in_trie = true;
         } else if in_trie && line.starts_with("0x") {
@@ -394,9 +395,38 @@ fn check_macho(rel: &str, arch_llvm: &str, arch_ours: &str) -> usize {
         }
     }
     // --dylibs-used lists the dylib's own install name first.
-    let mut want_libs = vec![ours["id"]["name"].as_str().unwrap_or_default().to_string()];
-    want_libs.extend(strs(&ours, "libraries"));
-    assert_eq!(want_libs, dylibs, "{rel} {arch_llvm}: dylibs");
+    let with_versions = |l: &Value| {
+        format!(
+            "{} {}/{}",
+            l["name"].as_str().unwrap_or_default(),
+            l["version"].as_str().unwrap_or_default(),
+            l["compatibility_version"].as_str().unwrap_or_default()
+        )
+    };
+    let mut want_libs = vec![with_versions(&ours["id"])];
+    want_libs.extend(
+        ours["libraries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(with_versions),
+    );
+    assert_eq!(
+        want_libs, dylibs,
+        "{rel} {arch_llvm}: dylibs with current/compatibility versions"
+    );
+    // The load command kind shows as a suffix: `weak` for LC_LOAD_WEAK_DYLIB.
+    let weak_in_llvm = text
+        .lines()
+        .filter(|l| l.starts_with('\t') && l.contains(", weak)"))
+        .count();
+    let weak_in_ours = ours["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "weak")
+        .count();
+    assert_eq!(weak_in_ours, weak_in_llvm, "{rel} {arch_llvm}: weak dylibs");
     let ours_exports = set(strs(&ours, "exports"));
     assert!(
         !trie.is_empty(),
