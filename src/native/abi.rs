@@ -274,9 +274,7 @@ pub fn diff(old: &Baseline, new: &Baseline) -> AbiDiff {
             .collect();
         let paired: Vec<&AbiSlice> = if !same_arch.is_empty() {
             same_arch
-        } else if old.slices.len() == 1 && new.slices.len() == 1 {
-            new.slices.iter().collect()
-        } else if old_slice.arch.is_none() {
+        } else if (old.slices.len() == 1 && new.slices.len() == 1) || old_slice.arch.is_none() {
             new.slices.iter().collect()
         } else {
             Vec::new()
