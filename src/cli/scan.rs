@@ -8,22 +8,32 @@ use super::exit;
 use crate::model::Severity;
 use crate::sbom::{self, OutputSpec};
 
-#[derive(Args)]
-#[command(after_help = "\
-Formats for -o (FORMAT or FORMAT=FILE; repeat for several; at most one without =FILE):
-  table           human-readable summary (default)
-  json            assay's own JSON: the full model (see README)
-  spdx-json       SPDX 2.3 JSON
-  cyclonedx-json  CycloneDX 1.6 JSON
-
+/// The `scan --help` epilogue; the format list comes from [`sbom::FORMATS`], so it cannot go
+/// stale.
+fn after_help() -> String {
+    let width = sbom::FORMATS.iter().map(|f| f.0.len()).max().unwrap_or(0);
+    let formats: String = sbom::FORMATS
+        .iter()
+        .map(|(name, what)| format!("  {name:<width$}  {what}\n"))
+        .collect();
+    format!(
+        "Formats for -o (FORMAT or FORMAT=FILE; repeat for several; at most one without =FILE):
+{formats}
 Examples:
   assay scan ./dist/
   assay scan ./server -o json
   assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json
+  assay scan ./dist -o cyclonedx-xml=sbom.cdx.xml -o spdx-tag-value=sbom.spdx
+  assay scan ./dist -q -o cyclonedx-json@1.5 > sbom.cdx.json  # for 1.5-only consumers
   SOURCE_DATE_EPOCH=0 assay scan bin/ -o spdx-json    # reproducible timestamps
 
 Exit codes: 0 every entry was read; 1 output written, but some entries could not be read
-(listed on stderr and in the output); 2 usage error, nothing readable, or output not written.")]
+(listed on stderr and in the output); 2 usage error, nothing readable, or output not written."
+    )
+}
+
+#[derive(Args)]
+#[command(after_help = after_help())]
 pub struct ScanArgs {
     /// Files and directories to scan (directories are walked recursively)
     #[arg(required = true, value_name = "TARGET")]

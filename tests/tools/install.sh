@@ -4,6 +4,7 @@
 #   spdx-tools (pyspdxtools)           SPDX 2.x semantic validation
 #   cyclonedx-python-lib[validation]   CycloneDX JSON/XML schema validation
 #   check-jsonschema (+ jsonschema)    JSON schema validation of SPDX 2.3
+#   spdx-python-model                  SPDX 3.0.1 JSON-LD type checks (offline)
 #   lib4sbom (wheel only, not installed): source of the SPDX 2.3 JSON schema
 #                                      -> .venv/schemas/spdx-schema-2.3.json
 #
@@ -25,6 +26,7 @@ PIP_PACKAGES=(
   "spdx-tools==0.8.5"
   "cyclonedx-python-lib[validation]==11.12.0"
   "check-jsonschema==0.39.0"
+  "spdx-python-model==0.0.6"
 )
 SCHEMA_WHEEL="lib4sbom==0.10.4"
 SCHEMA_MEMBER="lib4sbom/schemas/spdx/2.3-schema.json"
@@ -79,7 +81,8 @@ log "wrote $SPDX_SCHEMA"
 # Smoke-check that everything imports before declaring success.
 "$VENV/bin/python" -c '
 import spdx_tools.spdx.parser.parse_anything, spdx_tools.spdx.validation.document_validator
-import cyclonedx.validation.json, jsonschema, check_jsonschema
+import cyclonedx.validation.json, cyclonedx.validation.xml, jsonschema, check_jsonschema
+import spdx_python_model
 '
 
 printf '%s' "$WANT_STAMP" > "$STAMP"

@@ -29,11 +29,31 @@ expect() { # expect RC FORMAT FILE...
 
 expect 0 spdx-json "$DATA/valid.spdx.json"
 expect 0 cyclonedx-json "$DATA/valid.cdx.json"
+expect 0 spdx-tag-value "$DATA/valid.spdx"
+expect 0 cyclonedx-json@1.5 "$DATA/valid-1.5.cdx.json"
+expect 0 cyclonedx-xml "$DATA/valid.cdx.xml"
 expect 1 spdx-json "$DATA"/invalid-spdx-*.json
 expect 1 cyclonedx-json "$DATA"/invalid-cdx-*.json
+expect 1 spdx-tag-value "$DATA"/invalid-spdx-tv-*.spdx
+expect 1 cyclonedx-json@1.5 "$DATA"/invalid-cdx15-*.json
+expect 1 cyclonedx-xml "$DATA"/invalid-cdx-xml-*.xml
 expect 2 spdx-json "$DATA/does-not-exist.json"
+
+# The JSON/tag-value equivalence check: the same document in both forms agrees, and a
+# tag-value document that differs (relationships to another element) is reported.
+equivalent() { # equivalent RC JSON TV
+  local want=$1 rc=0
+  "${VALIDATE[@]}" spdx-equivalent "$2" "$3" >"$OUT" 2>&1 || rc=$?
+  if [[ $rc != "$want" ]]; then
+    echo "selftest: FAILED: spdx-equivalent $2 $3 -> exit $rc (want $want)" >&2
+    sed 's/^/  /' "$OUT" >&2
+    fail=1
+  fi
+}
+equivalent 0 "$DATA/valid.spdx.json" "$DATA/valid.spdx"
+equivalent 1 "$DATA/valid.spdx.json" "$DATA/invalid-spdx-tv-unknown-ref.spdx"
 
 if [[ $fail != 0 ]]; then
   exit 1
 fi
-echo "selftest: validator harness OK (valid documents accepted, $(ls "$DATA"/invalid-*.json | wc -l) invalid documents rejected)" >&2
+echo "selftest: validator harness OK (valid documents accepted, $(ls "$DATA"/invalid-* | wc -l) invalid documents rejected)" >&2

@@ -14,6 +14,15 @@ FORMAT:
                        bom-refs are unique, and dependencies / annotation
                        subjects / compositions refer to declared bom-refs.
   cyclonedx-json@1.X   CycloneDX 1.X JSON (1.2 .. 1.7).
+  spdx-tag-value       SPDX 2.3 tag-value: spdx-tools' tag-value parser and
+                       validate_full_spdx_document (what pyspdxtools runs).
+  cyclonedx-xml[@1.X]  CycloneDX XML (default 1.6): cyclonedx-python-lib's
+                       XSD validator, plus the root namespace must be the
+                       requested version's.
+  spdx-equivalent      Two files, SPDX 2.3 JSON then tag-value: both parse
+                       with spdx-tools to the same document (relationships
+                       compared as a set, since tag-value expresses package
+                       containment by position).
 
 Prints every validation message; exit status 0 when every file is valid,
 1 when any file is invalid, 2 on usage errors (bad FORMAT, missing file,
@@ -29,7 +38,9 @@ import os
 import sys
 import traceback
 
-USAGE = "usage: validate_sbom.py {spdx-json|cyclonedx-json[@1.X]} FILE..."
+USAGE = ("usage: validate_sbom.py {spdx-json|spdx-tag-value|cyclonedx-json[@1.X]|"
+         "cyclonedx-xml[@1.X]} FILE...\n"
+         "       validate_sbom.py spdx-equivalent DOC.spdx.json DOC.spdx")
 SPDX_VERSION = "SPDX-2.3"
 DEFAULT_CDX_VERSION = "1.6"
 
@@ -110,11 +121,64 @@ def spdx_schema_validator():
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+def spdx_tools_messages(document):
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    messages = []
+    for m in validate_full_spdx_document(document, SPDX_VERSION):
+        ctx = m.context
+        where = ctx.spdx_id or ctx.parent_id or ""
+        kind = ctx.element_type.name if ctx.element_type else ""
+        prefix = f"{kind} {where}".strip()
+        messages.append(f"[spdx-tools] {prefix + ': ' if prefix else ''}{m.validation_message}")
+    return messages
+
+
+def parse_spdx(path, parser):
+    """(document, messages): spdx-tools' parser for one serialization."""
+    from spdx_tools.spdx.parser.error import SPDXParsingError
+
+    try:
+        return parser.parse_from_file(path), []
+    except SPDXParsingError as e:
+        return None, [f"[spdx-tools parse] {m}" for m in e.get_messages()]
+    except Exception as e:  # the parser crashing is a failure too
+        lines = traceback.format_exc().rstrip().splitlines()[-3:]
+        return None, [f"[spdx-tools parse] parser raised {type(e).__name__}: {e}"] + ["    " + l for l in lines]
+
+
+def validate_spdx_tag_value(path, text):
+    from spdx_tools.spdx.parser.tagvalue import tagvalue_parser
+
+    document, messages = parse_spdx(path, tagvalue_parser)
+    if document is None:
+        return messages
+    return spdx_tools_messages(document)
+
+
+def spdx_equivalence_messages(json_path_, tv_path):
+    from spdx_tools.spdx.parser.json import json_parser
+    from spdx_tools.spdx.parser.tagvalue import tagvalue_parser
+
+    a, messages = parse_spdx(json_path_, json_parser)
+    b, more = parse_spdx(tv_path, tagvalue_parser)
+    messages += more
+    if a is None or b is None:
+        return messages
+    for field in ("creation_info", "packages", "files", "snippets", "annotations", "extracted_licensing_info"):
+        if getattr(a, field) != getattr(b, field):
+            messages.append(f"[equivalence] {field} differ")
+    ra, rb = set(map(repr, a.relationships)), set(map(repr, b.relationships))
+    for r in sorted(ra - rb):
+        messages.append(f"[equivalence] relationship only in JSON: {r}")
+    for r in sorted(rb - ra):
+        messages.append(f"[equivalence] relationship only in tag-value: {r}")
+    return messages
+
+
 def validate_spdx(path, text, schema_validator):
     """Returns a list of messages (empty when valid)."""
-    from spdx_tools.spdx.parser.error import SPDXParsingError
     from spdx_tools.spdx.parser.json import json_parser
-    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
     messages = []
 
@@ -128,26 +192,45 @@ def validate_spdx(path, text, schema_validator):
 
     # 2. spdx-tools semantics. json_parser is what parse_anything.parse_file
     #    uses for *.json; called directly so that the file name does not matter.
-    try:
-        document = json_parser.parse_from_file(path)
-    except SPDXParsingError as e:
-        for m in e.get_messages():
-            messages.append(f"[spdx-tools parse] {m}")
-        return messages
-    except Exception as e:  # the parser crashing is a failure too
-        messages.append(f"[spdx-tools parse] parser raised {type(e).__name__}: {e}")
-        messages.extend("    " + l for l in traceback.format_exc().rstrip().splitlines()[-3:])
-        return messages
-    for m in validate_full_spdx_document(document, SPDX_VERSION):
-        ctx = m.context
-        where = ctx.spdx_id or ctx.parent_id or ""
-        kind = ctx.element_type.name if ctx.element_type else ""
-        prefix = f"{kind} {where}".strip()
-        messages.append(f"[spdx-tools] {prefix + ': ' if prefix else ''}{m.validation_message}")
+    document, parse_messages = parse_spdx(path, json_parser)
+    if document is None:
+        return messages + parse_messages
+    messages.extend(spdx_tools_messages(document))
     return messages
 
 
 # ---------------------------------------------------------------- CycloneDX
+
+def cdx_xml_validator(version):
+    from cyclonedx.output import OutputFormat
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    try:
+        sv = SchemaVersion.from_version(version)
+    except Exception:
+        usage_error(f"unknown CycloneDX version {version!r}")
+    return make_schemabased_validator(OutputFormat.XML, sv)
+
+
+def validate_cdx_xml(path, text, validator, version):
+    import xml.etree.ElementTree as ET
+
+    messages = []
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as e:
+        return [f"[xml] not well-formed: {e}"]
+    want = f"{{http://cyclonedx.org/schema/bom/{version}}}bom"
+    if root.tag != want:
+        messages.append(f"[harness] root element {root.tag!r}, expected {want!r}")
+    errors = validator.validate_str(text, all_errors=True)
+    if errors is not None:
+        for err in errors:
+            e = err.data
+            messages.append(f"[xsd] line {e.line}: {e.message}")
+    return messages
+
 
 def cdx_validator(version):
     from cyclonedx.schema import SchemaVersion
@@ -237,28 +320,42 @@ def main(argv):
     if len(argv) < 2:
         usage_error("need FORMAT and at least one FILE")
     fmt, files = argv[0], argv[1:]
-    if fmt == "spdx-json":
-        kind, version = "spdx", SPDX_VERSION
-    elif fmt == "cyclonedx-json" or fmt.startswith("cyclonedx-json@"):
-        kind = "cdx"
-        version = fmt.partition("@")[2] or DEFAULT_CDX_VERSION
+    base, _, version = fmt.partition("@")
+    if base in ("spdx-json", "spdx-tag-value", "spdx-equivalent") and not version:
+        version = SPDX_VERSION
+    elif base in ("cyclonedx-json", "cyclonedx-xml"):
+        version = version or DEFAULT_CDX_VERSION
     else:
         usage_error(f"unknown FORMAT {fmt!r}")
     for f in files:
         if not os.path.isfile(f):
             usage_error(f"no such file: {f}")
+    if base == "spdx-equivalent" and len(files) != 2:
+        usage_error("spdx-equivalent takes two files: DOC.spdx.json DOC.spdx")
 
     ensure_venv()
     defer_rfc3987_syntax()
 
-    if kind == "spdx":
+    if base == "spdx-json":
         validator = spdx_schema_validator()
         check = lambda p, t: validate_spdx(p, t, validator)
+    elif base == "spdx-tag-value":
+        check = validate_spdx_tag_value
+    elif base == "spdx-equivalent":
+        messages = spdx_equivalence_messages(*files)
+        status = "DIFFERENT" if messages else "equivalent"
+        print(f"{files[0]} and {files[1]}: {status}")
+        for m in messages:
+            print(f"  {m}")
+        return 1 if messages else 0
+    elif base == "cyclonedx-xml":
+        validator = cdx_xml_validator(version)
+        check = lambda p, t: validate_cdx_xml(p, t, validator, version)
     else:
         validator = cdx_validator(version)
         check = lambda p, t: validate_cdx(p, t, validator, version)
 
-    label = "spdx-json@2.3" if kind == "spdx" else f"cyclonedx-json@{version}"
+    label = f"{base}@{version.removeprefix('SPDX-')}"
     bad = 0
     for f in files:
         try:
