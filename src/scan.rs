@@ -32,7 +32,7 @@ struct BinaryResult {
 }
 
 /// What a scan computes beyond cataloguing.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
     pub checksums: bool,

@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod diff;
 mod scan;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ struct Cli {
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
     Scan(scan::ScanArgs),
+    /// Compare two SBOMs or two scans: components added, removed, changed; licenses; findings
+    Diff(diff::DiffArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     ExitCode::from(code)
 }
@@ -58,6 +62,17 @@ pub fn main() -> ExitCode {
 /// Prints an error in the one format every subcommand uses.
 pub(crate) fn error(message: impl std::fmt::Display) {
     eprintln!("assay: error: {message}");
+}
+
+/// Prints a scan's problems on stderr, one line each.
+pub(crate) fn print_problems(problems: &[crate::model::Problem]) {
+    for p in problems {
+        let level = match p.severity {
+            crate::model::Severity::Error => "error",
+            crate::model::Severity::Warning => "warning",
+        };
+        eprintln!("assay: {level}: {}: {}", p.path, p.message);
+    }
 }
 
 /// Writes `content` to `path` atomically (a sibling temporary file, then rename), so a

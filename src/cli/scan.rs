@@ -5,7 +5,6 @@ use std::io::IsTerminal;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use crate::model::Severity;
 use crate::sbom::{self, OutputSpec};
 
 /// The `scan --help` epilogue; the format list comes from [`sbom::FORMATS`], so it cannot go
@@ -53,10 +52,23 @@ pub struct ScanArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
+}
+
+impl Color {
+    /// Colour only on a terminal, never with `NO_COLOR` (the rule every command follows).
+    pub(crate) fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
 }
 
 pub fn run(args: ScanArgs) -> u8 {
@@ -84,13 +96,7 @@ pub fn run(args: ScanArgs) -> u8 {
     let doc = crate::scan::scan(&args.targets, created, options);
 
     if !args.quiet {
-        for p in &doc.problems {
-            let level = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            eprintln!("assay: {level}: {}: {}", p.path, p.message);
-        }
+        super::print_problems(&doc.problems);
     }
     let nothing_readable = doc.summary.files_examined == 0 && doc.summary.errors > 0;
     if nothing_readable {
@@ -98,11 +104,7 @@ pub fn run(args: ScanArgs) -> u8 {
         return exit::ERROR;
     }
 
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.enabled();
     for spec in &outputs {
         let text = sbom::render(&doc, spec.format, color && spec.path.is_none());
         if let Err(e) = super::write_output(spec.path.as_deref(), &text) {
