@@ -144,14 +144,13 @@ fn load(arg: &str, quiet: bool) -> Result<Inventory, String> {
     }
     let created = crate::timestamp::document_timestamp()?;
     let targets = [arg.to_string()];
-    let doc = crate::scan::scan(
-        &targets,
-        created,
-        crate::scan::Options {
-            checksums: false,
-            ..Default::default()
-        },
-    );
+    let progress = super::progress::Progress::new(quiet);
+    let options = crate::scan::Options {
+        checksums: false,
+        progress: progress.callback(),
+    };
+    let doc = crate::scan::scan(&targets, created, options);
+    drop(progress);
     if !quiet {
         super::print_problems(&doc.problems);
     }

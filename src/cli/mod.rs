@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
 mod diff;
+mod generate;
+mod progress;
 mod scan;
 
 use std::process::ExitCode;
@@ -24,9 +26,9 @@ pub mod exit {
     version,
     about = "What is inside your binaries, under which licenses, and whether their ABI still matches",
     long_about = None,
-    after_help = "Examples:\n  assay scan ./dist/\n  assay scan ./server -o json\n  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json\n\nExit codes: 0 success, 1 completed with findings (scan: some entries unreadable), 2 error."
+    after_help = "Examples:\n  assay scan ./dist/\n  assay scan ./server -o json\n  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-xml=sbom.cdx.xml\n  assay diff old.spdx.json new.spdx.json -o markdown\n  assay completions bash > /etc/bash_completion.d/assay\n  assay man | man -l -\n\nEvery command has --help with its own examples.\n\nExit codes: 0 success, 1 completed with findings (scan: some entries unreadable; diff: a --fail-on change), 2 error."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +39,10 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Compare two SBOMs or two scans: components added, removed, changed; licenses; findings
     Diff(diff::DiffArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions(generate::CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory
+    Man(generate::ManArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +61,8 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
     };
     ExitCode::from(code)
 }

@@ -90,10 +90,13 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
+    let progress = super::progress::Progress::new(args.quiet);
     let options = crate::scan::Options {
         checksums: outputs.iter().any(|o| o.format.needs_checksums()),
+        progress: progress.callback(),
     };
     let doc = crate::scan::scan(&args.targets, created, options);
+    drop(progress); // clear the bar before problems and output are printed
 
     if !args.quiet {
         super::print_problems(&doc.problems);
