@@ -13,6 +13,7 @@ const SBOM_FORMATS: &[(&str, &str)] = &[
     ("cyclonedx-json", "cdx.json"),
     ("cyclonedx-json@1.5", "cdx15.json"),
     ("cyclonedx-xml", "cdx.xml"),
+    ("spdx3-json", "spdx3.json"),
 ];
 
 /// Scans `targets` once, writing every SBOM format into `dir`; returns the paths by format.
@@ -81,6 +82,21 @@ fn derived_formats_map_every_field_and_carry_the_same_content() {
     assert!(!tv.contains(assay::sbom::spdx_tag::UNMAPPED), "{tv}");
     let xml = text("cyclonedx-xml");
     assert!(!xml.contains(assay::sbom::cyclonedx_xml::UNMAPPED), "{xml}");
+    let spdx3 = text("spdx3-json");
+    assert!(!spdx3.contains(assay::sbom::spdx3::UNMAPPED), "{spdx3}");
+
+    // SPDX 3 holds every package and file of the SPDX 2.3 document, under the same ids.
+    let spdx2: serde_json::Value = serde_json::from_str(&text("spdx-json")).expect("json");
+    let namespace = spdx2["documentNamespace"].as_str().expect("namespace");
+    for element in spdx2["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(spdx2["files"].as_array().into_iter().flatten())
+    {
+        let id = element["SPDXID"].as_str().expect("SPDXID");
+        assert!(spdx3.contains(&format!("\"{namespace}#{id}\"")), "{id}");
+    }
 
     // CycloneDX 1.5 is the 1.6 BOM but for the version (assay writes no 1.6-only construct).
     let mut v16: serde_json::Value = serde_json::from_str(&text("cyclonedx-json")).expect("json");
@@ -114,7 +130,12 @@ fn derived_formats_are_deterministic() {
 
 #[test]
 fn format_names_and_aliases_parse_and_unknown_ones_list_the_choices() {
-    for name in ["spdx-tag-value", "cyclonedx-json@1.5", "cyclonedx-xml"] {
+    for name in [
+        "spdx-tag-value",
+        "cyclonedx-json@1.5",
+        "cyclonedx-xml",
+        "spdx3-json",
+    ] {
         let out = common::assay(&["scan", "samples/go/hello-linux-amd64", "-o", name]);
         assert_eq!(
             out.status.code(),

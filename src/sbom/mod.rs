@@ -5,6 +5,7 @@ pub mod cyclonedx15;
 pub mod cyclonedx_xml;
 pub mod ids;
 pub mod spdx;
+pub mod spdx3;
 pub mod spdx_tag;
 pub mod table;
 
@@ -36,6 +37,7 @@ pub enum Format {
     Json,
     SpdxJson,
     SpdxTagValue,
+    Spdx3Json,
     CycloneDxJson,
     CycloneDxJson15,
     CycloneDxXml,
@@ -56,6 +58,7 @@ impl std::str::FromStr for Format {
             "json" => Format::Json,
             "spdx-json" | "spdx" => Format::SpdxJson,
             "spdx-tag-value" | "spdx-tv" => Format::SpdxTagValue,
+            "spdx3-json" | "spdx3" => Format::Spdx3Json,
             "cyclonedx-json" | "cyclonedx" | "cdx-json" | "cyclonedx-json@1.6" => {
                 Format::CycloneDxJson
             }
@@ -101,6 +104,7 @@ pub fn render(doc: &Document, format: Format, color: bool) -> String {
         Format::Json => to_json(doc),
         Format::SpdxJson => spdx::render(doc),
         Format::SpdxTagValue => spdx_tag::render(doc),
+        Format::Spdx3Json => spdx3::render(doc),
         Format::CycloneDxJson => cyclonedx::render(doc),
         Format::CycloneDxJson15 => cyclonedx15::render(doc),
         Format::CycloneDxXml => cyclonedx_xml::render(doc),

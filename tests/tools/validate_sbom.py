@@ -19,6 +19,11 @@ FORMAT:
   cyclonedx-xml[@1.X]  CycloneDX XML (default 1.6): cyclonedx-python-lib's
                        XSD validator, plus the root namespace must be the
                        requested version's.
+  spdx3-json           SPDX 3.0.1 JSON-LD, offline: spdx-python-model's
+                       JSONLDDeserializer (types, enums, unknown properties),
+                       link() (every reference resolves), and re-serializing
+                       (required properties and cardinalities); plus the
+                       official 3.0.1 @context and one SpdxDocument.
   spdx-equivalent      Two files, SPDX 2.3 JSON then tag-value: both parse
                        with spdx-tools to the same document (relationships
                        compared as a set, since tag-value expresses package
@@ -39,7 +44,7 @@ import sys
 import traceback
 
 USAGE = ("usage: validate_sbom.py {spdx-json|spdx-tag-value|cyclonedx-json[@1.X]|"
-         "cyclonedx-xml[@1.X]} FILE...\n"
+         "cyclonedx-xml[@1.X]|spdx3-json} FILE...\n"
          "       validate_sbom.py spdx-equivalent DOC.spdx.json DOC.spdx")
 SPDX_VERSION = "SPDX-2.3"
 DEFAULT_CDX_VERSION = "1.6"
@@ -199,6 +204,38 @@ def validate_spdx(path, text, schema_validator):
     return messages
 
 
+SPDX3_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+
+
+def validate_spdx3(path, text):
+    import io
+    from spdx_python_model import v3_0_1 as spdx3
+
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        return [f"[json] not valid JSON: {e}"]
+    messages = []
+    if not isinstance(data, dict) or data.get("@context") != SPDX3_CONTEXT:
+        messages.append(f"[harness] @context is not {SPDX3_CONTEXT!r}")
+    objset = spdx3.SHACLObjectSet()
+    try:
+        spdx3.JSONLDDeserializer().deserialize_data(data, objset)
+    except Exception as e:  # the model raises KeyError/TypeError/ValueError on bad input
+        return messages + [f"[spdx-python-model read] {type(e).__name__}: {e}"]
+    missing = objset.link()
+    for ref in sorted(missing):
+        messages.append(f"[spdx-python-model link] reference to an element not in the document: {ref}")
+    documents = [o for o in objset.objects if isinstance(o, spdx3.SpdxDocument)]
+    if len(documents) != 1:
+        messages.append(f"[harness] {len(documents)} SpdxDocument elements, expected 1")
+    try:  # the required-property and cardinality checks run when writing
+        spdx3.JSONLDSerializer().write(objset, io.BytesIO())
+    except Exception as e:
+        messages.append(f"[spdx-python-model write] {type(e).__name__}: {e}")
+    return messages
+
+
 # ---------------------------------------------------------------- CycloneDX
 
 def cdx_xml_validator(version):
@@ -325,6 +362,8 @@ def main(argv):
         version = SPDX_VERSION
     elif base in ("cyclonedx-json", "cyclonedx-xml"):
         version = version or DEFAULT_CDX_VERSION
+    elif base == "spdx3-json" and version in ("", "3.0.1"):
+        version = "3.0.1"
     else:
         usage_error(f"unknown FORMAT {fmt!r}")
     for f in files:
@@ -341,6 +380,8 @@ def main(argv):
         check = lambda p, t: validate_spdx(p, t, validator)
     elif base == "spdx-tag-value":
         check = validate_spdx_tag_value
+    elif base == "spdx3-json":
+        check = validate_spdx3
     elif base == "spdx-equivalent":
         messages = spdx_equivalence_messages(*files)
         status = "DIFFERENT" if messages else "equivalent"
