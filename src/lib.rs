@@ -14,6 +14,7 @@ pub mod golang;
 pub mod hash;
 pub mod model;
 pub mod purl;
+pub mod report;
 pub mod sbom;
 pub mod scan;
 pub mod source;

@@ -29,6 +29,10 @@ pub const FORMATS: &[(&str, &str)] = &[
         "CycloneDX 1.5 JSON, for older consumers",
     ),
     ("cyclonedx-xml", "CycloneDX 1.6 XML"),
+    (
+        "sarif",
+        "SARIF 2.1.0: the scan's problems, for code-scanning annotations",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,12 +45,13 @@ pub enum Format {
     CycloneDxJson,
     CycloneDxJson15,
     CycloneDxXml,
+    Sarif,
 }
 
 impl Format {
     /// Whether the format carries file checksums (all but the table).
     pub fn needs_checksums(self) -> bool {
-        self != Format::Table
+        !matches!(self, Format::Table | Format::Sarif)
     }
 }
 
@@ -64,6 +69,7 @@ impl std::str::FromStr for Format {
             }
             "cyclonedx-json@1.5" | "cdx-json@1.5" => Format::CycloneDxJson15,
             "cyclonedx-xml" | "cdx-xml" | "cyclonedx-xml@1.6" => Format::CycloneDxXml,
+            "sarif" => Format::Sarif,
             other => {
                 let names: Vec<&str> = FORMATS.iter().map(|f| f.0).collect();
                 return Err(format!(
@@ -108,6 +114,10 @@ pub fn render(doc: &Document, format: Format, color: bool) -> String {
         Format::CycloneDxJson => cyclonedx::render(doc),
         Format::CycloneDxJson15 => cyclonedx15::render(doc),
         Format::CycloneDxXml => cyclonedx_xml::render(doc),
+        Format::Sarif => crate::report::sarif::render(
+            &[crate::report::scan_problem_rule()],
+            &crate::report::scan_problems(doc),
+        ),
     };
     if !out.ends_with('\n') {
         out.push('\n');

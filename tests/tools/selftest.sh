@@ -33,12 +33,14 @@ expect 0 spdx-tag-value "$DATA/valid.spdx"
 expect 0 cyclonedx-json@1.5 "$DATA/valid-1.5.cdx.json"
 expect 0 cyclonedx-xml "$DATA/valid.cdx.xml"
 expect 0 spdx3-json "$DATA/valid.spdx3.json"
+expect 0 sarif "$DATA/valid.sarif.json"
 expect 1 spdx-json "$DATA"/invalid-spdx-*.json
 expect 1 cyclonedx-json "$DATA"/invalid-cdx-*.json
 expect 1 spdx-tag-value "$DATA"/invalid-spdx-tv-*.spdx
 expect 1 cyclonedx-json@1.5 "$DATA"/invalid-cdx15-*.json
 expect 1 cyclonedx-xml "$DATA"/invalid-cdx-xml-*.xml
 expect 1 spdx3-json "$DATA"/invalid-spdx3-*.json
+expect 1 sarif "$DATA"/invalid-sarif-*.json
 expect 2 spdx-json "$DATA/does-not-exist.json"
 
 # The JSON/tag-value equivalence check: the same document in both forms agrees, and a

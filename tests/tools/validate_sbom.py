@@ -24,6 +24,11 @@ FORMAT:
                        link() (every reference resolves), and re-serializing
                        (required properties and cardinalities); plus the
                        official 3.0.1 @context and one SpdxDocument.
+  sarif                SARIF 2.1.0: the OASIS JSON schema (2.1.0-rtm.5, from
+                       npm @microsoft/jest-sarif, extracted by install.sh to
+                       <venv>/schemas/sarif-schema-2.1.0.json), plus
+                       version "2.1.0" and every result's ruleIndex/ruleId
+                       naming a rule of its run.
   spdx-equivalent      Two files, SPDX 2.3 JSON then tag-value: both parse
                        with spdx-tools to the same document (relationships
                        compared as a set, since tag-value expresses package
@@ -44,7 +49,7 @@ import sys
 import traceback
 
 USAGE = ("usage: validate_sbom.py {spdx-json|spdx-tag-value|cyclonedx-json[@1.X]|"
-         "cyclonedx-xml[@1.X]|spdx3-json} FILE...\n"
+         "cyclonedx-xml[@1.X]|spdx3-json|sarif} FILE...\n"
          "       validate_sbom.py spdx-equivalent DOC.spdx.json DOC.spdx")
 SPDX_VERSION = "SPDX-2.3"
 DEFAULT_CDX_VERSION = "1.6"
@@ -236,6 +241,54 @@ def validate_spdx3(path, text):
     return messages
 
 
+# -------------------------------------------------------------------- SARIF
+
+def sarif_schema_validator():
+    import jsonschema
+
+    path = os.path.join(venv_dir(), "schemas", "sarif-schema-2.1.0.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            schema = json.load(f)
+    except OSError as e:
+        usage_error(f"cannot read SARIF schema {path}: {e} (run tests/tools/install.sh)")
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def validate_sarif(path, text, schema_validator):
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        return [f"[json] not valid JSON: {e}"]
+    messages = []
+    for err in sorted(schema_validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        messages.append(f"[schema] {json_path(err)}: {err.message}")
+    if not isinstance(data, dict):
+        return messages
+    if data.get("version") != "2.1.0":
+        messages.append(f"[harness] $.version: {data.get('version')!r}, expected '2.1.0'")
+    runs = data.get("runs") if isinstance(data.get("runs"), list) else []
+    for i, run in enumerate(runs):
+        driver = ((run or {}).get("tool") or {}).get("driver") or {}
+        rules = driver.get("rules") if isinstance(driver.get("rules"), list) else []
+        ids = [r.get("id") for r in rules if isinstance(r, dict)]
+        results = run.get("results") if isinstance(run.get("results"), list) else []
+        for j, res in enumerate(results):
+            if not isinstance(res, dict):
+                continue
+            idx, rid = res.get("ruleIndex"), res.get("ruleId")
+            where = f"$.runs[{i}].results[{j}]"
+            if isinstance(idx, int) and not (0 <= idx < len(ids)):
+                messages.append(f"[harness] {where}.ruleIndex {idx} names no rule")
+            elif isinstance(idx, int) and rid is not None and ids[idx] != rid:
+                messages.append(f"[harness] {where}: ruleId {rid!r} but ruleIndex {idx} is {ids[idx]!r}")
+            elif rid is not None and ids and rid not in ids:
+                messages.append(f"[harness] {where}.ruleId {rid!r} is not a rule of the run")
+    return messages
+
+
 # ---------------------------------------------------------------- CycloneDX
 
 def cdx_xml_validator(version):
@@ -364,6 +417,8 @@ def main(argv):
         version = version or DEFAULT_CDX_VERSION
     elif base == "spdx3-json" and version in ("", "3.0.1"):
         version = "3.0.1"
+    elif base == "sarif" and version in ("", "2.1.0"):
+        version = "2.1.0"
     else:
         usage_error(f"unknown FORMAT {fmt!r}")
     for f in files:
@@ -382,6 +437,9 @@ def main(argv):
         check = validate_spdx_tag_value
     elif base == "spdx3-json":
         check = validate_spdx3
+    elif base == "sarif":
+        validator = sarif_schema_validator()
+        check = lambda p, t: validate_sarif(p, t, validator)
     elif base == "spdx-equivalent":
         messages = spdx_equivalence_messages(*files)
         status = "DIFFERENT" if messages else "equivalent"
