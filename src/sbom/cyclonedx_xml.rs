@@ -281,7 +281,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn indent(&mut self, depth: usize) {
-        self.out.extend(std::iter::repeat_n("  ", depth));
+        self.out.push_str(&"  ".repeat(depth));
     }
 
     /// `<name attrs…>` + fields of `value` in table order + `</name>`.

@@ -396,7 +396,7 @@ fn write_mapped(out: &mut String, object: &Value, fields: Fields) {
     }
 }
 
-fn unmapped_keys<'a>(object: &'a Value, fields: Fields) -> Vec<&'a str> {
+fn unmapped_keys(object: &Value, fields: Fields) -> Vec<&str> {
     object
         .as_object()
         .into_iter()
