@@ -153,3 +153,14 @@ fn format_names_and_aliases_parse_and_unknown_ones_list_the_choices() {
         "{err}"
     );
 }
+
+#[test]
+fn xml_and_json_are_the_same_cyclonedx_bom() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = scan_all_formats(dir.path(), &["samples"], 1);
+    let path = |f: &str| &written.iter().find(|(n, _)| *n == f).expect("written").1;
+    common::validate(
+        "cyclonedx-equivalent",
+        &[path("cyclonedx-json"), path("cyclonedx-xml")],
+    );
+}

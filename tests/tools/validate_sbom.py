@@ -29,6 +29,11 @@ FORMAT:
                        <venv>/schemas/sarif-schema-2.1.0.json), plus
                        version "2.1.0" and every result's ruleIndex/ruleId
                        naming a rule of its run.
+  cyclonedx-equivalent Two files, CycloneDX JSON then XML (same version): both
+                       load with cyclonedx-python-lib to the same facts —
+                       metadata, every component (type, name, version, purl,
+                       hashes, licenses, properties, occurrences, pedigree),
+                       the dependency graph — and carry the same annotations.
   spdx-equivalent      Two files, SPDX 2.3 JSON then tag-value: both parse
                        with spdx-tools to the same document (relationships
                        compared as a set, since tag-value expresses package
@@ -50,7 +55,8 @@ import traceback
 
 USAGE = ("usage: validate_sbom.py {spdx-json|spdx-tag-value|cyclonedx-json[@1.X]|"
          "cyclonedx-xml[@1.X]|spdx3-json|sarif} FILE...\n"
-         "       validate_sbom.py spdx-equivalent DOC.spdx.json DOC.spdx")
+         "       validate_sbom.py spdx-equivalent DOC.spdx.json DOC.spdx\n"
+         "       validate_sbom.py cyclonedx-equivalent DOC.cdx.json DOC.cdx.xml")
 SPDX_VERSION = "SPDX-2.3"
 DEFAULT_CDX_VERSION = "1.6"
 
@@ -322,6 +328,79 @@ def validate_cdx_xml(path, text, validator, version):
     return messages
 
 
+def cdx_facts(bom):
+    """What a BOM says, as comparable values (the library's own equality compares some
+    objects by identity, and keeps sets of occurrences in no stable order)."""
+    def text(v):
+        return "" if v is None else str(v)
+
+    def component(c):
+        ev = c.evidence
+        ped = c.pedigree
+        return (
+            text(c.bom_ref.value), text(c.type), c.name, text(c.version), text(c.purl),
+            tuple(sorted((text(h.alg), h.content) for h in c.hashes)),
+            tuple(sorted(text(getattr(l, "expression", None) or getattr(l, "id", None) or getattr(l, "name", None))
+                         for l in c.licenses)),
+            tuple(sorted((p.name, text(p.value)) for p in c.properties)),
+            tuple(sorted(o.location for o in ev.occurrences)) if ev else (),
+            tuple(sorted((a.name, text(a.version), text(a.purl)) for a in ped.ancestors)) if ped else (),
+            text(ped.notes) if ped else "",
+        )
+
+    def walk(components):
+        for c in components:
+            yield component(c)
+            yield from walk(c.components)
+
+    meta = bom.metadata
+    return {
+        "serial": text(bom.serial_number),
+        "metadata.component": component(meta.component) if meta.component else None,
+        "metadata.timestamp": text(meta.timestamp),
+        "tools": sorted((t.name, text(t.version)) for t in meta.tools.components),
+        "components": sorted(walk(bom.components)),
+        "dependencies": sorted(
+            (text(d.ref.value), tuple(sorted(text(x.ref.value) for x in d.dependencies)))
+            for d in bom.dependencies
+        ),
+    }
+
+
+def cdx_equivalence_messages(json_file, xml_file):
+    import xml.etree.ElementTree as ET
+    from cyclonedx.model.bom import Bom
+
+    try:
+        with open(json_file, encoding="utf-8") as f:
+            data = json.load(f)
+        a = Bom.from_json(data)
+        root = ET.parse(xml_file).getroot()
+        b = Bom.from_xml(root)
+    except Exception as e:
+        return [f"[cyclonedx-python-lib load] {type(e).__name__}: {e}"]
+    messages = []
+    fa, fb = cdx_facts(a), cdx_facts(b)
+    for key in fa:
+        if fa[key] != fb[key]:
+            only_a = [x for x in fa[key] if x not in fb[key]] if isinstance(fa[key], list) else fa[key]
+            only_b = [x for x in fb[key] if x not in fa[key]] if isinstance(fb[key], list) else fb[key]
+            messages.append(f"[equivalence] {key} differ: JSON has {str(only_a)[:300]}, XML has {str(only_b)[:300]}")
+    # Annotations are not in the library's model: compare them from the raw documents.
+    ns = root.tag.partition("}")[0] + "}"
+    xml_notes = sorted(
+        (tuple(sorted(s.get("ref") for s in n.iter(ns + "subject"))), n.findtext(ns + "text"))
+        for n in root.iter(ns + "annotation")
+    )
+    json_notes = sorted(
+        (tuple(sorted(n.get("subjects", []))), n.get("text"))
+        for n in data.get("annotations", []) if isinstance(n, dict)
+    )
+    if xml_notes != json_notes:
+        messages.append(f"[equivalence] annotations differ ({len(json_notes)} in JSON, {len(xml_notes)} in XML)")
+    return messages
+
+
 def cdx_validator(version):
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
@@ -411,7 +490,9 @@ def main(argv):
         usage_error("need FORMAT and at least one FILE")
     fmt, files = argv[0], argv[1:]
     base, _, version = fmt.partition("@")
-    if base in ("spdx-json", "spdx-tag-value", "spdx-equivalent") and not version:
+    if base == "cyclonedx-equivalent":
+        version = version or DEFAULT_CDX_VERSION
+    elif base in ("spdx-json", "spdx-tag-value", "spdx-equivalent") and not version:
         version = SPDX_VERSION
     elif base in ("cyclonedx-json", "cyclonedx-xml"):
         version = version or DEFAULT_CDX_VERSION
@@ -424,8 +505,8 @@ def main(argv):
     for f in files:
         if not os.path.isfile(f):
             usage_error(f"no such file: {f}")
-    if base == "spdx-equivalent" and len(files) != 2:
-        usage_error("spdx-equivalent takes two files: DOC.spdx.json DOC.spdx")
+    if base in ("spdx-equivalent", "cyclonedx-equivalent") and len(files) != 2:
+        usage_error(f"{base} takes two files: the JSON document, then the other form")
 
     ensure_venv()
     defer_rfc3987_syntax()
@@ -440,8 +521,9 @@ def main(argv):
     elif base == "sarif":
         validator = sarif_schema_validator()
         check = lambda p, t: validate_sarif(p, t, validator)
-    elif base == "spdx-equivalent":
-        messages = spdx_equivalence_messages(*files)
+    elif base in ("spdx-equivalent", "cyclonedx-equivalent"):
+        compare = spdx_equivalence_messages if base == "spdx-equivalent" else cdx_equivalence_messages
+        messages = compare(*files)
         status = "DIFFERENT" if messages else "equivalent"
         print(f"{files[0]} and {files[1]}: {status}")
         for m in messages:
