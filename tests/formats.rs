@@ -164,3 +164,72 @@ fn xml_and_json_are_the_same_cyclonedx_bom() {
         &[path("cyclonedx-json"), path("cyclonedx-xml")],
     );
 }
+
+#[test]
+fn spdx3_conversion_of_license_fields_passes_the_official_model() {
+    // What the license work adds to SPDX 2.3 documents, converted and checked.
+    let mut spdx2: serde_json::Value = serde_json::from_str(&read(
+        &common::repo().join("tests/data/diff/relicensed.spdx.json"),
+    ))
+    .expect("json");
+    spdx2["packages"][1]["licenseConcluded"] = "BSD-3-Clause OR LicenseRef-uuid-extra".into();
+    spdx2["packages"][1]["attributionTexts"] = serde_json::json!(["Copyright 2018 Google Inc."]);
+    spdx2["hasExtractedLicensingInfos"] = serde_json::json!([{
+        "licenseId": "LicenseRef-uuid-extra",
+        "name": "uuid extra terms",
+        "extractedText": "Permission is granted...\nto everyone.",
+    }]);
+    let spdx3 = assay::sbom::spdx3::from_spdx2(&spdx2);
+    let text = spdx3.to_string();
+    assert!(!text.contains(assay::sbom::spdx3::UNMAPPED), "{text}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("licensed.spdx3.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&spdx3).expect("json")).expect("write");
+    common::validate("spdx3-json", &[&path]);
+    for needle in [
+        r#""relationshipType":"hasDeclaredLicense""#,
+        r#""relationshipType":"hasConcludedLicense""#,
+        r#""simplelicensing_licenseExpression":"BSD-3-Clause OR LicenseRef-uuid-extra""#,
+        r#""key":"LicenseRef-uuid-extra""#,
+        r#""software_attributionText":["Copyright 2018 Google Inc."]"#,
+        r#""annotationType":"review""#,
+    ] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+}
+
+#[test]
+fn derived_formats_of_documents_with_licenses_pass_the_official_validators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+
+    // SPDX 2.3 with declared/concluded licenses and a review annotation → tag-value.
+    let spdx_path = common::repo().join("tests/data/diff/relicensed.spdx.json");
+    let spdx2: serde_json::Value = serde_json::from_str(&read(&spdx_path)).expect("json");
+    let tv = assay::sbom::spdx_tag::to_tag_value(&spdx2);
+    assert!(!tv.contains(assay::sbom::spdx_tag::UNMAPPED), "{tv}");
+    assert!(tv.contains("PackageLicenseDeclared: MIT\n"), "{tv}");
+    let tv_path = write("relicensed.spdx", &tv);
+    common::validate("spdx-tag-value", &[&tv_path]);
+    common::validate("spdx-equivalent", &[&spdx_path, &tv_path]);
+
+    // CycloneDX 1.6 with licenses (another tool's BOM) → XML and 1.5.
+    let cdx_path = common::repo().join("tests/data/diff/syft-hello.cdx.json");
+    let cdx: serde_json::Value = serde_json::from_str(&read(&cdx_path)).expect("json");
+    let xml = assay::sbom::cyclonedx_xml::to_xml(&cdx);
+    assert!(!xml.contains(assay::sbom::cyclonedx_xml::UNMAPPED), "{xml}");
+    assert!(xml.contains("<license>\n"), "{xml}");
+    let xml_path = write("syft.cdx.xml", &xml);
+    common::validate("cyclonedx-xml", &[&xml_path]);
+    common::validate("cyclonedx-equivalent", &[&cdx_path, &xml_path]);
+    let v15 = assay::sbom::cyclonedx15::downgrade(cdx);
+    let v15_path = write(
+        "syft.cdx15.json",
+        &serde_json::to_string(&v15).expect("json"),
+    );
+    common::validate("cyclonedx-json@1.5", &[&v15_path]);
+}

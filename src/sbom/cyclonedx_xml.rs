@@ -67,7 +67,8 @@ struct Field {
 enum Kind {
     Attr,
     Child(&'static Node),
-    /// Not written: expressed by the XML itself (`bomFormat`, `specVersion` → namespace).
+    /// Not written: expressed by the XML itself (`$schema`, `bomFormat`, `specVersion` → the
+    /// namespace).
     Implied,
 }
 
@@ -255,6 +256,11 @@ static ANNOTATION: Node = Node::Element(&[
 static DEPENDENCIES: Node = Node::List("dependency", &DEPENDENCY);
 static ANNOTATIONS: Node = Node::List("annotation", &ANNOTATION);
 const BOM: Fields = &[
+    Field {
+        json: "$schema",
+        xml: "",
+        kind: Kind::Implied,
+    },
     Field {
         json: "bomFormat",
         xml: "",

@@ -38,6 +38,7 @@ pub fn from_spdx2(spdx: &Value) -> Value {
         elements: Vec::new(),
         unmapped: Vec::new(),
         licenses: BTreeMap::new(),
+        custom_licenses: BTreeMap::new(),
         relationships: BTreeMap::new(),
         annotation_count: 0,
     };
@@ -57,6 +58,9 @@ pub fn from_spdx2(spdx: &Value) -> Value {
         creation_info["createdUsing"] = json!(tools);
     }
 
+    for info in array_of(spdx, "hasExtractedLicensingInfos") {
+        c.extracted_license(info);
+    }
     for p in array_of(spdx, "packages") {
         c.package(p);
     }
@@ -101,6 +105,7 @@ pub fn from_spdx2(spdx: &Value) -> Value {
             "relationships",
             "annotations",
             "documentDescribes",
+            "hasExtractedLicensingInfos",
         ],
     );
     c.flush_relationships();
@@ -150,6 +155,8 @@ struct Converter {
     unmapped: Vec<String>,
     /// License expression → element id, one element per distinct expression.
     licenses: BTreeMap<String, String>,
+    /// `LicenseRef-…` → the id of the element holding its text.
+    custom_licenses: BTreeMap<String, String>,
     /// (from, type) → targets: one Relationship element each.
     relationships: BTreeMap<(String, String), Vec<String>>,
     annotation_count: usize,
@@ -267,6 +274,9 @@ impl Converter {
                 o.insert(to.into(), json!(v));
             }
         }
+        if let Some(texts) = p.get("attributionTexts").filter(|t| t.is_array()) {
+            o.insert("software_attributionText".into(), texts.clone());
+        }
         let mut identifiers = Vec::new();
         for r in array_of(p, "externalRefs") {
             match (str_of(r, "referenceType"), str_of(r, "referenceLocator")) {
@@ -330,6 +340,7 @@ impl Converter {
                 "packageVerificationCode",
                 "licenseDeclared",
                 "licenseConcluded",
+                "attributionTexts",
                 "annotations",
                 // 2.3-only: whether files were analysed is implied by the contains
                 // relationships, which `hasFiles` duplicates.
@@ -371,6 +382,9 @@ impl Converter {
                 o.insert(to.into(), json!(v));
             }
         }
+        if let Some(texts) = f.get("attributionTexts").filter(|t| t.is_array()) {
+            o.insert("software_attributionText".into(), texts.clone());
+        }
         self.push(file);
         if let Some(expression) = str_of(f, "licenseConcluded") {
             self.license(spdx2_id, "hasConcludedLicense", expression);
@@ -387,8 +401,40 @@ impl Converter {
                 "comment",
                 "copyrightText",
                 "licenseConcluded",
+                "attributionTexts",
                 "annotations",
             ],
+        );
+    }
+
+    /// `hasExtractedLicensingInfos`: each `LicenseRef-…` text becomes a
+    /// `simplelicensing_SimpleLicensingText`, which the expressions using the id point to
+    /// through `simplelicensing_customIdToUri`.
+    fn extracted_license(&mut self, info: &Value) {
+        let Some(license_id) = str_of(info, "licenseId") else {
+            return;
+        };
+        let id = self.id(&format!("SPDXRef-{license_id}"));
+        let mut text = json!({
+            "type": "simplelicensing_SimpleLicensingText",
+            "spdxId": id,
+            "creationInfo": CREATION_INFO,
+            "simplelicensing_licenseText": str_of(info, "extractedText").unwrap_or(""),
+        });
+        let o = obj(&mut text);
+        if let Some(name) = str_of(info, "name") {
+            o.insert("name".into(), json!(name));
+        }
+        if let Some(comment) = str_of(info, "comment") {
+            o.insert("comment".into(), json!(comment));
+        }
+        self.push(text);
+        self.custom_licenses.insert(license_id.to_string(), id);
+        // seeAlsos (URLs for the license) have no place on a licensing text in 3.0.
+        self.check(
+            info,
+            "hasExtractedLicensingInfos",
+            &["licenseId", "extractedText", "name", "comment"],
         );
     }
 
@@ -401,12 +447,24 @@ impl Converter {
                 if !self.licenses.contains_key(expression) {
                     let n = self.licenses.len();
                     let local = format!("SPDXRef-License-{n}");
-                    self.push(json!({
+                    let mut element = json!({
                         "type": "simplelicensing_LicenseExpression",
                         "spdxId": self.id(&local),
                         "creationInfo": CREATION_INFO,
                         "simplelicensing_licenseExpression": expression,
-                    }));
+                    });
+                    let custom: Vec<Value> = self
+                        .custom_licenses
+                        .iter()
+                        .filter(|(license_id, _)| mentions(expression, license_id))
+                        .map(|(key, value)| {
+                            json!({"type": "DictionaryEntry", "key": key, "value": value})
+                        })
+                        .collect();
+                    if !custom.is_empty() {
+                        element["simplelicensing_customIdToUri"] = Value::Array(custom);
+                    }
+                    self.push(element);
                     self.licenses.insert(expression.to_string(), local);
                 }
                 self.licenses[expression].clone()
@@ -505,6 +563,13 @@ fn camel(value: &str) -> String {
     out
 }
 
+/// Whether a license expression uses `license_id` as a whole token.
+fn mentions(expression: &str, license_id: &str) -> bool {
+    expression
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .any(|token| token == license_id)
+}
+
 fn is_unknown(v: &str) -> bool {
     v == "NOASSERTION" || v == "NONE"
 }
@@ -548,7 +613,10 @@ mod tests {
             "documentNamespace": "https://x.invalid/doc", "SPDXID": "SPDXRef-DOCUMENT",
             "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: t-1"]},
             "packages": [{"SPDXID": "SPDXRef-P", "name": "p", "licenseDeclared": "MIT",
-                          "licenseConcluded": "NOASSERTION", "surprise": 1}],
+                          "licenseConcluded": "NOASSERTION", "surprise": 1},
+                         {"SPDXID": "SPDXRef-Q", "name": "q",
+                          "licenseDeclared": "(MIT OR LicenseRef-x)"}],
+            "hasExtractedLicensingInfos": [{"licenseId": "LicenseRef-x", "extractedText": "x"}],
         });
         let out = super::from_spdx2(&spdx2);
         let text = out.to_string();
