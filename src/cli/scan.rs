@@ -42,7 +42,8 @@ pub struct ScanArgs {
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=FILE]")]
     outputs: Vec<OutputSpec>,
 
-    /// Do not print per-file problems on stderr (they stay in the output)
+    /// Do not print per-file problems or the progress bar on stderr (problems stay in the
+    /// output)
     #[arg(short, long)]
     quiet: bool,
 
