@@ -10,12 +10,14 @@
 pub mod binary;
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod golang;
 pub mod hash;
 pub mod model;
 pub mod native;
 pub mod plugin;
 pub mod purl;
+pub mod report;
 pub mod sbom;
 pub mod scan;
 pub mod source;

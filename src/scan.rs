@@ -33,21 +33,37 @@ struct BinaryResult {
     provides: Vec<String>,
 }
 
+/// Told `(files examined, files to examine)` after each file, from the worker threads.
+pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
+
 /// What a scan computes beyond cataloguing.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
     pub checksums: bool,
+    /// Progress reports for a terminal; `None` for none.
+    pub progress: Option<std::sync::Arc<ProgressFn>>,
 }
 
 /// Scans the targets. Problems with individual entries are inside the document; this never
 /// fails as a whole (the caller decides what an empty or partial result means).
 pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     let collected = source::collect(targets);
+    let total = collected.candidates.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
     let outcomes: Vec<Outcome> = collected
         .candidates
         .par_iter()
-        .map(|c| examine(c, options))
+        .map(|c| {
+            let outcome = examine(c, options.checksums);
+            if let Some(report) = &options.progress {
+                report(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    total,
+                );
+            }
+            outcome
+        })
         .collect();
 
     let mut graph = GraphBuilder::default();
@@ -90,7 +106,7 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     graph.finish(subject, created)
 }
 
-fn examine(candidate: &Candidate, options: Options) -> Outcome {
+fn examine(candidate: &Candidate, checksums: bool) -> Outcome {
     let failed = |message: String| {
         Outcome::Failed(Problem {
             path: candidate.name.clone(),
@@ -118,7 +134,7 @@ fn examine(candidate: &Candidate, options: Options) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = if options.checksums {
+    let checksums = if checksums {
         match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
             Ok(c) => Some(c),
             Err(e) => return failed(format!("cannot read: {e}")),

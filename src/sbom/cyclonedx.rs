@@ -16,6 +16,13 @@ use crate::model::{ComponentKind, Document, Property, Severity, ROOT_ID};
 pub const SPEC_VERSION: &str = "1.6";
 
 pub fn render(doc: &Document) -> String {
+    super::to_json(&bom(doc))
+}
+
+/// The CycloneDX 1.6 BOM as a JSON tree: rendered as JSON here, downgraded for 1.5 by
+/// [`super::cyclonedx15`] and rendered as XML by [`super::cyclonedx_xml`], so every CycloneDX
+/// output carries the same content.
+pub fn bom(doc: &Document) -> Value {
     let properties = |props: &[Property]| -> Value {
         props
             .iter()
@@ -148,5 +155,5 @@ pub fn render(doc: &Document) -> String {
     }
     let body = serde_json::to_vec(&bom).unwrap_or_default();
     bom["serialNumber"] = json!(format!("urn:uuid:{}", ids::content_uuid(&body)));
-    super::to_json(&bom)
+    bom
 }

@@ -16,6 +16,12 @@ use crate::model::{ComponentKind, Document, RelationshipKind, Severity, ROOT_ID}
 pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
 
 pub fn render(doc: &Document) -> String {
+    super::to_json(&document(doc))
+}
+
+/// The SPDX 2.3 document as a JSON tree: rendered as JSON here, and as tag-value by
+/// [`super::spdx_tag`], so the two formats always carry the same content.
+pub fn document(doc: &Document) -> Value {
     let tool = format!("Tool: {}-{}", doc.tool.name, doc.tool.version);
     let annotation = |comment: String| {
         json!({
@@ -204,7 +210,7 @@ pub fn render(doc: &Document) -> String {
         "https://spdx.org/spdxdocs/assay/{}",
         ids::content_uuid(&body)
     ));
-    super::to_json(&document)
+    document
 }
 
 /// SPDX 2.3 §7.9: SHA-1 over the sorted, concatenated lower-case SHA-1s of the files.
