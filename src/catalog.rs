@@ -21,6 +21,10 @@ pub struct Findings {
     pub components: Vec<Component>,
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
+    /// Names other binaries use to link this image (SONAME, install name, file name).
+    pub provides: Vec<String>,
+    /// Facts about the image, carried as slice properties (e.g. the glibc floor).
+    pub slice_properties: Vec<crate::model::Property>,
 }
 
 impl Findings {
@@ -53,5 +57,8 @@ pub trait Cataloger: Sync {
 
 /// Every cataloger assay ships, in the order they run.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
-    vec![Box::new(crate::golang::GoCataloger)]
+    vec![
+        Box::new(crate::golang::GoCataloger),
+        Box::new(crate::native::NativeCataloger),
+    ]
 }

@@ -4,17 +4,22 @@
 //! Data flows one way: [`source`] finds the files → [`binary`] recognises formats and splits
 //! containers into object images → [`catalog`] runs every cataloger (Go, …) on each image →
 //! [`model`] merges the results into one graph → [`sbom`] writers render it. [`scan`] wires
-//! the steps together; [`cli`] is the command line.
+//! the steps together; [`cli`] is the command line. [`plugin`] (`assay plugin-check`) reuses
+//! [`binary`] and [`golang`] to predict whether Go plugins load into a host.
 
 pub mod binary;
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod golang;
 pub mod hash;
 pub mod image;
 pub mod model;
+pub mod native;
 pub mod ospkg;
+pub mod plugin;
 pub mod purl;
+pub mod report;
 pub mod sbom;
 pub mod scan;
 pub mod source;

@@ -75,8 +75,10 @@ pub struct FileNode {
     /// Path relative to the scan root, `./`-prefixed (the target itself when it is a file).
     pub name: String,
     pub size: u64,
-    pub sha1: String,
-    pub sha256: String,
+    /// `sha1` and `sha256`; computed only when an output needs them (every format but the
+    /// table), since hashing is the one step that reads every byte.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub checksums: Option<crate::hash::Checksums>,
     pub format: Format,
     pub slices: Vec<SliceNode>,
 }
@@ -102,6 +104,9 @@ pub struct SliceNode {
     pub platform: Option<Platform>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub go: Option<GoInfo>,
+    /// Facts catalogers record about the slice (e.g. `assay:native:glibc-floor`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -113,6 +118,10 @@ pub enum ComponentKind {
     GoMainModule,
     /// The Go standard library.
     GoStdlib,
+    /// A shared library a binary loads at run time, named as the binary records it (ELF
+    /// SONAME, Mach-O install name, DLL name). No purl: the name alone does not say which
+    /// package ships the library, so `purl` is empty and writers omit it.
+    NativeLibrary,
     /// A Debian package (dpkg database).
     DebPackage,
     /// An Alpine package (apk database).
@@ -154,6 +163,8 @@ pub struct Component {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Empty for native libraries (known by name only); omitted from JSON then.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<Ancestor>,
@@ -169,6 +180,8 @@ pub enum RelationshipKind {
     Contains,
     DependsOn,
     StaticLink,
+    /// Loaded at run time: ELF DT_NEEDED, Mach-O dylib load command, PE import.
+    DynamicLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -236,6 +249,29 @@ impl GraphBuilder {
         });
     }
 
+    /// Points dynamic-link edges at the scanned file that provides the library (by SONAME,
+    /// install name or file name; DLL names case-insensitively), and drops library
+    /// components no edge points at any more.
+    pub fn link_native_to_files(&mut self, provided: &BTreeMap<String, String>) {
+        let relationships = std::mem::take(&mut self.relationships);
+        for mut r in relationships {
+            if r.kind == RelationshipKind::DynamicLink {
+                let target = self
+                    .components
+                    .get(&r.to)
+                    .filter(|c| c.kind == ComponentKind::NativeLibrary)
+                    .and_then(|c| provided.get(&native_lookup_key(&c.name)));
+                if let Some(file_id) = target.filter(|f| **f != r.from) {
+                    r.to = file_id.clone();
+                }
+            }
+            self.relationships.insert(r);
+        }
+        let referenced: BTreeSet<&String> = self.relationships.iter().map(|r| &r.to).collect();
+        self.components
+            .retain(|id, c| c.kind != ComponentKind::NativeLibrary || referenced.contains(id));
+    }
+
     pub fn problem(&mut self, problem: Problem) {
         self.problems.push(problem);
     }
@@ -289,5 +325,15 @@ impl GraphBuilder {
             problems,
             summary,
         }
+    }
+}
+
+/// How a library name is looked up among scanned files: Windows DLL names are
+/// case-insensitive, everything else exact.
+pub fn native_lookup_key(name: &str) -> String {
+    if name.to_ascii_lowercase().ends_with(".dll") {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_string()
     }
 }

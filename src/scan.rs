@@ -29,15 +29,45 @@ struct BinaryResult {
     components: Vec<Component>,
     relationships: Vec<Relationship>,
     problems: Vec<Problem>,
+    /// Library names this file answers to (for dynamic-link edges between scanned files).
+    provides: Vec<String>,
+}
+
+/// Told `(files examined, files to examine)` after each file, from the worker threads.
+pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
+
+/// What a scan computes beyond cataloguing.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
+    pub checksums: bool,
+    /// Progress reports for a terminal; `None` for none.
+    pub progress: Option<std::sync::Arc<ProgressFn>>,
 }
 
 /// Scans the targets. Problems with individual entries are inside the document; this never
 /// fails as a whole (the caller decides what an empty or partial result means).
-pub fn scan(targets: &[String], created: String) -> Document {
+pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     let collected = source::collect(targets);
-    let outcomes: Vec<Outcome> = collected.candidates.par_iter().map(examine).collect();
+    let total = collected.candidates.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let outcomes: Vec<Outcome> = collected
+        .candidates
+        .par_iter()
+        .map(|c| {
+            let outcome = examine(c, options.checksums);
+            if let Some(report) = &options.progress {
+                report(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    total,
+                );
+            }
+            outcome
+        })
+        .collect();
 
     let mut graph = GraphBuilder::default();
+    let mut provided = std::collections::BTreeMap::new();
     graph.count_examined(collected.candidates.len() as u64);
     for p in collected.problems {
         graph.problem(p);
@@ -52,7 +82,13 @@ pub fn scan(targets: &[String], created: String) -> Document {
                     components,
                     relationships,
                     problems,
+                    provides,
                 } = *result;
+                for name in provides {
+                    provided
+                        .entry(crate::model::native_lookup_key(&name))
+                        .or_insert_with(|| node.id.clone());
+                }
                 graph.add_file(node);
                 components.into_iter().for_each(|c| graph.add_component(c));
                 for r in relationships {
@@ -62,6 +98,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
             }
         }
     }
+    graph.link_native_to_files(&provided);
     let subject = Subject {
         name: targets.join(", "),
         targets: targets.to_vec(),
@@ -70,7 +107,7 @@ pub fn scan(targets: &[String], created: String) -> Document {
     graph.finish(subject, created)
 }
 
-fn examine(candidate: &Candidate) -> Outcome {
+fn examine(candidate: &Candidate, checksums: bool) -> Outcome {
     let failed = |message: String| {
         Outcome::Failed(Problem {
             path: candidate.name.clone(),
@@ -98,9 +135,13 @@ fn examine(candidate: &Candidate) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("cannot read: {e}")),
+    let checksums = if checksums {
+        match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
+            Ok(c) => Some(c),
+            Err(e) => return failed(format!("cannot read: {e}")),
+        }
+    } else {
+        None
     };
     let node_id = FileNode::id_for(&candidate.name);
     let Some(analysis) = analyze(&candidate.name, &map) else {
@@ -111,14 +152,14 @@ fn examine(candidate: &Candidate) -> Outcome {
             id: node_id,
             name: candidate.name.clone(),
             size: map.len() as u64,
-            sha1: checksums.sha1,
-            sha256: checksums.sha256,
+            checksums,
             format: analysis.format,
             slices: analysis.slices,
         },
         components: analysis.components,
         relationships: analysis.relationships,
         problems: analysis.problems,
+        provides: analysis.provides,
     }))
 }
 
@@ -129,6 +170,8 @@ pub struct Analysis {
     pub components: Vec<Component>,
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
+    /// Library names this file answers to (SONAME, install name, file name).
+    pub provides: Vec<String>,
 }
 
 /// Runs format detection, slicing and every cataloger over a file's bytes; `None` when the
@@ -144,6 +187,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
         components: Vec::new(),
         relationships: Vec::new(),
         problems: Vec::new(),
+        provides: Vec::new(),
     };
     let problem = |message: String| Problem {
         path: name.to_string(),
@@ -169,6 +213,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
                     label: slice.label.clone(),
                     platform: None,
                     go: None,
+                    properties: Vec::new(),
                 });
                 continue;
             }
@@ -187,7 +232,9 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
             label: slice.label.clone(),
             platform: Some(binary::describe(&object)),
             go: findings.go,
+            properties: findings.slice_properties,
         });
+        result.provides.extend(findings.provides);
         result.components.extend(findings.components);
         result.relationships.extend(findings.relationships);
         result.problems.extend(findings.problems);

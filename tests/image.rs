@@ -275,7 +275,7 @@ fn purls(doc: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["purl"].as_str().unwrap().to_string())
+        .filter_map(|c| c["purl"].as_str().map(str::to_string))
         .collect()
 }
 
@@ -372,6 +372,13 @@ fn check_reference_image(doc: &Value) {
         "xbps:xtool:x86_64@1.4_2",
         "contains",
         "file:./usr/bin/xtool"
+    ));
+    // DT_NEEDED names resolve to the library file inside the image (by SONAME for now).
+    assert!(has_edge(
+        doc,
+        "file:./usr/bin/greet",
+        "dynamic-link",
+        "file:./usr/lib/libgreet.so.1"
     ));
     // Every file records the layer that provides it, one of the image's layers.
     let image = &doc["subject"]["image"];

@@ -1,6 +1,12 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod abi;
+mod diff;
+mod generate;
+mod plugin_check;
+mod progress;
 mod scan;
+mod symbols;
 
 use std::process::ExitCode;
 
@@ -23,9 +29,9 @@ pub mod exit {
     version,
     about = "What is inside your binaries, under which licenses, and whether their ABI still matches",
     long_about = None,
-    after_help = "Examples:\n  assay scan ./dist/\n  assay scan ./server -o json\n  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json\n\nExit codes: 0 success, 1 completed with findings (scan: some entries unreadable), 2 error."
+    after_help = "Examples:\n  assay scan ./dist/\n  assay scan ./server -o json\n  assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-xml=sbom.cdx.xml\n  assay diff old.spdx.json new.spdx.json -o markdown\n  assay completions bash > /etc/bash_completion.d/assay\n  assay man | man -l -\n\nEvery command has --help with its own examples.\n\nExit codes: 0 success, 1 completed with findings (scan: some entries unreadable; diff: a --fail-on change), 2 error."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +40,18 @@ struct Cli {
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
     Scan(scan::ScanArgs),
+    /// Show linked libraries, imported and exported symbols of a binary
+    Symbols(symbols::SymbolsArgs),
+    /// Dump a binary's exported ABI, or diff it against a baseline (exit 1 on breaks)
+    Abi(abi::AbiArgs),
+    /// Predict whether Go plugins will load into a host (plugin.Open), and why not
+    PluginCheck(plugin_check::PluginCheckArgs),
+    /// Compare two SBOMs or two scans: components added, removed, changed; licenses; findings
+    Diff(diff::DiffArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions(generate::CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory
+    Man(generate::ManArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +69,12 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Symbols(args) => symbols::run(args),
+        Command::Abi(args) => abi::run(args),
+        Command::PluginCheck(args) => plugin_check::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
     };
     ExitCode::from(code)
 }
@@ -58,6 +82,17 @@ pub fn main() -> ExitCode {
 /// Prints an error in the one format every subcommand uses.
 pub(crate) fn error(message: impl std::fmt::Display) {
     eprintln!("assay: error: {message}");
+}
+
+/// Prints a scan's problems on stderr, one line each.
+pub(crate) fn print_problems(problems: &[crate::model::Problem]) {
+    for p in problems {
+        let level = match p.severity {
+            crate::model::Severity::Error => "error",
+            crate::model::Severity::Warning => "warning",
+        };
+        eprintln!("assay: {level}: {}: {}", p.path, p.message);
+    }
 }
 
 /// Writes `content` to `path` atomically (a sibling temporary file, then rename), so a

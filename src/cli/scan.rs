@@ -5,25 +5,34 @@ use std::io::IsTerminal;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use crate::model::Severity;
 use crate::sbom::{self, OutputSpec};
 
-#[derive(Args)]
-#[command(after_help = "\
-Formats for -o (FORMAT or FORMAT=FILE; repeat for several; at most one without =FILE):
-  table           human-readable summary (default)
-  json            assay's own JSON: the full model (see README)
-  spdx-json       SPDX 2.3 JSON
-  cyclonedx-json  CycloneDX 1.6 JSON
-
+/// The `scan --help` epilogue; the format list comes from [`sbom::FORMATS`], so it cannot go
+/// stale.
+fn after_help() -> String {
+    let width = sbom::FORMATS.iter().map(|f| f.0.len()).max().unwrap_or(0);
+    let formats: String = sbom::FORMATS
+        .iter()
+        .map(|(name, what)| format!("  {name:<width$}  {what}\n"))
+        .collect();
+    format!(
+        "Formats for -o (FORMAT or FORMAT=FILE; repeat for several; at most one without =FILE):
+{formats}
 Examples:
   assay scan ./dist/
   assay scan ./server -o json
   assay scan ./dist -o spdx-json=sbom.spdx.json -o cyclonedx-json=sbom.cdx.json
+  assay scan ./dist -o cyclonedx-xml=sbom.cdx.xml -o spdx-tag-value=sbom.spdx
+  assay scan ./dist -q -o cyclonedx-json@1.5 > sbom.cdx.json  # for 1.5-only consumers
   SOURCE_DATE_EPOCH=0 assay scan bin/ -o spdx-json    # reproducible timestamps
 
 Exit codes: 0 every entry was read; 1 output written, but some entries could not be read
-(listed on stderr and in the output); 2 usage error, nothing readable, or output not written.")]
+(listed on stderr and in the output); 2 usage error, nothing readable, or output not written."
+    )
+}
+
+#[derive(Args)]
+#[command(after_help = after_help())]
 pub struct ScanArgs {
     /// Files and directories to scan (directories are walked recursively), or one image:
     /// oci-dir:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH[:TAG], dir:ROOTFS,
@@ -74,7 +83,8 @@ pub struct ScanArgs {
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=FILE]")]
     outputs: Vec<OutputSpec>,
 
-    /// Do not print per-file problems on stderr (they stay in the output)
+    /// Do not print per-file problems or the progress bar on stderr (problems stay in the
+    /// output)
     #[arg(short, long)]
     quiet: bool,
 
@@ -92,10 +102,23 @@ enum ScopeArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
+}
+
+impl Color {
+    /// Colour only on a terminal, never with `NO_COLOR` (the rule every command follows).
+    pub(crate) fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
 }
 
 pub fn run(args: ScanArgs) -> u8 {
@@ -122,7 +145,16 @@ pub fn run(args: ScanArgs) -> u8 {
             super::error(message);
             return exit::ERROR;
         }
-        Ok(None) => crate::scan::scan(&args.targets, created),
+        Ok(None) => {
+            let progress = super::progress::Progress::new(args.quiet);
+            let options = crate::scan::Options {
+                checksums: outputs.iter().any(|o| o.format.needs_checksums()),
+                progress: progress.callback(),
+            };
+            let doc = crate::scan::scan(&args.targets, created, options);
+            drop(progress); // clear the bar before problems and output are printed
+            doc
+        }
         Ok(Some(target)) => {
             let options = crate::image::Options {
                 platform: args.platform.clone(),
@@ -151,13 +183,7 @@ pub fn run(args: ScanArgs) -> u8 {
     };
 
     if !args.quiet {
-        for p in &doc.problems {
-            let level = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            eprintln!("assay: {level}: {}: {}", p.path, p.message);
-        }
+        super::print_problems(&doc.problems);
     }
     let nothing_readable = doc.summary.files_examined == 0 && doc.summary.errors > 0;
     if nothing_readable {
@@ -165,11 +191,7 @@ pub fn run(args: ScanArgs) -> u8 {
         return exit::ERROR;
     }
 
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.enabled();
     for spec in &outputs {
         let text = sbom::render(&doc, spec.format, color && spec.path.is_none());
         if let Err(e) = super::write_output(spec.path.as_deref(), &text) {

@@ -94,11 +94,11 @@ fn section_name(file: &object::File<'_>) -> &'static str {
     }
 }
 
+type Region<'data> = Option<(&'static str, &'data [u8])>;
+
 /// The region Go's own reader searches: the dedicated section when present, else the
 /// format's data-segment rule (which also covers binaries without section headers or with
 /// renamed sections).
-type Region<'data> = Option<(&'static str, &'data [u8])>;
-
 fn search_region<'data>(file: &object::File<'data>) -> Result<Region<'data>, BuildInfoError> {
     let name = section_name(file);
     if let Some(section) = file.section_by_name(name) {
@@ -118,7 +118,10 @@ fn search_region<'data>(file: &object::File<'data>) -> Result<Region<'data>, Bui
     Ok(data.map(|d| ("segment", d)))
 }
 
-/// ELF without the section: the first loadable segment that is writable and not executable.
+/// ELF without the section: the first loadable segment that is writable and not executable,
+/// from its first 16-byte-aligned virtual address (Go rounds the start up the same way, so
+/// alignment is judged by address, not by offset into the segment: a shared object's data
+/// segment often starts unaligned, e.g. at `…4e8`).
 fn elf_data_segment<'data, Elf: object::read::elf::FileHeader>(
     f: &object::read::elf::ElfFile<'data, Elf>,
 ) -> Option<&'data [u8]> {
@@ -126,9 +129,13 @@ fn elf_data_segment<'data, Elf: object::read::elf::FileHeader>(
     let endian = f.endian();
     f.elf_program_headers().iter().find_map(|ph| {
         let flags = ph.p_flags(endian).0 & (object::elf::PF_X.0 | object::elf::PF_W.0);
-        (ph.p_type(endian) == object::elf::PT_LOAD && flags == object::elf::PF_W.0)
-            .then(|| ph.data(endian, f.data()).ok())
-            .flatten()
+        if ph.p_type(endian) != object::elf::PT_LOAD || flags != object::elf::PF_W.0 {
+            return None;
+        }
+        let data = ph.data(endian, f.data()).ok()?;
+        let vaddr: u64 = ph.p_vaddr(endian).into();
+        let skip = (ALIGN as u64 - vaddr % ALIGN as u64) % ALIGN as u64;
+        data.get(skip as usize..)
     })
 }
 

@@ -125,9 +125,17 @@ fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
     // The main module; the dependencies hang from it (or from the file in GOPATH mode).
     let parent_id = match &info.modinfo.main {
         Some(main) => {
-            let (id, version, mut properties) = if version::is_real_version(&main.version) {
+            let (id, version, mut properties) = if version::is_shared_version(&main.version) {
                 let purl = purl::golang(&main.path, Some(&main.version));
                 (purl, Some(main.version.clone()), Vec::new())
+            } else if version::is_real_version(&main.version) {
+                // A `+dirty` version names uncommitted source: two builds may differ.
+                let purl = purl::golang(&main.path, Some(&main.version));
+                (
+                    format!("{purl}#{}", image.file_name),
+                    Some(main.version.clone()),
+                    Vec::new(),
+                )
             } else {
                 // `(devel)` belongs to this binary: two binaries with the same main path can
                 // be different programs, so the id is scoped to the file.

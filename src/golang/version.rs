@@ -64,6 +64,12 @@ pub fn is_real_version(version: &str) -> bool {
     !version.is_empty() && version != "(devel)"
 }
 
+/// True when the version identifies the same source wherever it appears, so a main module at
+/// it can be one component across binaries (`+dirty` builds cannot).
+pub fn is_shared_version(version: &str) -> bool {
+    is_real_version(version) && !version.contains("+dirty")
+}
+
 /// Recovers a version from the build settings: first a `-X …version=` flag, then VCS
 /// stamping. Never invents one.
 pub fn recover_from_settings(info: &ModInfo) -> Option<RecoveredVersion> {

@@ -18,6 +18,8 @@ pub(super) fn build(
     created: String,
 ) -> Document {
     let mut graph = GraphBuilder::default();
+    // Library name (SONAME, file name) → file id, for DYNAMIC_LINK edges between files.
+    let mut provided = BTreeMap::new();
     let several = images.len() > 1 || options.all_platforms;
     let mut info = ImageInfo {
         source: target.kind.as_str(),
@@ -80,6 +82,13 @@ pub(super) fn build(
                     deleted_by: r.deleted_by.and_then(layer_name),
                 },
             );
+            if r.deleted_by.is_none() {
+                for name in &r.analysis.provides {
+                    provided
+                        .entry(crate::model::native_lookup_key(name))
+                        .or_insert_with(|| r.node.id.clone());
+                }
+            }
             graph.add_file(r.node.clone());
             if several {
                 graph.relate(&parent, RelationshipKind::Contains, id);
@@ -139,6 +148,9 @@ pub(super) fn build(
             component: several.then_some(parent),
         });
     }
+    // By name for now, like a directory scan; exact loader-path resolution is the seam in
+    // `super::linking`.
+    graph.link_native_to_files(&provided);
     // A single-platform image's digest is its manifest's when the target did not name one.
     if info.digest.is_none() && info.platforms.len() == 1 {
         info.digest = info.platforms[0].manifest_digest.clone();

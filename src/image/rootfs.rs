@@ -256,8 +256,7 @@ impl Rootfs {
             id: FileNode::id_for(&name),
             name,
             size: data.len() as u64,
-            sha1: sums.sha1,
-            sha256: sums.sha256,
+            checksums: Some(sums),
             format: analysis.format,
             slices: analysis.slices.clone(),
         };
@@ -334,6 +333,7 @@ impl FileResult {
                         ..p.clone()
                     })
                     .collect(),
+                provides: a.provides.clone(),
             },
         }
     }

@@ -16,6 +16,13 @@ use crate::model::{ComponentKind, Document, Property, Severity, ROOT_ID};
 pub const SPEC_VERSION: &str = "1.6";
 
 pub fn render(doc: &Document) -> String {
+    super::to_json(&bom(doc))
+}
+
+/// The CycloneDX 1.6 BOM as a JSON tree: rendered as JSON here, downgraded for 1.5 by
+/// [`super::cyclonedx15`] and rendered as XML by [`super::cyclonedx_xml`], so every CycloneDX
+/// output carries the same content.
+pub fn bom(doc: &Document) -> Value {
     let properties = |props: &[Property]| -> Value {
         props
             .iter()
@@ -28,11 +35,13 @@ pub fn render(doc: &Document) -> String {
             "type": "file",
             "bom-ref": f.id,
             "name": f.name,
-            "hashes": [
-                {"alg": "SHA-1", "content": f.sha1},
-                {"alg": "SHA-256", "content": f.sha256},
-            ],
         });
+        if let Some(sums) = &f.checksums {
+            c["hashes"] = json!([
+                {"alg": "SHA-1", "content": sums.sha1},
+                {"alg": "SHA-256", "content": sums.sha256},
+            ]);
+        }
         let mut props = file_properties(f);
         props.extend(image_file_properties(doc, f));
         if !props.is_empty() {
@@ -57,6 +66,12 @@ pub fn render(doc: &Document) -> String {
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
+        if comp.purl.is_empty() {
+            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
+            if let Some(obj) = c.as_object_mut() {
+                obj.remove("purl");
+            }
+        }
         if !comp.ancestors.is_empty() {
             c["pedigree"] = json!({
                 "ancestors": comp.ancestors.iter().map(|a| json!({
@@ -69,11 +84,13 @@ pub fn render(doc: &Document) -> String {
             });
         }
         let mut props = comp.properties.clone();
-        if matches!(
-            comp.kind,
-            ComponentKind::GoModule | ComponentKind::GoMainModule | ComponentKind::GoStdlib
-        ) {
-            props.push(Property::new("assay:linkage", "static"));
+        match comp.kind {
+            ComponentKind::NativeLibrary => props.push(Property::new("assay:linkage", "dynamic")),
+            ComponentKind::GoModule | ComponentKind::GoMainModule | ComponentKind::GoStdlib => {
+                props.push(Property::new("assay:linkage", "static"))
+            }
+            // OS packages and platform images are not linked.
+            _ => {}
         }
         if !props.is_empty() {
             c["properties"] = properties(&props);
@@ -157,5 +174,5 @@ pub fn render(doc: &Document) -> String {
     }
     let body = serde_json::to_vec(&bom).unwrap_or_default();
     bom["serialNumber"] = json!(format!("urn:uuid:{}", ids::content_uuid(&body)));
-    super::to_json(&bom)
+    bom
 }

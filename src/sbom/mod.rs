@@ -1,8 +1,12 @@
 //! Writers: each renders the one [`Document`](crate::model::Document) into a format.
 
 pub mod cyclonedx;
+pub mod cyclonedx15;
+pub mod cyclonedx_xml;
 pub mod ids;
 pub mod spdx;
+pub mod spdx3;
+pub mod spdx_tag;
 pub mod table;
 
 use crate::model::Document;
@@ -15,7 +19,20 @@ pub const FORMATS: &[(&str, &str)] = &[
         "assay's own JSON: the full model, documented in the README",
     ),
     ("spdx-json", "SPDX 2.3 JSON"),
+    (
+        "spdx-tag-value",
+        "SPDX 2.3 tag-value (same content as spdx-json)",
+    ),
     ("cyclonedx-json", "CycloneDX 1.6 JSON"),
+    (
+        "cyclonedx-json@1.5",
+        "CycloneDX 1.5 JSON, for older consumers",
+    ),
+    ("cyclonedx-xml", "CycloneDX 1.6 XML"),
+    (
+        "sarif",
+        "SARIF 2.1.0: the scan's problems, for code-scanning annotations",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +40,19 @@ pub enum Format {
     Table,
     Json,
     SpdxJson,
+    SpdxTagValue,
+    Spdx3Json,
     CycloneDxJson,
+    CycloneDxJson15,
+    CycloneDxXml,
+    Sarif,
+}
+
+impl Format {
+    /// Whether the format carries file checksums (all but the table).
+    pub fn needs_checksums(self) -> bool {
+        !matches!(self, Format::Table | Format::Sarif)
+    }
 }
 
 impl std::str::FromStr for Format {
@@ -33,7 +62,14 @@ impl std::str::FromStr for Format {
             "table" => Format::Table,
             "json" => Format::Json,
             "spdx-json" | "spdx" => Format::SpdxJson,
-            "cyclonedx-json" | "cyclonedx" | "cdx-json" => Format::CycloneDxJson,
+            "spdx-tag-value" | "spdx-tv" => Format::SpdxTagValue,
+            "spdx3-json" | "spdx3" => Format::Spdx3Json,
+            "cyclonedx-json" | "cyclonedx" | "cdx-json" | "cyclonedx-json@1.6" => {
+                Format::CycloneDxJson
+            }
+            "cyclonedx-json@1.5" | "cdx-json@1.5" => Format::CycloneDxJson15,
+            "cyclonedx-xml" | "cdx-xml" | "cyclonedx-xml@1.6" => Format::CycloneDxXml,
+            "sarif" => Format::Sarif,
             other => {
                 let names: Vec<&str> = FORMATS.iter().map(|f| f.0).collect();
                 return Err(format!(
@@ -73,7 +109,15 @@ pub fn render(doc: &Document, format: Format, color: bool) -> String {
         Format::Table => table::render(doc, color),
         Format::Json => to_json(doc),
         Format::SpdxJson => spdx::render(doc),
+        Format::SpdxTagValue => spdx_tag::render(doc),
+        Format::Spdx3Json => spdx3::render(doc),
         Format::CycloneDxJson => cyclonedx::render(doc),
+        Format::CycloneDxJson15 => cyclonedx15::render(doc),
+        Format::CycloneDxXml => cyclonedx_xml::render(doc),
+        Format::Sarif => crate::report::sarif::render(
+            &[crate::report::scan_problem_rule()],
+            &crate::report::scan_problems(doc),
+        ),
     };
     if !out.ends_with('\n') {
         out.push('\n');
@@ -102,6 +146,10 @@ pub fn file_properties(file: &crate::model::FileNode) -> Vec<crate::model::Prope
             if let Some(os) = &p.os {
                 props.push(Property::new(format!("{prefix}os"), os));
             }
+        }
+        for p in &slice.properties {
+            let name = p.name.strip_prefix("assay:").unwrap_or(&p.name);
+            props.push(Property::new(format!("{prefix}{name}"), &p.value));
         }
         if let Some(go) = &slice.go {
             props.push(Property::new(

@@ -16,6 +16,12 @@ use crate::model::{ComponentKind, Document, RelationshipKind, Severity, ROOT_ID}
 pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
 
 pub fn render(doc: &Document) -> String {
+    super::to_json(&document(doc))
+}
+
+/// The SPDX 2.3 document as a JSON tree: rendered as JSON here, and as tag-value by
+/// [`super::spdx_tag`], so the two formats always carry the same content.
+pub fn document(doc: &Document) -> Value {
     let tool = format!("Tool: {}-{}", doc.tool.name, doc.tool.version);
     let annotation = |comment: String| {
         json!({
@@ -74,7 +80,9 @@ pub fn render(doc: &Document) -> String {
     });
     if !doc.files.is_empty() {
         root["packageVerificationCode"] = json!({
-            "packageVerificationCodeValue": verification_code(doc.files.iter().map(|f| f.sha1.as_str())),
+            "packageVerificationCodeValue": verification_code(
+                doc.files.iter().filter_map(|f| f.checksums.as_ref()).map(|c| c.sha1.as_str()),
+            ),
         });
         root["hasFiles"] = doc
             .files
@@ -107,7 +115,11 @@ pub fn render(doc: &Document) -> String {
     let file_sha1: BTreeMap<&str, &str> = doc
         .files
         .iter()
-        .map(|f| (f.id.as_str(), f.sha1.as_str()))
+        .filter_map(|f| {
+            f.checksums
+                .as_ref()
+                .map(|c| (f.id.as_str(), c.sha1.as_str()))
+        })
         .collect();
     let mut owned_files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in &doc.relationships {
@@ -149,6 +161,12 @@ pub fn render(doc: &Document) -> String {
             });
             pkg["hasFiles"] = files.iter().map(|f| json!(spdx_ids[f])).collect();
         }
+        if c.purl.is_empty() {
+            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
+            if let Some(obj) = pkg.as_object_mut() {
+                obj.remove("externalRefs");
+            }
+        }
         let mut notes: Vec<Value> = c
             .ancestors
             .iter()
@@ -184,11 +202,13 @@ pub fn render(doc: &Document) -> String {
                 "SPDXID": spdx_ids[f.id.as_str()],
                 "fileName": spdx_file_name(&f.name),
                 "fileTypes": ["BINARY"],
-                "checksums": [
-                    {"algorithm": "SHA1", "checksumValue": f.sha1},
-                    {"algorithm": "SHA256", "checksumValue": f.sha256},
-                ],
             });
+            if let Some(sums) = &f.checksums {
+                file["checksums"] = json!([
+                    {"algorithm": "SHA1", "checksumValue": sums.sha1},
+                    {"algorithm": "SHA256", "checksumValue": sums.sha256},
+                ]);
+            }
             if !notes.is_empty() {
                 file["annotations"] = Value::Array(notes);
             }
@@ -212,6 +232,7 @@ pub fn render(doc: &Document) -> String {
                 RelationshipKind::Contains => "CONTAINS",
                 RelationshipKind::DependsOn => "DEPENDS_ON",
                 RelationshipKind::StaticLink => "STATIC_LINK",
+                RelationshipKind::DynamicLink => "DYNAMIC_LINK",
             },
             "relatedSpdxElement": to,
         }));
@@ -238,7 +259,7 @@ pub fn render(doc: &Document) -> String {
         "https://spdx.org/spdxdocs/assay/{}",
         ids::content_uuid(&body)
     ));
-    super::to_json(&document)
+    document
 }
 
 /// SPDX 2.3 §7.9: SHA-1 over the sorted, concatenated lower-case SHA-1s of the files.

@@ -89,6 +89,9 @@ pub fn render(doc: &Document, color: bool) -> String {
                         .find(|p| p.name == "assay:go:replaced-by-directory")
                         .map(|p| format!("replaced by directory {}", p.value))
                 })
+                .or_else(|| {
+                    (c.kind == ComponentKind::NativeLibrary).then(|| "shared library".to_string())
+                })
                 .unwrap_or_default();
             let version = c.version.clone().unwrap_or_else(|| "-".into());
             match folded

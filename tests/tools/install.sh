@@ -4,12 +4,16 @@
 #   spdx-tools (pyspdxtools)           SPDX 2.x semantic validation
 #   cyclonedx-python-lib[validation]   CycloneDX JSON/XML schema validation
 #   check-jsonschema (+ jsonschema)    JSON schema validation of SPDX 2.3
+#   spdx-python-model                  SPDX 3.0.1 JSON-LD type checks (offline)
 #   lib4sbom (wheel only, not installed): source of the SPDX 2.3 JSON schema
 #                                      -> .venv/schemas/spdx-schema-2.3.json
+#   @microsoft/jest-sarif (npm pack, not installed): source of the SARIF 2.1.0
+#                                      JSON schema (sha256-pinned)
+#                                      -> .venv/schemas/sarif-schema-2.1.0.json
 #
 # A stamp file (.venv/.assay-validators.stamp) records the pinned set; when it
 # matches and the outputs exist, the script exits immediately.
-# Network: PyPI only (through pip).
+# Network: PyPI (through pip) and the npm registry (through npm pack).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +21,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 SCHEMA_DIR="$VENV/schemas"
 SPDX_SCHEMA="$SCHEMA_DIR/spdx-schema-2.3.json"
+SARIF_SCHEMA="$SCHEMA_DIR/sarif-schema-2.1.0.json"
 STAMP="$VENV/.assay-validators.stamp"
 
 PYTHON="${PYTHON:-python3}"
@@ -25,20 +30,25 @@ PIP_PACKAGES=(
   "spdx-tools==0.8.5"
   "cyclonedx-python-lib[validation]==11.12.0"
   "check-jsonschema==0.39.0"
+  "spdx-python-model==0.0.6"
 )
 SCHEMA_WHEEL="lib4sbom==0.10.4"
 SCHEMA_MEMBER="lib4sbom/schemas/spdx/2.3-schema.json"
+SARIF_PACKAGE="@microsoft/jest-sarif@1.0.0-beta.0"
+SARIF_MEMBER="package/lib/schemas/sarif-2.1.0-rtm.5.json"
+SARIF_SHA256="2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8"
 
 log() { printf 'install.sh: %s\n' "$*" >&2; }
 
 # Everything that should trigger a re-install when it changes.
 # Bump STAMP_FORMAT when this script's outputs change in shape.
-STAMP_FORMAT=1
+STAMP_FORMAT=2
 WANT_STAMP="format=$STAMP_FORMAT
 ${PIP_PACKAGES[*]}
-$SCHEMA_WHEEL:$SCHEMA_MEMBER"
+$SCHEMA_WHEEL:$SCHEMA_MEMBER
+$SARIF_PACKAGE:$SARIF_MEMBER:$SARIF_SHA256"
 
-if [[ -f "$STAMP" && -x "$VENV/bin/python" && -s "$SPDX_SCHEMA" ]] \
+if [[ -f "$STAMP" && -x "$VENV/bin/python" && -s "$SPDX_SCHEMA" && -s "$SARIF_SCHEMA" ]] \
    && [[ "$(cat "$STAMP")" == "$WANT_STAMP" ]]; then
   log "validators up to date in $VENV"
   exit 0
@@ -76,10 +86,23 @@ os.replace(dest + ".tmp", dest)
 PY
 log "wrote $SPDX_SCHEMA"
 
+log "fetching $SARIF_PACKAGE (npm pack, not installed) for the SARIF 2.1.0 JSON schema"
+command -v npm >/dev/null || { log "npm is needed to fetch the SARIF schema (install Node.js)"; exit 1; }
+(cd "$TMP" && npm pack --silent "$SARIF_PACKAGE" >/dev/null)
+tar -xzf "$TMP"/*.tgz -C "$TMP" "$SARIF_MEMBER"
+got="$(sha256sum "$TMP/$SARIF_MEMBER" | cut -d' ' -f1)"
+if [[ "$got" != "$SARIF_SHA256" ]]; then
+  log "SARIF schema checksum mismatch: got $got, want $SARIF_SHA256"
+  exit 1
+fi
+cp "$TMP/$SARIF_MEMBER" "$SARIF_SCHEMA.tmp" && mv "$SARIF_SCHEMA.tmp" "$SARIF_SCHEMA"
+log "wrote $SARIF_SCHEMA"
+
 # Smoke-check that everything imports before declaring success.
 "$VENV/bin/python" -c '
 import spdx_tools.spdx.parser.parse_anything, spdx_tools.spdx.validation.document_validator
-import cyclonedx.validation.json, jsonschema, check_jsonschema
+import cyclonedx.validation.json, cyclonedx.validation.xml, jsonschema, check_jsonschema
+import spdx_python_model
 '
 
 printf '%s' "$WANT_STAMP" > "$STAMP"

@@ -1,0 +1,3 @@
+module example.com/nopluginloader
+
+go 1.22

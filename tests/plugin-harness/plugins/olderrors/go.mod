@@ -1,0 +1,10 @@
+module example.com/plugins/olderrors
+
+go 1.22
+
+require (
+	example.com/shared v0.0.0
+	github.com/pkg/errors v0.8.1
+)
+
+replace example.com/shared => ../../shared

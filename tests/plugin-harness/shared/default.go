@@ -1,0 +1,5 @@
+//go:build !alt
+
+package shared
+
+const prefix = "hello, "
