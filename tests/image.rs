@@ -500,6 +500,8 @@ fn image_sboms_pass_the_official_validators() {
     ] {
         let spdx = out_dir.join(format!("{name}.spdx.json"));
         let cdx = out_dir.join(format!("{name}.cdx.json"));
+        let tag_value = out_dir.join(format!("{name}.spdx"));
+        let cdx_xml = out_dir.join(format!("{name}.cdx.xml"));
         let mut all: Vec<String> = vec!["scan".into()];
         all.extend(args);
         all.extend([
@@ -507,12 +509,18 @@ fn image_sboms_pass_the_official_validators() {
             format!("spdx-json={}", spdx.display()),
             "-o".into(),
             format!("cyclonedx-json={}", cdx.display()),
+            "-o".into(),
+            format!("spdx-tag-value={}", tag_value.display()),
+            "-o".into(),
+            format!("cyclonedx-xml={}", cdx_xml.display()),
         ]);
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
         let out = common::assay(&all);
         assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
         common::validate("spdx-json", &[&spdx]);
         common::validate("cyclonedx-json", &[&cdx]);
+        common::validate("spdx-tag-value", &[&tag_value]);
+        common::validate("cyclonedx-xml", &[&cdx_xml]);
         let bom: Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
         assert_eq!(bom["metadata"]["component"]["type"], "container");
         assert!(bom["metadata"]["component"]["purl"]
