@@ -125,7 +125,7 @@ pub fn select<'a>(
     let images: Vec<&Descriptor> = entries
         .iter()
         .filter(|d| is_manifest_type(&d.media_type) || is_index_type(&d.media_type))
-        .filter(|d| d.platform.as_ref().map_or(true, |p| p.os != "unknown"))
+        .filter(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown"))
         .collect();
     if all {
         if images.is_empty() {
