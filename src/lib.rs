@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod golang;
 pub mod hash;
+pub mod license;
 pub mod model;
 pub mod purl;
 pub mod sbom;

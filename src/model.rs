@@ -29,6 +29,12 @@ pub struct Document {
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
     pub summary: Summary,
+    /// Component id → its license (filled by [`crate::license::annotate`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub licenses: BTreeMap<String, crate::license::ComponentLicense>,
+    /// License findings (rule engine), most severe first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::license::Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +164,8 @@ pub enum RelationshipKind {
     Contains,
     DependsOn,
     StaticLink,
+    /// Loaded at run time (DT_NEEDED, a Go plugin): weak copyleft obligations differ.
+    DynamicLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -277,6 +285,8 @@ impl GraphBuilder {
             relationships: self.relationships.into_iter().collect(),
             problems,
             summary,
+            licenses: BTreeMap::new(),
+            findings: Vec::new(),
         }
     }
 }

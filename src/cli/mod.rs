@@ -1,5 +1,7 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
+mod classify;
+mod licenses;
 mod scan;
 
 use std::process::ExitCode;
@@ -34,6 +36,12 @@ struct Cli {
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
     Scan(scan::ScanArgs),
+    /// List components with their licenses (source, confidence), then license findings
+    Licenses(licenses::LicensesArgs),
+    /// Check licenses against the policy (assay.toml): exit 0 ok, 1 failing, 2 error
+    Check(licenses::CheckArgs),
+    /// Classify license files (SPDX expression, confidence, method)
+    Classify(classify::ClassifyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +59,9 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Licenses(args) => licenses::run_licenses(args),
+        Command::Check(args) => licenses::run_check(args),
+        Command::Classify(args) => classify::run(args),
     };
     ExitCode::from(code)
 }

@@ -37,6 +37,9 @@ pub struct ScanArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    #[command(flatten)]
+    licenses: super::licenses::LicenseFlags,
+
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -68,7 +71,11 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
-    let doc = crate::scan::scan(&args.targets, created);
+    let mut doc = crate::scan::scan(&args.targets, created);
+    if let Err(e) = super::licenses::apply(&mut doc, &args.targets, &args.licenses) {
+        super::error(e);
+        return exit::ERROR;
+    }
 
     if !args.quiet {
         for p in &doc.problems {
