@@ -178,7 +178,8 @@ def main():
         if f"{m}@{v}" in errors:
             continue
         d = f"{args.cache}/lic/{escape(m)}@{v}"
-        names = sorted(n for n in os.listdir(d) if n != ".done")
+        # NOTICE/PATENTS are attribution evidence, not licenses (as in assay's resolver).
+        names = sorted(n for n in os.listdir(d) if n != ".done" and not re.match(r"(?i)(notice|patents)", n))
         modules.append((m, v, names))
         paths += [os.path.join(d, n) for n in names]
     tool_version = subprocess.run([args.assay, "--version"], capture_output=True, text=True).stdout.strip()
@@ -203,8 +204,15 @@ def main():
         if not found:
             continue
         # Several license files (LICENSE + LICENSE-MIT, ...) apply together.
-        exprs = sorted({f["expression"] for f in found})
-        expr = exprs[0] if len(exprs) == 1 else " AND ".join(f"({e})" if " " in e else e for e in exprs)
+        parts = []
+        for f in found:
+            e = f["expression"]
+            # A plain AND chain contributes its units; anything else stays one part.
+            units = e.split(" AND ") if " OR " not in e and "(" not in e else [e]
+            for u in units:
+                if u not in parts:
+                    parts.append(u)
+        expr = " AND ".join(f"({u})" if " OR " in u else u for u in sorted(parts))
         entries[m] = {"version": v, "expression": expr,
                       "confidence": round(min(f["confidence"] for f in found), 3), "evidence": found}
     doc = {

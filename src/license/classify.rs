@@ -53,7 +53,52 @@ pub fn classify_text(text: &str, db: &LicenseDb) -> Classification {
     if let Some(c) = from_dual_license_statement(text) {
         return c;
     }
-    from_text_match(text)
+    let matched = from_text_match(text);
+    let matched = with_linking_exception(text, matched);
+    if matched.expression.is_some() {
+        return matched;
+    }
+    from_keywords(text).unwrap_or(matched)
+}
+
+/// Licenses whose texts carry parameters (names, dates, use grants) that defeat n-gram
+/// matching, recognised by their title in the first lines.
+fn from_keywords(text: &str) -> Option<Classification> {
+    const TITLES: &[(&str, &str)] = &[
+        ("business source license", "BUSL-1.1"),
+        ("server side public license", "SSPL-1.0"),
+        ("elastic license 2.0", "Elastic-2.0"),
+        ("\"commons clause\" license condition", "LicenseRef-Commons-Clause"),
+    ];
+    let head: String = text.lines().take(30).collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    TITLES.iter().find(|(t, _)| head.contains(t)).map(|(_, id)| Classification {
+        expression: Some(id.to_string()),
+        confidence: 0.9,
+        method: "license-title",
+        ambiguous: false,
+    })
+}
+
+/// The LGPL-3.0 static-linking exception some Go projects add (juju, snapcore): the text
+/// is LGPL-3.0 plus a paragraph granting linking without §4d/§4e.
+fn with_linking_exception(text: &str, c: Classification) -> Classification {
+    let lower = text.to_ascii_lowercase();
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let grants = flat.contains("special exception") && flat.contains("links statically or dynamically");
+    match (&c.expression, grants) {
+        (Some(e), true) if e.starts_with("LGPL-3.0") && !e.contains(" ") => Classification {
+            expression: Some(format!("{e} WITH LGPL-3.0-linking-exception")),
+            ..c
+        },
+        (None, true) if flat.contains("gnu lesser general public license") && flat.contains("version 3") => Classification {
+            expression: Some("LGPL-3.0-only WITH LGPL-3.0-linking-exception".into()),
+            confidence: 0.9,
+            method: "license-title",
+            ambiguous: false,
+        },
+        _ => c,
+    }
 }
 
 /// `SPDX-License-Identifier: <expr>` lines; several lines all apply (AND).
@@ -156,11 +201,15 @@ fn from_dual_license_statement(text: &str) -> Option<Classification> {
     if named.len() < 2 {
         return None;
     }
-    let mut ids: Vec<String> = named.iter().map(|(_, id)| id.to_string()).collect();
-    for id in &mut ids {
-        if id.starts_with("GPL-2.0") && head.contains("or later") {
-            *id = "GPL-2.0-or-later".into();
+    let mut ids: Vec<String> = Vec::new();
+    for (_, id) in &named {
+        let id = if id.starts_with("GPL-2.0") && head.contains("or later") { "GPL-2.0-or-later" } else { id };
+        if !ids.iter().any(|x| x == id) {
+            ids.push(id.to_string());
         }
+    }
+    if ids.len() < 2 {
+        return None;
     }
     Some(Classification {
         expression: Some(ids.join(" OR ")),
@@ -299,6 +348,23 @@ fn guard(name: &str, lower: &str, text: &str) -> String {
             "BSD-2-Clause".into()
         };
     }
+    // Rare variants win narrowly over their base text; accept them only when the words
+    // that make them different are there.
+    const VARIANTS: &[(&str, &str, &str)] = &[
+        ("BSD-3-Clause-No-Nuclear-License-2014", "nuclear", "BSD-3-Clause"),
+        ("BSD-3-Clause-No-Nuclear-License", "nuclear", "BSD-3-Clause"),
+        ("BSD-3-Clause-No-Nuclear-Warranty", "nuclear", "BSD-3-Clause"),
+        ("BSD-3-Clause-Clear", "no express or implied licenses", "BSD-3-Clause"),
+        ("BSD-3-Clause-HP", "hewlett", "BSD-3-Clause"),
+        ("BSD-3-Clause-Attribution", "acknowledgment", "BSD-3-Clause"),
+        ("BSD-2-Clause-Views", "views and conclusions", "BSD-2-Clause"),
+        ("MIT-Modern-Variant", "modern variant", "MIT"),
+    ];
+    if let Some((_, word, base)) = VARIANTS.iter().find(|(n, _, _)| *n == name) {
+        if !lower.contains(word) {
+            return base.to_string();
+        }
+    }
     if let Some(base) = gnu_base(name) {
         let or_later = notice_says_or_later(lower);
         return format!("{base}-{}", if or_later { "or-later" } else { "only" });
@@ -332,10 +398,13 @@ fn notice_says_or_later(lower: &str) -> bool {
         }
         None => &flat[..],
     };
+    // Not "or any later version" in quotes: GPL-3.0 §14 quotes that phrase in its body.
     [
         "(at your option) any later version",
-        "or any later version",
-        "or later version",
+        "or-later",
+        "version 2 or later",
+        "version 3 or later",
+        "version 2.1 or later",
     ]
     .iter()
     .any(|p| without_appendix.contains(p))
