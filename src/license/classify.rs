@@ -524,14 +524,16 @@ mod tests {
 
     #[test]
     fn gpl_only_unless_the_notice_says_later() {
-        let body = spdx::license_id("GPL-2.0-only").unwrap().text();
+        // The bare GPL-3.0 text of a real module: its body mentions "any later version"
+        // (§14, "How to Apply"), which is not a notice.
+        let body = include_str!("../../tests/data/licenses/github.com_ethereum_go-ethereum@v1.17.10__COPYING");
         let c = classify_text(body, bundled());
-        assert_eq!(c.expression.as_deref(), Some("GPL-2.0-only"));
+        assert_eq!(c.expression.as_deref(), Some("GPL-3.0-only"));
         let with_notice = format!(
-            "This program is free software; you can redistribute it and/or modify it under the terms of the GNU General Public License as published by the Free Software Foundation; either version 2 of the License, or (at your option) any later version.\n\n{body}"
+            "This program is free software; you can redistribute it and/or modify it under the terms of the GNU General Public License as published by the Free Software Foundation; either version 3 of the License, or (at your option) any later version.\n\n{body}"
         );
         let c = classify_text(&with_notice, bundled());
-        assert_eq!(c.expression.as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(c.expression.as_deref(), Some("GPL-3.0-or-later"));
     }
 
     #[test]

@@ -193,16 +193,7 @@ mod tests {
             p("(MIT AND BSD-3-Clause) OR GPL-2.0-only WITH Classpath-exception-2.0").to_string(),
             "(MIT AND BSD-3-Clause) OR GPL-2.0-only WITH Classpath-exception-2.0"
         );
-        assert_eq!(
-            p("A AND B AND C"
-                .replace('A', "MIT")
-                .replace('B', "ISC")
-                .replace('C', "Zlib")
-                .as_str())
-            .units()
-            .len(),
-            3
-        );
+        assert_eq!(p("MIT AND ISC AND Zlib").units().len(), 3);
         assert_eq!(p("Apache License, Version 2.0").to_string(), "Apache-2.0");
         assert_eq!(p("LicenseRef-Foo").to_string(), "LicenseRef-Foo");
         assert!(LicenseExpr::parse("MIT AND (", bundled()).is_err());
