@@ -68,16 +68,27 @@ fn from_keywords(text: &str) -> Option<Classification> {
         ("business source license", "BUSL-1.1"),
         ("server side public license", "SSPL-1.0"),
         ("elastic license 2.0", "Elastic-2.0"),
-        ("\"commons clause\" license condition", "LicenseRef-Commons-Clause"),
+        (
+            "\"commons clause\" license condition",
+            "LicenseRef-Commons-Clause",
+        ),
     ];
-    let head: String = text.lines().take(30).collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    let head: String = text
+        .lines()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
     let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
-    TITLES.iter().find(|(t, _)| head.contains(t)).map(|(_, id)| Classification {
-        expression: Some(id.to_string()),
-        confidence: 0.9,
-        method: "license-title",
-        ambiguous: false,
-    })
+    TITLES
+        .iter()
+        .find(|(t, _)| head.contains(t))
+        .map(|(_, id)| Classification {
+            expression: Some(id.to_string()),
+            confidence: 0.9,
+            method: "license-title",
+            ambiguous: false,
+        })
 }
 
 /// The LGPL-3.0 static-linking exception some Go projects add (juju, snapcore): the text
@@ -85,18 +96,23 @@ fn from_keywords(text: &str) -> Option<Classification> {
 fn with_linking_exception(text: &str, c: Classification) -> Classification {
     let lower = text.to_ascii_lowercase();
     let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
-    let grants = flat.contains("special exception") && flat.contains("links statically or dynamically");
+    let grants =
+        flat.contains("special exception") && flat.contains("links statically or dynamically");
     match (&c.expression, grants) {
         (Some(e), true) if e.starts_with("LGPL-3.0") && !e.contains(" ") => Classification {
             expression: Some(format!("{e} WITH LGPL-3.0-linking-exception")),
             ..c
         },
-        (None, true) if flat.contains("gnu lesser general public license") && flat.contains("version 3") => Classification {
-            expression: Some("LGPL-3.0-only WITH LGPL-3.0-linking-exception".into()),
-            confidence: 0.9,
-            method: "license-title",
-            ambiguous: false,
-        },
+        (None, true)
+            if flat.contains("gnu lesser general public license") && flat.contains("version 3") =>
+        {
+            Classification {
+                expression: Some("LGPL-3.0-only WITH LGPL-3.0-linking-exception".into()),
+                confidence: 0.9,
+                method: "license-title",
+                ambiguous: false,
+            }
+        }
         _ => c,
     }
 }
@@ -203,7 +219,11 @@ fn from_dual_license_statement(text: &str) -> Option<Classification> {
     }
     let mut ids: Vec<String> = Vec::new();
     for (_, id) in &named {
-        let id = if id.starts_with("GPL-2.0") && head.contains("or later") { "GPL-2.0-or-later" } else { id };
+        let id = if id.starts_with("GPL-2.0") && head.contains("or later") {
+            "GPL-2.0-or-later"
+        } else {
+            id
+        };
         if !ids.iter().any(|x| x == id) {
             ids.push(id.to_string());
         }
@@ -351,13 +371,29 @@ fn guard(name: &str, lower: &str, text: &str) -> String {
     // Rare variants win narrowly over their base text; accept them only when the words
     // that make them different are there.
     const VARIANTS: &[(&str, &str, &str)] = &[
-        ("BSD-3-Clause-No-Nuclear-License-2014", "nuclear", "BSD-3-Clause"),
+        (
+            "BSD-3-Clause-No-Nuclear-License-2014",
+            "nuclear",
+            "BSD-3-Clause",
+        ),
         ("BSD-3-Clause-No-Nuclear-License", "nuclear", "BSD-3-Clause"),
-        ("BSD-3-Clause-No-Nuclear-Warranty", "nuclear", "BSD-3-Clause"),
-        ("BSD-3-Clause-Clear", "no express or implied licenses", "BSD-3-Clause"),
+        (
+            "BSD-3-Clause-No-Nuclear-Warranty",
+            "nuclear",
+            "BSD-3-Clause",
+        ),
+        (
+            "BSD-3-Clause-Clear",
+            "no express or implied licenses",
+            "BSD-3-Clause",
+        ),
         ("BSD-3-Clause-HP", "hewlett", "BSD-3-Clause"),
         ("BSD-3-Clause-Attribution", "acknowledgment", "BSD-3-Clause"),
-        ("BSD-2-Clause-Views", "views and conclusions", "BSD-2-Clause"),
+        (
+            "BSD-2-Clause-Views",
+            "views and conclusions",
+            "BSD-2-Clause",
+        ),
         ("MIT-Modern-Variant", "modern variant", "MIT"),
     ];
     if let Some((_, word, base)) = VARIANTS.iter().find(|(n, _, _)| *n == name) {
@@ -526,7 +562,9 @@ mod tests {
     fn gpl_only_unless_the_notice_says_later() {
         // The bare GPL-3.0 text of a real module: its body mentions "any later version"
         // (§14, "How to Apply"), which is not a notice.
-        let body = include_str!("../../tests/data/licenses/github.com_ethereum_go-ethereum@v1.17.10__COPYING");
+        let body = include_str!(
+            "../../tests/data/licenses/github.com_ethereum_go-ethereum@v1.17.10__COPYING"
+        );
         let c = classify_text(body, bundled());
         assert_eq!(c.expression.as_deref(), Some("GPL-3.0-only"));
         let with_notice = format!(

@@ -125,9 +125,11 @@ impl Policy {
                 let e = LicenseExpr::parse(s, db).map_err(|e| format!("licenses.{key}: {e}"))?;
                 match e {
                     LicenseExpr::Unit(u) => out.push(u),
-                    _ => return Err(format!(
+                    _ => {
+                        return Err(format!(
                         "licenses.{key}: {s:?} must be one license (optionally WITH an exception)"
-                    )),
+                    ))
+                    }
                 }
             }
             Ok(out)
