@@ -900,3 +900,56 @@ fn remote_mode_against_a_loopback_goproxy() {
         .to_string()
         .contains("GONOPROXY"));
 }
+
+#[test]
+fn remote_mode_end_to_end_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("proxy");
+    let dir = root.join("example.com/assay-sample/hello/@v");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("v1.4.2.zip"),
+        module_zip(
+            "example.com/assay-sample/hello",
+            "v1.4.2",
+            &[("LICENSE", "SPDX-License-Identifier: Apache-2.0\n")],
+        ),
+    )
+    .unwrap();
+    let server = http_server(&root);
+    let run = |mode: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args([
+                "licenses",
+                "samples/go/hello-linux-amd64-ldflags",
+                "-o",
+                "json",
+                "--licenses",
+                mode,
+            ])
+            .env("GOMODCACHE", "/nonexistent-gomodcache")
+            .env("GOPROXY", format!("http://127.0.0.1:{}", server.1))
+            .env("ASSAY_CACHE_DIR", tmp.path().join("cache"))
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "example.com/assay-sample/hello")
+            .unwrap()["license"]
+            .clone()
+    };
+    // Offline never touches the network.
+    assert_eq!(run("offline")["source"], "not-found");
+    let lic = run("remote");
+    assert_eq!(lic["source"], "module-proxy", "{lic}");
+    assert_eq!(lic["expression"], "Apache-2.0");
+    assert!(lic["location"]
+        .as_str()
+        .unwrap()
+        .ends_with("/example.com/assay-sample/hello/@v/v1.4.2.zip"));
+}
