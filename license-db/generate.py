@@ -191,6 +191,9 @@ def main():
             r = json.loads(line)
             results[r["path"]] = r
     entries = {}
+    # Highest version first, so a path's entry is its newest examined version; older versions
+    # with the same expression are listed in "versions".
+    modules.sort(key=lambda t: (t[0], semver_key(t[1])), reverse=True)
     for m, v, names in modules:
         d = f"{args.cache}/lic/{escape(m)}@{v}"
         found = []
@@ -213,7 +216,11 @@ def main():
                 if u not in parts:
                     parts.append(u)
         expr = " AND ".join(f"({u})" if " OR " in u else u for u in sorted(parts))
-        entries[m] = {"version": v, "expression": expr,
+        if m in entries:
+            if entries[m]["expression"] == expr:
+                entries[m]["versions"].append(v)
+            continue
+        entries[m] = {"version": v, "versions": [v], "expression": expr,
                       "confidence": round(min(f["confidence"] for f in found), 3), "evidence": found}
     doc = {
         "provenance": {

@@ -860,10 +860,7 @@ fn remote_mode_against_a_loopback_goproxy() {
     let silent = silent_server();
     let slow = format!("http://127.0.0.1:{}", silent.1);
     let f = fetcher(
-        &format!(
-            "{slow},{}",
-            good.replace(&server.1.to_string(), &server.1.to_string())
-        ),
+        &format!("{slow},{}", good.clone()),
         &tmp.path().join("cache4"),
         &[],
     );
@@ -952,4 +949,83 @@ fn remote_mode_end_to_end_through_the_cli() {
         .as_str()
         .unwrap()
         .ends_with("/example.com/assay-sample/hello/@v/v1.4.2.zip"));
+}
+
+#[test]
+fn license_refs_and_compound_expressions_pass_the_validators() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let uuid = cache.join("github.com/google/uuid@v1.6.0");
+    let errors = cache.join("github.com/pkg/errors@v0.8.1");
+    std::fs::create_dir_all(&uuid).unwrap();
+    std::fs::create_dir_all(&errors).unwrap();
+    std::fs::write(
+        uuid.join("LICENSE"),
+        "You may use this only on Tuesdays, and must send us a postcard.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        errors.join("LICENSE"),
+        "SPDX-License-Identifier: MIT OR Apache-2.0\n",
+    )
+    .unwrap();
+    let spdx = tmp.path().join("s.spdx.json");
+    let cdx = tmp.path().join("s.cdx.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["scan", "samples/go/hello-linux-amd64", "-q"])
+        .arg("-o")
+        .arg(format!("spdx-json={}", spdx.display()))
+        .arg("-o")
+        .arg(format!("cyclonedx-json={}", cdx.display()))
+        .env("GOMODCACHE", &cache)
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&spdx).unwrap()).unwrap();
+    let pkg = |name: &str| {
+        s["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let declared = pkg("github.com/google/uuid")["licenseDeclared"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(declared.starts_with("LicenseRef-assay-"), "{declared}");
+    assert_eq!(
+        pkg("github.com/google/uuid")["licenseConcluded"],
+        "NOASSERTION"
+    );
+    let extracted = s["hasExtractedLicensingInfos"].as_array().unwrap();
+    assert!(extracted.iter().any(|e| e["licenseId"] == declared.as_str()
+        && e["extractedText"].as_str().unwrap().contains("Tuesdays")));
+    assert_eq!(
+        pkg("github.com/pkg/errors")["licenseConcluded"],
+        "MIT OR Apache-2.0"
+    );
+    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+    let comp = |name: &str| {
+        c["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        comp("github.com/pkg/errors")["licenses"][0]["expression"],
+        "MIT OR Apache-2.0"
+    );
+    assert_eq!(
+        comp("github.com/google/uuid")["licenses"][0]["license"]["name"],
+        declared.as_str()
+    );
+    common::validate("spdx-json", &[&spdx]);
+    common::validate("cyclonedx-json", &[&cdx]);
 }

@@ -169,6 +169,9 @@ fn render_table(doc: &Document) -> String {
     if doc.findings.is_empty() {
         out.push_str("No findings.\n");
     }
+    // Per-binary components (a `(devel)` main module in each binary) repeat the same finding:
+    // print it once with a count.
+    let mut printed: Vec<(String, String, usize)> = Vec::new();
     for f in &doc.findings {
         let names: Vec<&str> = f
             .components
@@ -181,8 +184,8 @@ fn render_table(doc: &Document) -> String {
                     .unwrap_or(id)
             })
             .collect();
-        out.push_str(&format!(
-            "{:<7} {:<24} {}{}\n        {}\n",
+        let head = format!(
+            "{:<7} {:<24} {}{}",
             f.severity.as_str(),
             f.rule,
             names.join(" + "),
@@ -190,8 +193,22 @@ fn render_table(doc: &Document) -> String {
                 .as_ref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default(),
-            f.explanation
-        ));
+        );
+        match printed
+            .iter_mut()
+            .find(|(h, e, _)| *h == head && *e == f.explanation)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => printed.push((head, f.explanation.clone(), 1)),
+        }
+    }
+    for (head, explanation, n) in printed {
+        let times = if n > 1 {
+            format!(" [{n} components]")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{head}{times}\n        {explanation}\n"));
     }
     out
 }

@@ -96,7 +96,11 @@ pub struct ModuleEvidence {
 /// A generated entry: the license of a module at the version that was examined.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ModuleEntry {
+    /// The newest version examined (the evidence is from it).
     pub version: String,
+    /// Every examined version with the same expression.
+    #[serde(default)]
+    pub versions: Vec<String>,
     pub expression: String,
     pub confidence: f32,
     pub evidence: Vec<ModuleEvidence>,
@@ -245,7 +249,8 @@ impl LicenseDb {
         let entry = self.modules.get(path)?;
         Some(ModuleLookup::Generated {
             entry,
-            exact: version == Some(entry.version.as_str()),
+            exact: version
+                .is_some_and(|v| v == entry.version || entry.versions.iter().any(|x| x == v)),
         })
     }
 }

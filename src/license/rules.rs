@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use super::db::{ExceptionEffect, Family, LicenseDb};
 use super::expr::{LicenseExpr, LicenseUnit};
 use super::policy::Policy;
-use super::{ComponentLicense, Finding, FindingSeverity};
+use super::{ComponentLicense, Finding, FindingSeverity, LicenseSource};
 use crate::model::{Component, ComponentKind, Document, RelationshipKind, ROOT_ID};
 
 /// Every rule id; stable (documented in the README).
@@ -318,7 +318,15 @@ pub fn evaluate(
             _ => {}
         }
         let Some(expr) = parsed else { continue };
-        if lic.method.contains("ambiguous") || lic.confidence < super::classify::CONFIDENT_SCORE {
+        // Detection ambiguity only: a license-db entry for another version is a different
+        // (lower) confidence, not an ambiguous text.
+        let detected = !matches!(
+            lic.source,
+            LicenseSource::LicenseDbOtherVersion | LicenseSource::PolicyClarify
+        );
+        if lic.method.contains("ambiguous")
+            || (detected && lic.confidence < super::classify::CONFIDENT_SCORE)
+        {
             push("ambiguous-detection", FindingSeverity::Warning, Some(expr.to_string()), format!("{}'s license was detected as {expr} with confidence {:.2} ({}): the text matched only approximately or held several licenses. Confirm it and pin it with [[licenses.clarify]].", c.name, lic.confidence, lic.method));
         }
         let link = linkage(doc, c);
@@ -402,7 +410,7 @@ fn pairwise(
                     });
                 }
                 if has(a_units, "GPL-2.0-or-later")
-                    && b_units.iter().any(|u| gpl3_only_ok(u))
+                    && b_units.iter().any(&gpl3_only_ok)
                     && seen.insert(("or-later-upgrade", a.id.clone(), b.id.clone()))
                 {
                     let why: Vec<String> = b_units
