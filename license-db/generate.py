@@ -19,14 +19,15 @@ PROXY = os.environ.get("ASSAY_GEN_PROXY", "https://proxy.golang.org")
 # (module, version) of the programs whose requirements define "widely used"; "latest" asks the proxy.
 PROGRAMS = [
     ("k8s.io/kubernetes", "v1.31.0"),
-    ("github.com/moby/moby", "latest"),
-    ("github.com/docker/cli", "latest"),
+    # Moby: the v2 module is the first with a go.mod (docker/docker and docker/cli releases are
+    # +incompatible, without requirements).
+    ("github.com/moby/moby/v2", "v2.0.0-beta.24"),
     ("github.com/prometheus/prometheus", "v0.54.1"),
     ("go.etcd.io/etcd/server/v3", "v3.5.16"),
     ("go.etcd.io/etcd/client/v3", "v3.5.16"),
     ("github.com/hashicorp/terraform", "v1.9.5"),
     ("github.com/gohugoio/hugo", "v0.134.0"),
-    ("github.com/grafana/grafana", "latest"),
+    # Grafana: the proxy does not serve github.com/grafana/grafana ("not available").
     ("github.com/containerd/containerd/v2", "v2.0.0"),
     ("github.com/containerd/containerd", "v1.7.22"),
 ]
@@ -215,7 +216,8 @@ def main():
             for u in units:
                 if u not in parts:
                     parts.append(u)
-        expr = " AND ".join(f"({u})" if " OR " in u else u for u in sorted(parts))
+        parts.sort()
+        expr = parts[0] if len(parts) == 1 else " AND ".join(f"({u})" if " OR " in u else u for u in parts)
         if m in entries:
             if entries[m]["expression"] == expr:
                 entries[m]["versions"].append(v)

@@ -177,10 +177,14 @@ fn licenses_value(lic: &crate::license::ComponentLicense) -> Option<Value> {
         let ack = if concluded { "concluded" } else { "declared" };
         return Some(json!([{"expression": expr, "acknowledgement": ack}]));
     }
+    // `id` must be in the CycloneDX schema's SPDX enum, which lags the SPDX list: use it for
+    // the long-established ids of our license table, `name` for the rest.
     let license = |ack: &str| -> Value {
         if let Some(extracted) = lic.extracted.iter().find(|e| e.license_ref == expr) {
             json!({"license": {"name": expr, "acknowledgement": ack, "text": {"content": extracted.text, "contentType": "text/plain"}}})
-        } else if spdx::license_id(expr).is_some() {
+        } else if crate::license::db::bundled().facts(expr).is_some()
+            && !expr.starts_with("LicenseRef-")
+        {
             json!({"license": {"id": expr, "acknowledgement": ack}})
         } else {
             json!({"license": {"name": expr, "acknowledgement": ack}})
