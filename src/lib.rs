@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diff;
 pub mod golang;
 pub mod hash;
+pub mod license;
 pub mod model;
 pub mod native;
 pub mod plugin;

@@ -47,6 +47,9 @@ pub struct ScanArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    #[command(flatten)]
+    licenses: super::licenses::LicenseFlags,
+
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -96,8 +99,12 @@ pub fn run(args: ScanArgs) -> u8 {
         checksums: outputs.iter().any(|o| o.format.needs_checksums()),
         progress: progress.callback(),
     };
-    let doc = crate::scan::scan(&args.targets, created, options);
+    let mut doc = crate::scan::scan(&args.targets, created, options);
     drop(progress); // clear the bar before problems and output are printed
+    if let Err(e) = super::licenses::apply(&mut doc, &args.targets, &args.licenses) {
+        super::error(e);
+        return exit::ERROR;
+    }
 
     if !args.quiet {
         super::print_problems(&doc.problems);
