@@ -14,6 +14,7 @@ pub mod diff;
 pub mod golang;
 pub mod hash;
 pub mod image;
+pub mod license;
 pub mod model;
 pub mod native;
 pub mod ospkg;

@@ -29,6 +29,12 @@ pub struct Document {
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
     pub summary: Summary,
+    /// Component id → its license (filled by [`crate::license::annotate`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub licenses: BTreeMap<String, crate::license::ComponentLicense>,
+    /// License findings (rule engine), most severe first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::license::Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,7 +186,7 @@ pub enum RelationshipKind {
     Contains,
     DependsOn,
     StaticLink,
-    /// Loaded at run time: ELF DT_NEEDED, Mach-O dylib load command, PE import.
+    /// Loaded at run time: ELF DT_NEEDED, Mach-O dylib load command, PE import, a Go plugin.
     DynamicLink,
 }
 
@@ -324,6 +330,8 @@ impl GraphBuilder {
             relationships: self.relationships.into_iter().collect(),
             problems,
             summary,
+            licenses: BTreeMap::new(),
+            findings: Vec::new(),
         }
     }
 }

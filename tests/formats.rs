@@ -98,12 +98,29 @@ fn derived_formats_map_every_field_and_carry_the_same_content() {
         assert!(spdx3.contains(&format!("\"{namespace}#{id}\"")), "{id}");
     }
 
-    // CycloneDX 1.5 is the 1.6 BOM but for the version (assay writes no 1.6-only construct).
+    // CycloneDX 1.5 is the 1.6 BOM but for the version and the one 1.6-only construct assay
+    // writes: the license `acknowledgement` (declared/concluded).
     let mut v16: serde_json::Value = serde_json::from_str(&text("cyclonedx-json")).expect("json");
     let v15: serde_json::Value = serde_json::from_str(&text("cyclonedx-json@1.5")).expect("json");
     assert_eq!(v15["specVersion"], "1.5");
+    fn drop_acknowledgements(v: &mut serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(o) => {
+                let here = usize::from(o.remove("acknowledgement").is_some());
+                here + o.values_mut().map(drop_acknowledgements).sum::<usize>()
+            }
+            serde_json::Value::Array(a) => a.iter_mut().map(drop_acknowledgements).sum(),
+            _ => 0,
+        }
+    }
+    let v16_full = v16.clone();
+    assert!(
+        drop_acknowledgements(&mut v16) > 0,
+        "1.6 carries license acknowledgements"
+    );
     v16["specVersion"] = "1.5".into();
     assert_eq!(v15, v16);
+    let v16 = v16_full;
 
     // Every component's purl and every file hash appear in the XML.
     for c in v16["components"].as_array().expect("components") {

@@ -56,6 +56,10 @@ pub struct DiffArgs {
     /// When to colour the text output
     #[arg(long, value_enum, default_value_t = super::scan::Color::Auto)]
     color: super::scan::Color,
+
+    /// How a scanned side's licenses are resolved: the same as `assay scan`
+    #[command(flatten)]
+    licenses: super::licenses::LicenseFlags,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,14 +86,14 @@ pub fn run(args: DiffArgs) -> u8 {
             return exit::ERROR;
         }
     };
-    let old = match load(&args.old, args.quiet) {
+    let old = match load(&args.old, args.quiet, &args.licenses) {
         Ok(i) => i,
         Err(e) => {
             super::error(e);
             return exit::ERROR;
         }
     };
-    let new = match load(&args.new, args.quiet) {
+    let new = match load(&args.new, args.quiet, &args.licenses) {
         Ok(i) => i,
         Err(e) => {
             super::error(e);
@@ -135,7 +139,11 @@ fn fails(diff: &Diff, fail_on: &[FailOn]) -> bool {
 }
 
 /// An SBOM when the file's content is JSON; otherwise a scan target.
-fn load(arg: &str, quiet: bool) -> Result<Inventory, String> {
+fn load(
+    arg: &str,
+    quiet: bool,
+    licenses: &super::licenses::LicenseFlags,
+) -> Result<Inventory, String> {
     let path = Path::new(arg);
     let meta = std::fs::metadata(path).map_err(|e| format!("{arg}: {e}"))?;
     if meta.is_file() && looks_like_json(path).map_err(|e| format!("{arg}: {e}"))? {
@@ -149,8 +157,11 @@ fn load(arg: &str, quiet: bool) -> Result<Inventory, String> {
         checksums: false,
         progress: progress.callback(),
     };
-    let doc = crate::scan::scan(&targets, created, options);
+    let mut doc = crate::scan::scan(&targets, created, options);
     drop(progress);
+    // Licenses and findings as `assay scan` would record them, so a scan and an SBOM of the
+    // same binaries compare equal.
+    super::licenses::apply(&mut doc, &targets, licenses)?;
     if !quiet {
         super::print_problems(&doc.problems);
     }

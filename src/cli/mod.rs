@@ -1,8 +1,10 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
 mod abi;
+mod classify;
 mod diff;
 mod generate;
+mod licenses;
 mod plugin_check;
 mod progress;
 mod scan;
@@ -52,6 +54,12 @@ enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the man page, or write one page per command into a directory
     Man(generate::ManArgs),
+    /// List components with their licenses (source, confidence), then license findings
+    Licenses(licenses::LicensesArgs),
+    /// Check licenses against the policy (assay.toml): exit 0 ok, 1 failing, 2 error
+    Check(licenses::CheckArgs),
+    /// Classify license files (SPDX expression, confidence, method)
+    Classify(classify::ClassifyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +83,9 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
+        Command::Licenses(args) => licenses::run_licenses(args),
+        Command::Check(args) => licenses::run_check(args),
+        Command::Classify(args) => classify::run(args),
     };
     ExitCode::from(code)
 }

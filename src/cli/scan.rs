@@ -88,6 +88,9 @@ pub struct ScanArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    #[command(flatten)]
+    licenses: super::licenses::LicenseFlags,
+
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -181,6 +184,17 @@ pub fn run(args: ScanArgs) -> u8 {
             }
         }
     };
+    let mut doc = doc;
+    // Image targets name no local module sources for license resolution.
+    let license_targets: &[String] = if doc.subject.image.is_some() {
+        &[]
+    } else {
+        &args.targets
+    };
+    if let Err(e) = super::licenses::apply(&mut doc, license_targets, &args.licenses) {
+        super::error(e);
+        return exit::ERROR;
+    }
 
     if !args.quiet {
         super::print_problems(&doc.problems);

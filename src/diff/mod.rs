@@ -168,9 +168,12 @@ pub fn from_spdx(source: &str, doc: &Value) -> Inventory {
     }
 }
 
-/// assay writes its problems as `assay:error: …` / `assay:warning: …`.
+/// assay writes its problems as `assay:error: …` / `assay:warning: …` and its license
+/// findings as `assay:finding: …`, with the same text in every format.
 fn is_finding(text: &str) -> bool {
-    text.starts_with("assay:error:") || text.starts_with("assay:warning:")
+    ["assay:error:", "assay:warning:", "assay:finding:"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
 /// CycloneDX JSON (any 1.x): components, nested ones too, except `file` components (the

@@ -92,6 +92,25 @@ pub fn bom(doc: &Document) -> Value {
             // OS packages and platform images are not linked.
             _ => {}
         }
+        if let Some(lic) = doc.licenses.get(&comp.id) {
+            if let Some(l) = licenses_value(lic) {
+                c["licenses"] = l;
+            }
+            props.push(Property::new("assay:license:source", lic.source.as_str()));
+            props.push(Property::new(
+                "assay:license:confidence",
+                format!("{:.2}", lic.confidence),
+            ));
+            props.push(Property::new("assay:license:method", lic.method.clone()));
+            for e in &lic.evidence {
+                if let Some(h) = &e.sha256 {
+                    props.push(Property::new(
+                        "assay:license:evidence",
+                        format!("{} sha256:{h}", e.file),
+                    ));
+                }
+            }
+        }
         if !props.is_empty() {
             c["properties"] = properties(&props);
         }
@@ -169,10 +188,49 @@ pub fn bom(doc: &Document) -> Value {
         "components": components,
         "dependencies": dependencies,
     });
+    let mut annotations = annotations;
+    for f in &doc.findings {
+        annotations.push(json!({
+            "subjects": if f.components.is_empty() { vec![ROOT_ID.to_string()] } else { f.components.clone() },
+            "annotator": {"component": tool},
+            "timestamp": doc.created,
+            "text": format!("assay:finding: {} {}: {} [chain: {}]", f.severity.as_str(), f.rule, f.explanation, f.chain.join(", ")),
+        }));
+    }
     if !annotations.is_empty() {
         bom["annotations"] = Value::Array(annotations);
     }
     let body = serde_json::to_vec(&bom).unwrap_or_default();
     bom["serialNumber"] = json!(format!("urn:uuid:{}", ids::content_uuid(&body)));
     bom
+}
+
+/// CycloneDX 1.6 `licenses`: one id per entry, declared and (when confident) concluded; a
+/// compound expression is a single `expression` entry (the schema allows only one).
+fn licenses_value(lic: &crate::license::ComponentLicense) -> Option<Value> {
+    let expr = lic.expression.as_deref()?;
+    let concluded = crate::license::is_concluded(lic, crate::license::classify::MIN_SCORE);
+    let single = !expr.contains(' ');
+    if !single {
+        let ack = if concluded { "concluded" } else { "declared" };
+        return Some(json!([{"expression": expr, "acknowledgement": ack}]));
+    }
+    // `id` must be in the CycloneDX schema's SPDX enum, which lags the SPDX list: use it for
+    // the long-established ids of our license table, `name` for the rest.
+    let license = |ack: &str| -> Value {
+        if let Some(extracted) = lic.extracted.iter().find(|e| e.license_ref == expr) {
+            json!({"license": {"name": expr, "acknowledgement": ack, "text": {"content": extracted.text, "contentType": "text/plain"}}})
+        } else if crate::license::db::bundled().facts(expr).is_some()
+            && !expr.starts_with("LicenseRef-")
+        {
+            json!({"license": {"id": expr, "acknowledgement": ack}})
+        } else {
+            json!({"license": {"name": expr, "acknowledgement": ack}})
+        }
+    };
+    let mut out = vec![license("declared")];
+    if concluded {
+        out.push(license("concluded"));
+    }
+    Some(Value::Array(out))
 }

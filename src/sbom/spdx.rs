@@ -133,6 +133,7 @@ pub fn document(doc: &Document) -> Value {
                 .push(r.to.as_str());
         }
     }
+    let mut license_refs: BTreeMap<String, String> = BTreeMap::new();
     let mut packages = vec![root];
     for c in &doc.components {
         let mut pkg = json!({
@@ -167,6 +168,7 @@ pub fn document(doc: &Document) -> Value {
                 obj.remove("externalRefs");
             }
         }
+        let lic_notes = license_fields(doc, c, &mut pkg, &mut license_refs);
         let mut notes: Vec<Value> = c
             .ancestors
             .iter()
@@ -182,6 +184,7 @@ pub fn document(doc: &Document) -> Value {
                 .iter()
                 .map(|p| annotation(format!("{}={}", p.name, p.value))),
         );
+        notes.extend(lic_notes.into_iter().map(&annotation));
         if !notes.is_empty() {
             pkg["annotations"] = Value::Array(notes);
         }
@@ -252,6 +255,12 @@ pub fn document(doc: &Document) -> Value {
         "files": files,
         "relationships": relationships,
     });
+    if !license_refs.is_empty() {
+        document["hasExtractedLicensingInfos"] = license_refs
+            .iter()
+            .map(|(id, text)| json!({"licenseId": id, "extractedText": text, "name": id}))
+            .collect();
+    }
     // The namespace must be unique per document: derive it from the content so that the
     // same input gives the same bytes.
     let body = serde_json::to_vec(&document).unwrap_or_default();
@@ -277,4 +286,79 @@ fn spdx_file_name(name: &str) -> String {
     } else {
         format!("./{name}")
     }
+}
+
+/// SPDX `licenseDeclared` / `licenseConcluded` for a component, collecting `LicenseRef-`
+/// texts; returns annotation texts (license provenance and findings).
+fn license_fields(
+    doc: &Document,
+    c: &crate::model::Component,
+    pkg: &mut Value,
+    license_refs: &mut BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(lic) = doc.licenses.get(&c.id) else {
+        return notes;
+    };
+    let declared = lic
+        .expression
+        .clone()
+        .unwrap_or_else(|| "NOASSERTION".into());
+    let concluded = if crate::license::is_concluded(lic, crate::license::classify::MIN_SCORE) {
+        declared.clone()
+    } else {
+        "NOASSERTION".into()
+    };
+    for e in &lic.extracted {
+        license_refs.insert(e.license_ref.clone(), e.text.clone());
+    }
+    // Every LicenseRef used needs extracted text; refs from the license-db have none.
+    for word in declared.split(|ch: char| ch.is_whitespace() || ch == '(' || ch == ')') {
+        if word.starts_with("LicenseRef-") && !license_refs.contains_key(word) {
+            license_refs.insert(
+                word.to_string(),
+                format!("{word}: a license assay's license-db names but the SPDX list does not."),
+            );
+        }
+    }
+    pkg["licenseDeclared"] = json!(declared);
+    pkg["licenseConcluded"] = json!(concluded);
+    pkg["copyrightText"] = json!("NOASSERTION");
+    let evidence: Vec<String> = lic
+        .evidence
+        .iter()
+        .map(|e| match &e.sha256 {
+            Some(h) => format!("{} sha256:{h}", e.file),
+            None => e.file.clone(),
+        })
+        .collect();
+    notes.push(format!(
+        "assay:license: source={} confidence={:.2} method={}{}{}",
+        lic.source.as_str(),
+        lic.confidence,
+        lic.method,
+        lic.location
+            .as_ref()
+            .map(|l| format!(" location={l}"))
+            .unwrap_or_default(),
+        if evidence.is_empty() {
+            String::new()
+        } else {
+            format!(" evidence={}", evidence.join("; "))
+        },
+    ));
+    for f in doc
+        .findings
+        .iter()
+        .filter(|f| f.components.first() == Some(&c.id))
+    {
+        notes.push(format!(
+            "assay:finding: {} {}: {} [chain: {}]",
+            f.severity.as_str(),
+            f.rule,
+            f.explanation,
+            f.chain.join(", ")
+        ));
+    }
+    notes
 }

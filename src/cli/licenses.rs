@@ -1,0 +1,283 @@
+//! `assay licenses` (list components' licenses and findings) and `assay check` (exit 1 when
+//! something fails the policy), plus the license flags `assay scan` shares.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::exit;
+use crate::license::expr::LicenseExpr;
+use crate::license::policy::Policy;
+use crate::license::resolve::{LicenseMode, ResolveOptions};
+use crate::license::{FindingSeverity, LicenseSource};
+use crate::model::Document;
+
+/// License flags shared by `scan`, `licenses` and `check`.
+#[derive(Args, Clone)]
+pub struct LicenseFlags {
+    /// Where licenses come from: off, offline (local files and the bundled license-db), or
+    /// remote (also module zips from GOPROXY)
+    #[arg(long = "licenses", value_enum, default_value_t = LicenseMode::Offline)]
+    pub mode: LicenseMode,
+
+    /// The product's own license (SPDX expression); overrides the policy's `outbound`
+    #[arg(long, value_name = "EXPR")]
+    pub outbound_license: Option<String>,
+
+    /// Policy file (default: ./assay.toml when it exists)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+/// Loads the policy and resolves licenses into `doc`.
+pub fn apply(
+    doc: &mut Document,
+    targets: &[String],
+    flags: &LicenseFlags,
+) -> Result<Policy, String> {
+    let db = crate::license::db::bundled();
+    let policy = match &flags.policy {
+        Some(p) => Policy::load(p, db)?,
+        None if std::path::Path::new("assay.toml").is_file() => {
+            Policy::load("assay.toml".as_ref(), db)?
+        }
+        None => Policy::default(),
+    };
+    let outbound = match &flags.outbound_license {
+        Some(o) => Some(LicenseExpr::parse(o, db).map_err(|e| format!("--outbound-license: {e}"))?),
+        None => None,
+    };
+    let opts = ResolveOptions::new(flags.mode, targets);
+    crate::license::annotate(doc, &opts, &policy, outbound.as_ref());
+    Ok(policy)
+}
+
+#[derive(Args)]
+#[command(after_help = "\
+Lists every component with its license, where it came from and how sure assay is, then the
+findings of the license rules (see README, \"License rules\").
+
+Examples:
+  assay licenses ./server
+  assay licenses ./dist --licenses=remote --outbound-license Apache-2.0
+  assay licenses ./server -o json")]
+pub struct LicensesArgs {
+    #[arg(required = true, value_name = "TARGET")]
+    targets: Vec<String>,
+    #[command(flatten)]
+    flags: LicenseFlags,
+    /// Output: table or json
+    #[arg(short = 'o', long = "output", default_value = "table", value_parser = ["table", "json"])]
+    output: String,
+}
+
+#[derive(Args)]
+#[command(after_help = "\
+Exit codes: 0 nothing fails the policy; 1 something does (each failing component and license
+is printed); 2 error (bad policy, nothing readable).
+
+Examples:
+  assay check ./server
+  assay check --policy assay.toml ./dist/*")]
+pub struct CheckArgs {
+    #[arg(required = true, value_name = "TARGET")]
+    targets: Vec<String>,
+    #[command(flatten)]
+    flags: LicenseFlags,
+    /// Print only failures
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn scan_with_licenses(targets: &[String], flags: &LicenseFlags) -> Result<Document, String> {
+    let created = crate::timestamp::document_timestamp().map_err(|e| e.to_string())?;
+    // Licenses need no file checksums: only the catalogued components.
+    let mut doc = crate::scan::scan(targets, created, crate::scan::Options::default());
+    if doc.summary.files_examined == 0 && doc.summary.errors > 0 {
+        super::print_problems(&doc.problems);
+        return Err("nothing readable among the targets".into());
+    }
+    apply(&mut doc, targets, flags)?;
+    Ok(doc)
+}
+
+pub fn run_licenses(args: LicensesArgs) -> u8 {
+    let doc = match scan_with_licenses(&args.targets, &args.flags) {
+        Ok(d) => d,
+        Err(e) => {
+            super::error(e);
+            return exit::ERROR;
+        }
+    };
+    let text = if args.output == "json" {
+        let v = serde_json::json!({
+            "components": doc.components.iter().map(|c| serde_json::json!({
+                "id": c.id, "kind": c.kind, "name": c.name, "version": c.version,
+                "purl": (!c.purl.is_empty()).then_some(&c.purl),
+                "license": doc.licenses.get(&c.id),
+            })).collect::<Vec<_>>(),
+            "findings": doc.findings,
+            "problems": doc.problems,
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+    } else {
+        render_table(&doc)
+    };
+    if let Err(e) = super::write_output(None, &text) {
+        super::error(format!("cannot write stdout: {e}"));
+        return exit::ERROR;
+    }
+    exit::OK
+}
+
+fn render_table(doc: &Document) -> String {
+    let mut rows: Vec<[String; 5]> = vec![[
+        "COMPONENT".into(),
+        "VERSION".into(),
+        "LICENSE".into(),
+        "SOURCE".into(),
+        "CONFIDENCE".into(),
+    ]];
+    for c in &doc.components {
+        let lic = doc.licenses.get(&c.id);
+        rows.push([
+            c.name.clone(),
+            c.version.clone().unwrap_or_default(),
+            lic.and_then(|l| l.expression.clone())
+                .unwrap_or_else(|| "-".into()),
+            match lic {
+                Some(l) => l.source.as_str().to_string(),
+                // Not resolved on purpose: a library outside the scan, known by name only.
+                None if c.kind == crate::model::ComponentKind::NativeLibrary => {
+                    "outside-scan".to_string()
+                }
+                None => LicenseSource::NotFound.as_str().to_string(),
+            },
+            lic.map(|l| format!("{:.2}", l.confidence))
+                .unwrap_or_default(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(s, w)| format!("{s:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    if doc.findings.is_empty() {
+        out.push_str("No findings.\n");
+    }
+    // Per-binary components (a `(devel)` main module in each binary) repeat the same finding:
+    // print it once with a count.
+    let mut printed: Vec<(String, String, usize)> = Vec::new();
+    for f in &doc.findings {
+        let names: Vec<&str> = f
+            .components
+            .iter()
+            .map(|id| {
+                doc.components
+                    .iter()
+                    .find(|c| &c.id == id)
+                    .map(|c| c.name.as_str())
+                    .unwrap_or(id)
+            })
+            .collect();
+        let head = format!(
+            "{:<7} {:<24} {}{}",
+            f.severity.as_str(),
+            f.rule,
+            names.join(" + "),
+            f.license
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default(),
+        );
+        match printed
+            .iter_mut()
+            .find(|(h, e, _)| *h == head && *e == f.explanation)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => printed.push((head, f.explanation.clone(), 1)),
+        }
+    }
+    for (head, explanation, n) in printed {
+        let times = if n > 1 {
+            format!(" [{n} components]")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{head}{times}\n        {explanation}\n"));
+    }
+    out
+}
+
+pub fn run_check(args: CheckArgs) -> u8 {
+    let doc = match scan_with_licenses(&args.targets, &args.flags) {
+        Ok(d) => d,
+        Err(e) => {
+            super::error(e);
+            return exit::ERROR;
+        }
+    };
+    let failing: Vec<_> = doc
+        .findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error)
+        .collect();
+    for f in &doc.findings {
+        if args.quiet && f.severity != FindingSeverity::Error {
+            continue;
+        }
+        let names: Vec<String> = f
+            .components
+            .iter()
+            .map(|id| {
+                doc.components
+                    .iter()
+                    .find(|c| &c.id == id)
+                    .map(|c| {
+                        format!(
+                            "{}{}",
+                            c.name,
+                            c.version
+                                .as_ref()
+                                .map(|v| format!("@{v}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| id.clone())
+            })
+            .collect();
+        let level = if f.severity == FindingSeverity::Error {
+            "FAIL"
+        } else {
+            f.severity.as_str()
+        };
+        println!(
+            "{level}: {}: {} ({}): {}",
+            f.rule,
+            names.join(" + "),
+            f.license.as_deref().unwrap_or("no license"),
+            f.explanation
+        );
+    }
+    if failing.is_empty() {
+        if !args.quiet {
+            println!(
+                "ok: {} components, nothing fails the policy",
+                doc.components.len()
+            );
+        }
+        exit::OK
+    } else {
+        println!("{} finding(s) fail the policy", failing.len());
+        exit::FINDINGS
+    }
+}

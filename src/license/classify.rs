@@ -1,0 +1,594 @@
+//! License text → SPDX expression, with the spdx crate's detection (a port of askalono) and
+//! guards for its measured pitfalls (see shared notes): explicit `SPDX-License-Identifier:`
+//! lines and dual-license statements win over text matching; Apache-2.0 without its appendix
+//! is not Pixar; two BSD texts are not Sleepycat; GPL "only" vs "or later" is read from the
+//! notice, not the license body; several licenses in one file stay an expression.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use spdx::detection::{scan::Scanner, Store};
+
+use super::db::LicenseDb;
+use super::expr::LicenseExpr;
+
+/// Matches below this are not reported at all.
+pub const MIN_SCORE: f32 = 0.8;
+/// Matches below this (but above [`MIN_SCORE`]) are reported as ambiguous.
+pub const CONFIDENT_SCORE: f32 = 0.9;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Classification {
+    /// SPDX expression, `None` when nothing matched well enough.
+    pub expression: Option<String>,
+    pub confidence: f32,
+    /// `spdx-identifier`, `dual-license-statement`, `text-match`, `none`.
+    pub method: &'static str,
+    /// Score between 0.8 and 0.9, or several licenses in one file: worth a `clarify`.
+    pub ambiguous: bool,
+}
+
+impl Classification {
+    fn none() -> Classification {
+        Classification {
+            expression: None,
+            confidence: 0.0,
+            method: "none",
+            ambiguous: false,
+        }
+    }
+}
+
+fn store() -> &'static Store {
+    static STORE: OnceLock<Store> = OnceLock::new();
+    // The inline cache is compiled into the spdx crate; failing to decode it is a build defect.
+    STORE.get_or_init(|| Store::load_inline().expect("spdx crate's inline license cache decodes"))
+}
+
+/// Classifies one license file's text.
+pub fn classify_text(text: &str, db: &LicenseDb) -> Classification {
+    if let Some(c) = from_identifier_lines(text, db) {
+        return c;
+    }
+    if let Some(c) = from_dual_license_statement(text) {
+        return c;
+    }
+    let matched = from_text_match(text);
+    let matched = with_linking_exception(text, matched);
+    if matched.expression.is_some() {
+        return matched;
+    }
+    from_keywords(text).unwrap_or(matched)
+}
+
+/// Licenses whose texts carry parameters (names, dates, use grants) that defeat n-gram
+/// matching, recognised by their title in the first lines.
+fn from_keywords(text: &str) -> Option<Classification> {
+    const TITLES: &[(&str, &str)] = &[
+        ("business source license", "BUSL-1.1"),
+        ("server side public license", "SSPL-1.0"),
+        ("elastic license 2.0", "Elastic-2.0"),
+        (
+            "\"commons clause\" license condition",
+            "LicenseRef-Commons-Clause",
+        ),
+    ];
+    let head: String = text
+        .lines()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    TITLES
+        .iter()
+        .find(|(t, _)| head.contains(t))
+        .map(|(_, id)| Classification {
+            expression: Some(id.to_string()),
+            confidence: 0.9,
+            method: "license-title",
+            ambiguous: false,
+        })
+}
+
+/// The LGPL-3.0 static-linking exception some Go projects add (juju, snapcore): the text
+/// is LGPL-3.0 plus a paragraph granting linking without §4d/§4e.
+fn with_linking_exception(text: &str, c: Classification) -> Classification {
+    let lower = text.to_ascii_lowercase();
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let grants =
+        flat.contains("special exception") && flat.contains("links statically or dynamically");
+    match (&c.expression, grants) {
+        (Some(e), true) if e.starts_with("LGPL-3.0") && !e.contains(" ") => Classification {
+            expression: Some(format!("{e} WITH LGPL-3.0-linking-exception")),
+            ..c
+        },
+        (None, true)
+            if flat.contains("gnu lesser general public license") && flat.contains("version 3") =>
+        {
+            Classification {
+                expression: Some("LGPL-3.0-only WITH LGPL-3.0-linking-exception".into()),
+                confidence: 0.9,
+                method: "license-title",
+                ambiguous: false,
+            }
+        }
+        _ => c,
+    }
+}
+
+/// `SPDX-License-Identifier: <expr>` lines; several lines all apply (AND).
+fn from_identifier_lines(text: &str, db: &LicenseDb) -> Option<Classification> {
+    const TAG: &str = "spdx-license-identifier:";
+    let mut found: Vec<String> = Vec::new();
+    for line in text.lines().take(200) {
+        let lower = line.to_ascii_lowercase();
+        let Some(at) = lower.find(TAG) else { continue };
+        let value = line[at + TAG.len()..]
+            .trim()
+            .trim_end_matches("*/")
+            .trim_end_matches("-->")
+            .trim();
+        if let Ok(e) = LicenseExpr::parse(value, db) {
+            let s = e.to_string();
+            if !found.contains(&s) {
+                found.push(s);
+            }
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    Some(Classification {
+        expression: Some(join_and(&found)),
+        confidence: 1.0,
+        method: "spdx-identifier",
+        ambiguous: false,
+    })
+}
+
+/// License names recognised in prose, most specific first.
+const PROSE_NAMES: &[(&str, &str)] = &[
+    ("apache license, version 2.0", "Apache-2.0"),
+    ("apache license version 2.0", "Apache-2.0"),
+    ("apache license 2.0", "Apache-2.0"),
+    ("apache-2.0", "Apache-2.0"),
+    ("apache 2.0", "Apache-2.0"),
+    ("apache license", "Apache-2.0"),
+    ("gpl-2.0-or-later", "GPL-2.0-or-later"),
+    ("gpl-2.0", "GPL-2.0-only"),
+    ("gplv2", "GPL-2.0-only"),
+    ("gnu general public license", "GPL-2.0-only"),
+    ("lgpl", "LGPL-3.0-only"),
+    ("mozilla public license", "MPL-2.0"),
+    ("mpl-2.0", "MPL-2.0"),
+    ("bsd-3-clause", "BSD-3-Clause"),
+    ("3-clause bsd", "BSD-3-Clause"),
+    ("bsd 3-clause", "BSD-3-Clause"),
+    ("bsd-2-clause", "BSD-2-Clause"),
+    ("2-clause bsd", "BSD-2-Clause"),
+    ("mit license", "MIT"),
+    ("(mit)", "MIT"),
+    (" mit ", "MIT"),
+    ("unlicense", "Unlicense"),
+    ("boost software license", "BSL-1.0"),
+];
+
+/// "Dual licensed under MIT or Apache-2.0", "licensed under either of …": an OR of the
+/// licenses named in the file's opening lines.
+fn from_dual_license_statement(text: &str) -> Option<Classification> {
+    let head: String = text
+        .lines()
+        .take(25)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+        .replace("or (at your option) any later version", "");
+    let head = format!(
+        " {} ",
+        head.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let dual = [
+        "dual licensed",
+        "dual-licensed",
+        "licensed under either",
+        "at your option",
+        "at your choice",
+        "either of the following licenses",
+        "choose either",
+    ]
+    .iter()
+    .any(|p| head.contains(p));
+    if !dual {
+        return None;
+    }
+    let mut named: Vec<(usize, &str)> = Vec::new();
+    let mut rest = head.clone();
+    for (phrase, id) in PROSE_NAMES {
+        while let Some(at) = rest.find(phrase) {
+            if !named.iter().any(|(_, n)| n == id) {
+                named.push((at, id));
+            }
+            // Blank the phrase so "apache license" does not match again inside a longer name.
+            rest.replace_range(at..at + phrase.len(), &" ".repeat(phrase.len()));
+        }
+    }
+    named.sort();
+    if named.len() < 2 {
+        return None;
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for (_, id) in &named {
+        let id = if id.starts_with("GPL-2.0") && head.contains("or later") {
+            "GPL-2.0-or-later"
+        } else {
+            id
+        };
+        if !ids.iter().any(|x| x == id) {
+            ids.push(id.to_string());
+        }
+    }
+    if ids.len() < 2 {
+        return None;
+    }
+    Some(Classification {
+        expression: Some(ids.join(" OR ")),
+        confidence: 0.95,
+        method: "dual-license-statement",
+        ambiguous: false,
+    })
+}
+
+fn from_text_match(text: &str) -> Classification {
+    let data = spdx::detection::TextData::new(text);
+    let scanner = Scanner::new(store())
+        .confidence_threshold(MIN_SCORE)
+        .shallow_limit(CONFIDENT_SCORE)
+        .optimize(true)
+        .max_passes(6);
+    let result = scanner.scan(&data);
+    // (name, score) pairs: the whole text when it matched confidently, else the licenses
+    // found inside it.
+    let mut matches: Vec<(String, f32)> = Vec::new();
+    match result.license {
+        Some(l) if result.score > CONFIDENT_SCORE || result.containing.is_empty() => {
+            matches.push((l.name.to_string(), result.score))
+        }
+        _ => {
+            for c in &result.containing {
+                matches.push((c.license.name.to_string(), c.score));
+            }
+        }
+    }
+    if matches.is_empty() {
+        return from_segments(text);
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut ids: Vec<String> = Vec::new();
+    let mut confidence: f32 = 1.0;
+    for (name, score) in &matches {
+        let id = guard(name, &lower, text);
+        confidence = confidence.min(*score);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Classification {
+        ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
+        expression: Some(join_and(&ids)),
+        confidence,
+        method: "text-match",
+    }
+}
+
+/// Files that concatenate several licenses (each starting with its own copyright line, e.g.
+/// two BSD texts) can defeat whole-text matching: match each segment on its own.
+fn from_segments(text: &str) -> Classification {
+    let lines: Vec<&str> = text.lines().collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            let t = l.trim_start().to_ascii_lowercase();
+            (t.starts_with("copyright") || t.starts_with("----") || t.starts_with("===="))
+                && (*i == 0
+                    || lines[i - 1].trim().is_empty()
+                    || t.starts_with("--")
+                    || t.starts_with("=="))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if starts.len() < 2 {
+        return Classification::none();
+    }
+    let mut bounds = starts.clone();
+    if bounds[0] != 0 {
+        bounds.insert(0, 0);
+    }
+    bounds.push(lines.len());
+    let mut parts: Vec<Classification> = Vec::new();
+    for w in bounds.windows(2) {
+        let segment = lines[w[0]..w[1]].join("\n");
+        if segment.split_whitespace().count() < 20 {
+            continue;
+        }
+        let c = from_text_match_once(&segment);
+        if c.expression.is_some() {
+            parts.push(c);
+        }
+    }
+    let mut ids: Vec<String> = Vec::new();
+    let mut confidence: f32 = 1.0;
+    for c in &parts {
+        if let Some(e) = &c.expression {
+            if !ids.contains(e) {
+                ids.push(e.clone());
+            }
+        }
+        confidence = confidence.min(c.confidence);
+    }
+    if ids.is_empty() {
+        return Classification::none();
+    }
+    Classification {
+        ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
+        expression: Some(join_and(&ids)),
+        confidence,
+        method: "text-match-segments",
+    }
+}
+
+fn from_text_match_once(text: &str) -> Classification {
+    let data = spdx::detection::TextData::new(text);
+    let m = store().analyze(&data);
+    if m.score < MIN_SCORE {
+        return Classification::none();
+    }
+    let lower = text.to_ascii_lowercase();
+    Classification {
+        expression: Some(guard(m.name, &lower, text)),
+        confidence: m.score,
+        method: "text-match",
+        ambiguous: m.score < CONFIDENT_SCORE,
+    }
+}
+
+/// Corrects the detector's known mistakes.
+fn guard(name: &str, lower: &str, text: &str) -> String {
+    // Apache-2.0 without its appendix scores closest to Pixar (Apache-2.0 plus a preamble).
+    if name == "Pixar" && !lower.contains("pixar") {
+        return "Apache-2.0".into();
+    }
+    // Two BSD texts one after the other look like Sleepycat (which embeds BSD clauses).
+    if name == "Sleepycat" && !lower.contains("sleepycat") {
+        return if lower.contains("neither the name") || lower.contains("names of its contributors")
+        {
+            "BSD-3-Clause".into()
+        } else {
+            "BSD-2-Clause".into()
+        };
+    }
+    // Rare variants win narrowly over their base text; accept them only when the words
+    // that make them different are there.
+    const VARIANTS: &[(&str, &str, &str)] = &[
+        (
+            "BSD-3-Clause-No-Nuclear-License-2014",
+            "nuclear",
+            "BSD-3-Clause",
+        ),
+        ("BSD-3-Clause-No-Nuclear-License", "nuclear", "BSD-3-Clause"),
+        (
+            "BSD-3-Clause-No-Nuclear-Warranty",
+            "nuclear",
+            "BSD-3-Clause",
+        ),
+        (
+            "BSD-3-Clause-Clear",
+            "no express or implied licenses",
+            "BSD-3-Clause",
+        ),
+        ("BSD-3-Clause-HP", "hewlett", "BSD-3-Clause"),
+        ("BSD-3-Clause-Attribution", "acknowledgment", "BSD-3-Clause"),
+        (
+            "BSD-2-Clause-Views",
+            "views and conclusions",
+            "BSD-2-Clause",
+        ),
+        ("MIT-Modern-Variant", "modern variant", "MIT"),
+    ];
+    if let Some((_, word, base)) = VARIANTS.iter().find(|(n, _, _)| *n == name) {
+        if !lower.contains(word) {
+            return base.to_string();
+        }
+    }
+    if let Some(base) = gnu_base(name) {
+        let or_later = notice_says_or_later(lower);
+        return format!("{base}-{}", if or_later { "or-later" } else { "only" });
+    }
+    let _ = text;
+    name.to_string()
+}
+
+/// `GPL-2.0`, `LGPL-2.1`, `AGPL-3.0` from any of their ids.
+fn gnu_base(name: &str) -> Option<&str> {
+    let base = name
+        .trim_end_matches("-only")
+        .trim_end_matches("-or-later")
+        .trim_end_matches('+');
+    [
+        "GPL-2.0", "GPL-3.0", "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-3.0",
+    ]
+    .contains(&base)
+    .then_some(base)
+}
+
+/// The GNU license bodies themselves mention later versions (in "How to Apply These
+/// Terms"): only a notice outside that appendix decides "or later".
+fn notice_says_or_later(lower: &str) -> bool {
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let without_appendix = match flat.find("how to apply these terms") {
+        Some(at) => {
+            // Text after END OF TERMS' appendix that is another notice still counts: keep
+            // what precedes the license title too.
+            &flat[..at]
+        }
+        None => &flat[..],
+    };
+    // Not "or any later version" in quotes: GPL-3.0 §14 quotes that phrase in its body.
+    [
+        "(at your option) any later version",
+        "or-later",
+        "version 2 or later",
+        "version 3 or later",
+        "version 2.1 or later",
+    ]
+    .iter()
+    .any(|p| without_appendix.contains(p))
+}
+
+fn join_and(parts: &[String]) -> String {
+    if parts.len() == 1 {
+        return parts[0].clone();
+    }
+    parts
+        .iter()
+        .map(|p| {
+            if p.contains(' ') {
+                format!("({p})")
+            } else {
+                p.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// File names pkg.go.dev treats as license files in a module root; NOTICE and PATENTS are
+/// evidence for attribution, not licenses.
+pub fn is_license_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".go") || lower.ends_with(".sh") || lower.ends_with(".py") {
+        return false;
+    }
+    let stem = lower
+        .strip_suffix(".md")
+        .or_else(|| lower.strip_suffix(".markdown"))
+        .or_else(|| lower.strip_suffix(".txt"))
+        .or_else(|| lower.strip_suffix(".rst"))
+        .unwrap_or(&lower);
+    matches!(
+        stem,
+        "copying" | "copyright" | "licence" | "license" | "unlicense" | "license.code"
+    ) || stem.starts_with("license-")
+        || stem.starts_with("license.")
+        || stem.starts_with("license_")
+        || stem.starts_with("licence-")
+        || stem.starts_with("mit-license")
+        || stem.starts_with("copying.")
+}
+
+/// The combined result for a module root's license files: distinct expressions all apply
+/// (AND). Returns the per-file results too, as evidence.
+pub fn classify_files(
+    files: &[(String, Vec<u8>)],
+    db: &LicenseDb,
+) -> (Classification, Vec<(String, Classification)>) {
+    let mut per_file = Vec::new();
+    for (name, bytes) in files {
+        if !is_license_file_name(name) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        per_file.push((name.clone(), classify_text(&text, db)));
+    }
+    let found: Vec<&Classification> = per_file
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.expression.is_some())
+        .collect();
+    if found.is_empty() {
+        return (Classification::none(), per_file);
+    }
+    let mut exprs: Vec<String> = Vec::new();
+    for c in &found {
+        if let Some(e) = &c.expression {
+            if !exprs.contains(e) {
+                exprs.push(e.clone());
+            }
+        }
+    }
+    exprs.sort();
+    let combined = Classification {
+        expression: Some(join_and(&exprs)),
+        confidence: found.iter().map(|c| c.confidence).fold(1.0, f32::min),
+        method: if found.len() == 1 {
+            found[0].method
+        } else {
+            "several-files"
+        },
+        ambiguous: found.iter().any(|c| c.ambiguous),
+    };
+    (combined, per_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::license::db::bundled;
+
+    #[test]
+    fn identifier_lines_win() {
+        let c = classify_text(
+            "// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later\n\nGNU GENERAL PUBLIC LICENSE ...",
+            bundled(),
+        );
+        assert_eq!(
+            c.expression.as_deref(),
+            Some("Apache-2.0 OR GPL-2.0-or-later")
+        );
+        assert_eq!(c.method, "spdx-identifier");
+    }
+
+    #[test]
+    fn dual_statement_is_an_or() {
+        let c = classify_text(
+            "This project is dual licensed under the MIT license or the Apache License, Version 2.0, at your option.\n",
+            bundled(),
+        );
+        assert_eq!(c.expression.as_deref(), Some("MIT OR Apache-2.0"));
+    }
+
+    #[test]
+    fn gpl_only_unless_the_notice_says_later() {
+        // The bare GPL-3.0 text of a real module: its body mentions "any later version"
+        // (§14, "How to Apply"), which is not a notice.
+        let body = include_str!(
+            "../../tests/data/licenses/github.com_ethereum_go-ethereum@v1.17.10__COPYING"
+        );
+        let c = classify_text(body, bundled());
+        assert_eq!(c.expression.as_deref(), Some("GPL-3.0-only"));
+        let with_notice = format!(
+            "This program is free software; you can redistribute it and/or modify it under the terms of the GNU General Public License as published by the Free Software Foundation; either version 3 of the License, or (at your option) any later version.\n\n{body}"
+        );
+        let c = classify_text(&with_notice, bundled());
+        assert_eq!(c.expression.as_deref(), Some("GPL-3.0-or-later"));
+    }
+
+    #[test]
+    fn license_file_names() {
+        for n in [
+            "LICENSE",
+            "LICENSE.md",
+            "COPYING",
+            "LICENSE-APACHE",
+            "LICENSE.MIT",
+            "licence.txt",
+            "UNLICENSE",
+        ] {
+            assert!(is_license_file_name(n), "{n}");
+        }
+        for n in ["NOTICE", "PATENTS", "README.md", "license.go"] {
+            assert!(!is_license_file_name(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! `--licenses=remote`: a module's root license files from its zip on the module proxy,
+//! following Go's rules for `GOPROXY` (comma: next on 404/410; pipe: next on any error;
+//! `off`; `direct`, which assay cannot do as it runs no VCS) and `GONOPROXY`/`GOPRIVATE`.
+//! Results are cached on disk, so a module is fetched once.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What to try for one module, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProxyEntry {
+    /// A proxy URL (`https://…` or `file://…`); `fall_through_on_any_error` for `|`.
+    Url {
+        base: String,
+        fall_through_on_any_error: bool,
+    },
+    Direct,
+    Off,
+}
+
+#[derive(Debug, Clone)]
+pub struct RemoteConfig {
+    pub proxies: Vec<ProxyEntry>,
+    /// GONOPROXY (or GOPRIVATE when GONOPROXY is unset) patterns.
+    pub no_proxy: Vec<String>,
+    pub cache_dir: PathBuf,
+    pub timeout: Duration,
+}
+
+impl RemoteConfig {
+    /// From the environment, as the go command reads it.
+    pub fn from_env() -> RemoteConfig {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let goproxy = var("GOPROXY").unwrap_or_else(|| "https://proxy.golang.org,direct".into());
+        let no_proxy = var("GONOPROXY")
+            .or_else(|| var("GOPRIVATE"))
+            .unwrap_or_default();
+        let cache_dir = var("ASSAY_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("assay")))
+            .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/assay")))
+            .unwrap_or_else(|| std::env::temp_dir().join("assay-cache"));
+        let timeout = var("ASSAY_HTTP_TIMEOUT")
+            .and_then(|s| s.parse::<f64>().ok())
+            .map(Duration::from_secs_f64)
+            .unwrap_or(Duration::from_secs(30));
+        RemoteConfig {
+            proxies: parse_goproxy(&goproxy),
+            no_proxy: no_proxy
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect(),
+            cache_dir: cache_dir.join("module-licenses"),
+            timeout,
+        }
+    }
+}
+
+pub fn parse_goproxy(value: &str) -> Vec<ProxyEntry> {
+    let mut out = Vec::new();
+    let mut rest = value.trim();
+    while !rest.is_empty() {
+        let end = rest.find([',', '|']).unwrap_or(rest.len());
+        let item = rest[..end].trim();
+        let pipe = rest[end..].starts_with('|');
+        match item {
+            "" => {}
+            "off" => out.push(ProxyEntry::Off),
+            "direct" => out.push(ProxyEntry::Direct),
+            url => out.push(ProxyEntry::Url {
+                base: url.trim_end_matches('/').to_string(),
+                fall_through_on_any_error: pipe,
+            }),
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    out
+}
+
+/// Go's module path escaping: upper case `X` becomes `!x`.
+pub fn escape_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        if ch.is_ascii_uppercase() {
+            out.push('!');
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// GONOPROXY/GOPRIVATE matching: a pattern matches a path prefix of whole elements, with
+/// `*` matching within one element (as Go's `module.MatchPrefixPatterns`).
+pub fn matches_no_proxy(patterns: &[String], module: &str) -> bool {
+    patterns.iter().any(|pat| {
+        let pat_elems: Vec<&str> = pat.trim_end_matches('/').split('/').collect();
+        let mod_elems: Vec<&str> = module.split('/').collect();
+        mod_elems.len() >= pat_elems.len()
+            && pat_elems
+                .iter()
+                .zip(&mod_elems)
+                .all(|(p, m)| glob_element(p, m))
+    })
+}
+
+fn glob_element(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((pre, post)) => {
+            s.len() >= pre.len() + post.len()
+                && s.starts_with(pre)
+                && (0..=s.len() - pre.len()).any(|i| glob_element(post, &s[pre.len() + i..]))
+        }
+    }
+}
+
+/// Root license files of a module version: `(file name, bytes)`.
+pub type LicenseFiles = Vec<(String, Vec<u8>)>;
+
+#[derive(Debug)]
+pub enum FetchError {
+    NotFound,
+    Disabled(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::NotFound => f.write_str("not found on any proxy"),
+            FetchError::Disabled(m) | FetchError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+pub struct RemoteFetcher {
+    config: RemoteConfig,
+    client: Option<reqwest::blocking::Client>,
+}
+
+impl RemoteFetcher {
+    pub fn new(config: RemoteConfig) -> Result<RemoteFetcher, String> {
+        // rustls needs a process-wide crypto provider; `ring` builds fastest and needs no C.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::blocking::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(RemoteFetcher {
+            config,
+            client: Some(client),
+        })
+    }
+
+    /// The license files, and the URL they came from (or the cache directory).
+    pub fn license_files(
+        &self,
+        module: &str,
+        version: &str,
+    ) -> Result<(LicenseFiles, String), FetchError> {
+        let cached =
+            self.config
+                .cache_dir
+                .join(format!("{}@{}", escape_path(module), escape_path(version)));
+        if cached.join(".complete").is_file() {
+            return Ok((read_cached(&cached), cached.display().to_string()));
+        }
+        if matches_no_proxy(&self.config.no_proxy, module) {
+            return Err(FetchError::Disabled(format!(
+                "{module} matches GONOPROXY/GOPRIVATE: not fetched through a proxy"
+            )));
+        }
+        let mut last = FetchError::NotFound;
+        for entry in &self.config.proxies {
+            match entry {
+                ProxyEntry::Off => {
+                    return Err(FetchError::Disabled(
+                        "GOPROXY=off: module fetching disabled".into(),
+                    ))
+                }
+                ProxyEntry::Direct => {
+                    last = FetchError::Disabled(
+                        "GOPROXY=direct needs version control; assay reads module zips from proxies only".into(),
+                    );
+                    break;
+                }
+                ProxyEntry::Url {
+                    base,
+                    fall_through_on_any_error,
+                } => {
+                    let url = format!(
+                        "{base}/{}/@v/{}.zip",
+                        escape_path(module),
+                        escape_path(version)
+                    );
+                    match self.get(&url) {
+                        Ok(bytes) => {
+                            let files = root_license_files(&bytes, module, version)
+                                .map_err(FetchError::Failed)?;
+                            write_cache(&cached, &files);
+                            return Ok((files, url));
+                        }
+                        Err(FetchError::NotFound) => last = FetchError::NotFound,
+                        Err(e) if *fall_through_on_any_error => last = e,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        if let Some(path) = url.strip_prefix("file://") {
+            return match std::fs::read(path) {
+                Ok(b) => Ok(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FetchError::NotFound),
+                Err(e) => Err(FetchError::Failed(format!("{url}: {e}"))),
+            };
+        }
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| FetchError::Failed("no HTTP client".into()))?;
+        let resp = client
+            .get(url)
+            .send()
+            .map_err(|e| FetchError::Failed(format!("{url}: {}", describe(&e))))?;
+        match resp.status().as_u16() {
+            200 => {}
+            404 | 410 => return Err(FetchError::NotFound),
+            s => return Err(FetchError::Failed(format!("{url}: HTTP {s}"))),
+        }
+        let mut body = Vec::new();
+        resp.take(512 * 1024 * 1024)
+            .read_to_end(&mut body)
+            .map_err(|e| FetchError::Failed(format!("{url}: {e}")))?;
+        Ok(body)
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(inner) = src {
+            s.push_str(": ");
+            s.push_str(&inner.to_string());
+            src = inner.source();
+        }
+        s
+    }
+}
+
+/// The license files directly in the module root of a module zip (`<path>@<version>/NAME`).
+pub fn root_license_files(
+    zip_bytes: &[u8],
+    module: &str,
+    version: &str,
+) -> Result<LicenseFiles, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
+        .map_err(|e| format!("module zip for {module}@{version}: {e}"))?;
+    let prefix = format!("{module}@{version}/");
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let Ok(mut entry) = archive.by_index(i) else {
+            continue;
+        };
+        let Some(rel) = entry.name().strip_prefix(&prefix).map(String::from) else {
+            continue;
+        };
+        if rel.contains('/')
+            || !super::classify::is_license_file_name(&rel)
+            || entry.size() > 1 << 20
+        {
+            continue;
+        }
+        let mut data = Vec::new();
+        if entry.read_to_end(&mut data).is_ok() {
+            out.push((rel, data));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_cached(dir: &Path) -> LicenseFiles {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Ok(b) = std::fs::read(e.path()) {
+                out.push((name, b));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Best effort: a cache that cannot be written only costs a refetch.
+fn write_cache(dir: &Path, files: &LicenseFiles) {
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    for (name, data) in files {
+        if std::fs::write(dir.join(name), data).is_err() {
+            return;
+        }
+    }
+    let _ = std::fs::write(dir.join(".complete"), b"");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goproxy_lists() {
+        assert_eq!(
+            parse_goproxy("https://a.example,https://b.example|direct"),
+            vec![
+                ProxyEntry::Url {
+                    base: "https://a.example".into(),
+                    fall_through_on_any_error: false
+                },
+                ProxyEntry::Url {
+                    base: "https://b.example".into(),
+                    fall_through_on_any_error: true
+                },
+                ProxyEntry::Direct,
+            ]
+        );
+        assert_eq!(parse_goproxy("off"), vec![ProxyEntry::Off]);
+    }
+
+    #[test]
+    fn escaping_and_private_patterns() {
+        assert_eq!(
+            escape_path("github.com/BurntSushi/toml"),
+            "github.com/!burnt!sushi/toml"
+        );
+        let pats = vec!["*.corp.example".to_string(), "github.com/acme".to_string()];
+        assert!(matches_no_proxy(&pats, "git.corp.example/x/y"));
+        assert!(matches_no_proxy(&pats, "github.com/acme/tool"));
+        assert!(!matches_no_proxy(&pats, "github.com/acmex/tool"));
+        assert!(!matches_no_proxy(&pats, "golang.org/x/text"));
+    }
+}

@@ -1,0 +1,409 @@
+//! Finds each component's license. Order: license files on disk (the Go module cache, then a
+//! `vendor/` tree or module sources next to the scanned files), then the bundled license-db,
+//! then — only with `--licenses=remote` — the module zip from `GOPROXY`. The Go standard
+//! library is BSD-3-Clause. Every result records its source and confidence.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::classify::{classify_files, Classification};
+use super::db::{LicenseDb, ModuleLookup};
+use super::remote::{escape_path, RemoteConfig, RemoteFetcher};
+use super::{ComponentLicense, ExtractedText, LicenseEvidence, LicenseSource};
+use crate::model::{Component, ComponentKind, Document, Problem, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LicenseMode {
+    /// Do not resolve licenses.
+    Off,
+    /// Local files and the bundled license-db (default; no network).
+    Offline,
+    /// Also fetch module zips from GOPROXY for what is still unknown.
+    Remote,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolveOptions {
+    pub mode: LicenseMode,
+    /// The scan targets: module sources and `vendor/` trees are looked for next to them.
+    pub targets: Vec<PathBuf>,
+    /// `GOMODCACHE`; `None` disables the module cache.
+    pub gomodcache: Option<PathBuf>,
+    pub remote: Option<RemoteConfig>,
+}
+
+impl ResolveOptions {
+    pub fn new(mode: LicenseMode, targets: &[String]) -> ResolveOptions {
+        ResolveOptions {
+            mode,
+            targets: targets.iter().map(PathBuf::from).collect(),
+            gomodcache: default_gomodcache(),
+            remote: (mode == LicenseMode::Remote).then(RemoteConfig::from_env),
+        }
+    }
+}
+
+/// `GOMODCACHE`, else the first `GOPATH` entry's `pkg/mod`, else `$HOME/go/pkg/mod`.
+pub fn default_gomodcache() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(c) = var("GOMODCACHE") {
+        return Some(PathBuf::from(c));
+    }
+    if let Some(gopath) = var("GOPATH") {
+        return std::env::split_paths(&gopath)
+            .next()
+            .map(|p| p.join("pkg/mod"));
+    }
+    var("HOME").map(|h| PathBuf::from(h).join("go/pkg/mod"))
+}
+
+/// Resolves every component of `doc`; problems are for things the user should know (a
+/// failed remote fetch), not for "no license" (that is a finding).
+pub fn resolve_all(
+    doc: &Document,
+    opts: &ResolveOptions,
+    db: &LicenseDb,
+) -> (BTreeMap<String, ComponentLicense>, Vec<Problem>) {
+    if opts.mode == LicenseMode::Off {
+        return (BTreeMap::new(), Vec::new());
+    }
+    let local = LocalSources::index(&opts.targets);
+    let fetcher = match &opts.remote {
+        Some(cfg) => match RemoteFetcher::new(cfg.clone()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let p = Problem {
+                    path: "licenses".into(),
+                    severity: Severity::Error,
+                    message: e,
+                };
+                return (BTreeMap::new(), vec![p]);
+            }
+        },
+        None => None,
+    };
+    let results: Vec<(String, ComponentLicense, Option<Problem>)> = doc
+        .components
+        .par_iter()
+        // A native library outside the scan is known only by the name a binary loads it by
+        // (libc.so.6, KERNEL32.dll): it is not part of what is shipped, and nothing says its
+        // license. When the library is in the scan, the edge points at that file instead.
+        .filter(|c| c.kind != crate::model::ComponentKind::NativeLibrary)
+        .map(|c| {
+            let (lic, problem) = resolve_one(c, opts, &local, fetcher.as_ref(), db);
+            (c.id.clone(), lic, problem)
+        })
+        .collect();
+    let mut map = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (id, lic, p) in results {
+        map.insert(id, lic);
+        problems.extend(p);
+    }
+    (map, problems)
+}
+
+fn resolve_one(
+    c: &Component,
+    opts: &ResolveOptions,
+    local: &LocalSources,
+    fetcher: Option<&RemoteFetcher>,
+    db: &LicenseDb,
+) -> (ComponentLicense, Option<Problem>) {
+    if c.kind == ComponentKind::GoStdlib {
+        return (go_stdlib(), None);
+    }
+    let version = c.version.as_deref().filter(|v| *v != "(devel)");
+    // 1. files on disk
+    if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
+        let dir = cache.join(format!("{}@{}", escape_path(&c.name), escape_path(v)));
+        if let Some(lic) = from_dir(&dir, LicenseSource::ModuleCache, db) {
+            return (lic, None);
+        }
+    }
+    for dir in local.dirs_for(&c.name) {
+        if let Some(lic) = from_dir(&dir, LicenseSource::LocalSource, db) {
+            return (lic, None);
+        }
+    }
+    // 2. the bundled license-db
+    if let Some(lic) = from_db(&c.name, version, db) {
+        return (lic, None);
+    }
+    // 3. the module proxy, when asked
+    if let (Some(f), Some(v)) = (fetcher, version) {
+        if c.kind == ComponentKind::GoModule || c.kind == ComponentKind::GoMainModule {
+            match f.license_files(&c.name, v) {
+                Ok((files, location)) if !files.is_empty() => {
+                    return (
+                        from_files(&files, LicenseSource::ModuleProxy, location, db),
+                        None,
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let p = Problem {
+                        path: format!("{}@{v}", c.name),
+                        severity: Severity::Warning,
+                        message: format!("license lookup on GOPROXY: {e}"),
+                    };
+                    return (ComponentLicense::not_found(), Some(p));
+                }
+            }
+        }
+    }
+    (ComponentLicense::not_found(), None)
+}
+
+fn go_stdlib() -> ComponentLicense {
+    ComponentLicense {
+        expression: Some("BSD-3-Clause".into()),
+        source: LicenseSource::GoStdlib,
+        location: Some("https://go.dev/LICENSE".into()),
+        confidence: 1.0,
+        method: "known-fact".into(),
+        evidence: vec![
+            LicenseEvidence {
+                file: "LICENSE (Go distribution)".into(),
+                sha256: None,
+                expression: Some("BSD-3-Clause".into()),
+            },
+            LicenseEvidence {
+                file: "PATENTS (Go distribution: additional patent grant)".into(),
+                sha256: None,
+                expression: None,
+            },
+        ],
+        extracted: Vec::new(),
+    }
+}
+
+fn from_db(path: &str, version: Option<&str>, db: &LicenseDb) -> Option<ComponentLicense> {
+    match db.module_license(path, version)? {
+        ModuleLookup::Range(r) => Some(ComponentLicense {
+            expression: Some(r.expression.clone()),
+            source: LicenseSource::LicenseDb,
+            location: Some(format!(
+                "license-db overrides.toml {}{}{}",
+                r.path,
+                r.min
+                    .as_ref()
+                    .map(|m| format!(" >= {m}"))
+                    .unwrap_or_default(),
+                r.max
+                    .as_ref()
+                    .map(|m| format!(" <= {m}"))
+                    .unwrap_or_default()
+            )),
+            confidence: 0.95,
+            method: "license-db-range".into(),
+            evidence: vec![LicenseEvidence {
+                file: r.evidence.clone(),
+                sha256: None,
+                expression: Some(r.expression.clone()),
+            }],
+            extracted: Vec::new(),
+        }),
+        ModuleLookup::Generated { entry, exact } => Some(ComponentLicense {
+            expression: Some(entry.expression.clone()),
+            source: if exact {
+                LicenseSource::LicenseDb
+            } else {
+                LicenseSource::LicenseDbOtherVersion
+            },
+            location: Some(format!("license-db modules.json {path}@{}", entry.version)),
+            // Another version usually has the same license, but not always (see overrides).
+            confidence: if exact {
+                entry.confidence
+            } else {
+                entry.confidence.min(0.85)
+            },
+            method: "license-db".into(),
+            evidence: entry
+                .evidence
+                .iter()
+                .map(|e| LicenseEvidence {
+                    file: e.file.clone(),
+                    sha256: Some(e.sha256.clone()),
+                    expression: Some(e.expression.clone()),
+                })
+                .collect(),
+            extracted: Vec::new(),
+        }),
+    }
+}
+
+/// Root license files of a directory, classified; `None` when it has none.
+fn from_dir(dir: &Path, source: LicenseSource, db: &LicenseDb) -> Option<ComponentLicense> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !super::classify::is_license_file_name(&name) {
+            continue;
+        }
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            if let Ok(bytes) = std::fs::read(entry.path()) {
+                files.push((name, bytes));
+            }
+        }
+    }
+    if files.is_empty() {
+        return None;
+    }
+    files.sort();
+    Some(from_files(&files, source, dir.display().to_string(), db))
+}
+
+/// Classifies license files; text that matches nothing becomes a `LicenseRef-` with the text
+/// extracted, so SBOMs carry it, at confidence 0.
+pub fn from_files(
+    files: &[(String, Vec<u8>)],
+    source: LicenseSource,
+    location: String,
+    db: &LicenseDb,
+) -> ComponentLicense {
+    let (combined, per_file) = classify_files(files, db);
+    let evidence: Vec<LicenseEvidence> = files
+        .iter()
+        .map(|(name, bytes)| LicenseEvidence {
+            file: name.clone(),
+            sha256: Some(crate::hash::hex(&<sha2::Sha256 as sha2::Digest>::digest(
+                bytes,
+            ))),
+            expression: per_file
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, c)| c.expression.clone()),
+        })
+        .collect();
+    let Classification {
+        expression,
+        confidence,
+        method,
+        ambiguous,
+    } = combined;
+    let mut lic = ComponentLicense {
+        expression,
+        source,
+        location: Some(location),
+        confidence,
+        method: if ambiguous {
+            format!("{method} (ambiguous)")
+        } else {
+            method.to_string()
+        },
+        evidence,
+        extracted: Vec::new(),
+    };
+    if lic.expression.is_none() {
+        if let Some((name, bytes)) = files
+            .iter()
+            .find(|(n, _)| super::classify::is_license_file_name(n))
+        {
+            let sha = lic
+                .evidence
+                .iter()
+                .find(|e| &e.file == name)
+                .and_then(|e| e.sha256.clone())
+                .unwrap_or_default();
+            let license_ref = format!("LicenseRef-assay-{}", &sha[..sha.len().min(12)]);
+            lic.extracted.push(ExtractedText {
+                license_ref: license_ref.clone(),
+                text: String::from_utf8_lossy(bytes).into_owned(),
+            });
+            lic.expression = Some(license_ref);
+            lic.method = "unclassified-text".into();
+        }
+    }
+    lic
+}
+
+/// Module directories near the scanned files: `vendor/<module>/` and directories with a
+/// `go.mod` declaring the module, found under each target's directory and its parent
+/// (bounded depth, so scanning `/` does not walk the disk).
+struct LocalSources {
+    roots: Vec<PathBuf>,
+    by_module: HashMap<String, Vec<PathBuf>>,
+}
+
+impl LocalSources {
+    fn index(targets: &[PathBuf]) -> LocalSources {
+        let mut roots: Vec<PathBuf> = Vec::new();
+        for t in targets {
+            let dir = if t.is_dir() {
+                t.clone()
+            } else {
+                t.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
+            for d in [Some(dir.clone()), dir.parent().map(Path::to_path_buf)]
+                .into_iter()
+                .flatten()
+            {
+                let d = if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d
+                };
+                if !roots.contains(&d) {
+                    roots.push(d);
+                }
+            }
+        }
+        let mut by_module: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        let mut seen = 0usize;
+        for root in &roots {
+            let walker = walkdir::WalkDir::new(root)
+                .max_depth(4)
+                .into_iter()
+                .filter_entry(|e| {
+                    let n = e.file_name().to_string_lossy();
+                    !(e.depth() > 0
+                        && (n.starts_with('.')
+                            || n == "vendor"
+                            || n == "node_modules"
+                            || n == "target"))
+                });
+            for entry in walker.flatten() {
+                seen += 1;
+                if seen > 20_000 {
+                    break;
+                }
+                if entry.file_name() == "go.mod" {
+                    if let Some(module) = module_line(entry.path()) {
+                        if let Some(dir) = entry.path().parent() {
+                            by_module.entry(module).or_default().push(dir.to_path_buf());
+                        }
+                    }
+                }
+            }
+        }
+        LocalSources { roots, by_module }
+    }
+
+    fn dirs_for(&self, module: &str) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .roots
+            .iter()
+            .map(|r| r.join("vendor").join(module))
+            .filter(|d| d.is_dir())
+            .collect();
+        out.extend(self.by_module.get(module).cloned().unwrap_or_default());
+        out
+    }
+}
+
+fn module_line(go_mod: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(go_mod).ok()?;
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("module")?;
+        let name = rest.trim().trim_matches('"');
+        (!name.is_empty()).then(|| name.to_string())
+    })
+}
