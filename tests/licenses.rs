@@ -164,6 +164,7 @@ impl Product {
             Subject {
                 name: "app".into(),
                 targets: vec!["app".into()],
+                image: None,
             },
             "2024-01-01T00:00:00Z".into(),
         );
