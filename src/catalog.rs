@@ -12,12 +12,16 @@ pub struct Image<'a, 'data> {
     /// Slice label (architecture of a fat slice, archive member), if any.
     pub label: Option<&'a str>,
     pub object: &'a object::File<'data>,
+    /// The image's raw bytes (for searches that cannot rely on section headers).
+    pub data: &'data [u8],
 }
 
 /// What catalogers found in one image.
 #[derive(Default)]
 pub struct Findings {
     pub go: Option<crate::golang::GoInfo>,
+    /// Facts about the image itself, shown on the file.
+    pub properties: Vec<crate::model::Property>,
     pub components: Vec<Component>,
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
@@ -53,5 +57,9 @@ pub trait Cataloger: Sync {
 
 /// Every cataloger assay ships, in the order they run.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
-    vec![Box::new(crate::golang::GoCataloger)]
+    vec![
+        Box::new(crate::golang::GoCataloger),
+        Box::new(crate::rust::RustCataloger),
+        Box::new(crate::native_meta::NativeCataloger),
+    ]
 }

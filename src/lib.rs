@@ -9,10 +9,13 @@
 pub mod binary;
 pub mod catalog;
 pub mod cli;
+pub mod dwarf;
 pub mod golang;
 pub mod hash;
 pub mod model;
+pub mod native_meta;
 pub mod purl;
+pub mod rust;
 pub mod sbom;
 pub mod scan;
 pub mod source;

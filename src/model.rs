@@ -99,6 +99,9 @@ pub struct SliceNode {
     pub platform: Option<Platform>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub go: Option<GoInfo>,
+    /// Facts about the image itself (build-id, `.comment`, packer, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -110,6 +113,33 @@ pub enum ComponentKind {
     GoMainModule,
     /// The Go standard library.
     GoStdlib,
+    /// A Rust crate linked into a binary.
+    RustCrate,
+    /// The root crate of a Rust binary (the file's main component).
+    RustRootCrate,
+    /// The Rust standard library of the toolchain that built the binary.
+    RustStdlib,
+    /// A compiler that produced (part of) a binary; evidence, not linked code.
+    Compiler,
+    /// A C/C++ library linked statically, recognised by its embedded version string.
+    NativeLibrary,
+    /// The distribution package a binary says it belongs to (ELF `.note.package`).
+    OsPackage,
+}
+
+impl ComponentKind {
+    /// Whether the component is the file's own program rather than something in it.
+    pub fn is_application(self) -> bool {
+        matches!(
+            self,
+            ComponentKind::GoMainModule | ComponentKind::RustRootCrate | ComponentKind::OsPackage
+        )
+    }
+
+    /// Whether the component's code is in the file (a compiler is evidence only).
+    pub fn is_linked(self) -> bool {
+        !matches!(self, ComponentKind::Compiler | ComponentKind::OsPackage)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -143,6 +173,7 @@ pub struct Component {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Package URL; empty when no standard purl type fits (writers then omit it).
     pub purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<Ancestor>,

@@ -168,6 +168,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
                     label: slice.label.clone(),
                     platform: None,
                     go: None,
+                    properties: Vec::new(),
                 });
                 continue;
             }
@@ -177,6 +178,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
             file_name: name,
             label: slice.label.as_deref(),
             object: &object,
+            data: slice.data,
         };
         let mut findings = Findings::default();
         for cataloger in &catalogers {
@@ -186,6 +188,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
             label: slice.label.clone(),
             platform: Some(binary::describe(&object)),
             go: findings.go,
+            properties: findings.properties,
         });
         result.components.extend(findings.components);
         result.relationships.extend(findings.relationships);

@@ -6,6 +6,7 @@
 //! are bounds-checked; nothing in this module panics on malformed data.
 
 mod arch;
+pub mod data;
 mod region;
 
 pub use arch::{describe, Platform};

@@ -2,6 +2,7 @@
 
 pub mod buildinfo;
 pub mod modinfo;
+pub mod pclntab;
 pub mod quote;
 pub mod version;
 
@@ -57,9 +58,13 @@ impl Cataloger for GoCataloger {
     fn catalog(&self, image: &Image<'_, '_>, out: &mut Findings) {
         let raw = match buildinfo::read(image.object) {
             Ok(Some(raw)) => raw,
-            Ok(None) => return,
+            Ok(None) => {
+                without_build_info(image, out);
+                return;
+            }
             Err(e) => {
                 out.problem(image, Severity::Error, e.to_string());
+                without_build_info(image, out);
                 return;
             }
         };
@@ -263,4 +268,114 @@ fn version_from_symbols(file: &object::File<'_>) -> Option<RecoveredVersion> {
         }
     }
     best.map(|(_, v)| v)
+}
+
+/// A Go binary whose build info is gone: recognised by its pclntab, reported with what the
+/// pclntab and the runtime version string still say (module versions only where source
+/// paths carry them).
+fn without_build_info(image: &Image<'_, '_>, out: &mut Findings) {
+    let Some(table) = pclntab::read(image.object, image.data) else {
+        return;
+    };
+    // The runtime is in every Go program; without it this is not one.
+    if !table.packages.contains("runtime") {
+        return;
+    }
+    let rodata = crate::binary::data::readonly_data(image.object);
+    let go_version = pclntab::go_version(&rodata).or_else(|| pclntab::go_version(&[image.data]));
+    out.properties
+        .push(Property::new("assay:go:detected-by", "pclntab"));
+    out.properties
+        .push(Property::new("assay:go:pclntab-layout", table.layout));
+    out.properties.push(Property::new(
+        "assay:go:pclntab-located-by",
+        table.located_by,
+    ));
+    if let Some(v) = &go_version {
+        out.properties.push(Property::new("assay:go:version", v));
+    }
+    out.problem(
+        image,
+        Severity::Warning,
+        "Go binary without build info: modules recovered from the pclntab (versions only where source paths record them)".into(),
+    );
+    let occurrence = vec![image.file_name.to_string()];
+    let file_id = image.file_id;
+
+    let stdlib_version = go_version
+        .as_deref()
+        .map(|v| GoVersion::parse(v).stdlib_version().to_string());
+    let stdlib_purl = purl::golang("stdlib", stdlib_version.as_deref());
+    let stdlib_id = match &stdlib_version {
+        Some(_) => stdlib_purl.clone(),
+        None => format!("{stdlib_purl}#{}", image.file_name),
+    };
+    out.components.push(Component {
+        id: stdlib_id.clone(),
+        kind: ComponentKind::GoStdlib,
+        name: "stdlib".into(),
+        version: stdlib_version,
+        purl: stdlib_purl,
+        ancestors: Vec::new(),
+        properties: vec![
+            Property::new("assay:method", "pclntab+runtime-version-string"),
+            Property::new(
+                "assay:confidence",
+                if go_version.is_some() {
+                    "medium"
+                } else {
+                    "low"
+                },
+            ),
+        ],
+        occurrences: occurrence.clone(),
+    });
+    out.relate(file_id, RelationshipKind::DependsOn, &stdlib_id);
+    out.relate(file_id, RelationshipKind::StaticLink, &stdlib_id);
+
+    // Modules: versioned ones from file paths; the remaining third-party packages grouped
+    // by the hosting convention, with no version.
+    let mut modules: std::collections::BTreeMap<
+        String,
+        (Option<String>, &'static str, &'static str),
+    > = table
+        .file_modules
+        .iter()
+        .map(|(m, v)| (m.clone(), (Some(v.clone()), "pclntab-file-path", "medium")))
+        .collect();
+    for pkg in table.packages.iter().filter(|p| !pclntab::is_stdlib(p)) {
+        if modules
+            .keys()
+            .any(|m| pkg == m || pkg.starts_with(&format!("{m}/")))
+        {
+            continue;
+        }
+        let (module, by_convention) = pclntab::guess_module(pkg);
+        let confidence = if by_convention { "medium" } else { "low" };
+        modules
+            .entry(module)
+            .or_insert((None, "pclntab-function-names", confidence));
+    }
+    for (path, (version, method, confidence)) in modules {
+        let purl = purl::golang(&path, version.as_deref());
+        let id = match &version {
+            Some(_) => purl.clone(),
+            None => format!("{purl}#{}", image.file_name),
+        };
+        out.components.push(Component {
+            id: id.clone(),
+            kind: ComponentKind::GoModule,
+            name: path,
+            version,
+            purl,
+            ancestors: Vec::new(),
+            properties: vec![
+                Property::new("assay:method", method),
+                Property::new("assay:confidence", confidence),
+            ],
+            occurrences: occurrence.clone(),
+        });
+        out.relate(file_id, RelationshipKind::DependsOn, &id);
+        out.relate(file_id, RelationshipKind::StaticLink, &id);
+    }
 }

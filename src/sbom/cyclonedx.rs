@@ -41,14 +41,20 @@ pub fn render(doc: &Document) -> String {
     }
     for comp in &doc.components {
         let mut c = json!({
-            "type": if comp.kind == ComponentKind::GoMainModule { "application" } else { "library" },
+            "type": match comp.kind {
+                k if k.is_application() => "application",
+                ComponentKind::Compiler => "application",
+                _ => "library",
+            },
             "bom-ref": comp.id,
             "name": comp.name,
-            "purl": comp.purl,
             "evidence": {
                 "occurrences": comp.occurrences.iter().map(|o| json!({"location": o})).collect::<Vec<_>>(),
             },
         });
+        if !comp.purl.is_empty() {
+            c["purl"] = json!(comp.purl);
+        }
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
@@ -64,8 +70,12 @@ pub fn render(doc: &Document) -> String {
             });
         }
         let mut props = comp.properties.clone();
-        props.push(Property::new("assay:linkage", "static"));
-        c["properties"] = properties(&props);
+        if comp.kind.is_linked() {
+            props.push(Property::new("assay:linkage", "static"));
+        }
+        if !props.is_empty() {
+            c["properties"] = properties(&props);
+        }
         components.push(c);
     }
 

@@ -103,6 +103,12 @@ pub fn file_properties(file: &crate::model::FileNode) -> Vec<crate::model::Prope
                 props.push(Property::new(format!("{prefix}os"), os));
             }
         }
+        for p in &slice.properties {
+            props.push(Property::new(
+                format!("{prefix}{}", p.name.trim_start_matches("assay:")),
+                &p.value,
+            ));
+        }
         if let Some(go) = &slice.go {
             props.push(Property::new(
                 format!("{prefix}go:version"),

@@ -93,15 +93,18 @@ pub fn render(doc: &Document) -> String {
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
             "primaryPackagePurpose": match c.kind {
-                ComponentKind::GoMainModule => "APPLICATION",
+                k if k.is_application() => "APPLICATION",
+                ComponentKind::Compiler => "OTHER",
                 _ => "LIBRARY",
             },
-            "externalRefs": [{
+        });
+        if !c.purl.is_empty() {
+            pkg["externalRefs"] = json!([{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
                 "referenceLocator": c.purl,
-            }],
-        });
+            }]);
+        }
         if let Some(v) = &c.version {
             pkg["versionInfo"] = json!(v);
         }
