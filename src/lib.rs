@@ -20,3 +20,4 @@ pub mod sbom;
 pub mod scan;
 pub mod source;
 pub mod timestamp;
+pub mod wasm;

@@ -149,6 +149,22 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
         severity: Severity::Error,
         message,
     };
+    if format == Format::Wasm {
+        let mut findings = Findings::default();
+        crate::wasm::catalog(&file_id, name, data, &mut findings);
+        result.slices.push(SliceNode {
+            label: None,
+            platform: crate::wasm::reader::parse(data)
+                .ok()
+                .map(|m| crate::wasm::platform(&m)),
+            go: findings.go,
+            properties: findings.properties,
+        });
+        result.components.extend(findings.components);
+        result.relationships.extend(findings.relationships);
+        result.problems.extend(findings.problems);
+        return Some(result);
+    }
     let (slices, slice_errors) = binary::slices(format, data);
     for e in slice_errors {
         result.problems.push(problem(match e.label {

@@ -68,36 +68,49 @@ impl Cataloger for GoCataloger {
                 return;
             }
         };
-        let modinfo = modinfo::parse(&raw.modinfo);
-        for w in &modinfo.warnings {
-            out.problem(image, Severity::Warning, w.clone());
+        let mut warnings = Vec::new();
+        let info = info_from_raw(raw, Some(image.object), &mut warnings);
+        for w in warnings {
+            out.problem(image, Severity::Warning, w);
         }
-        let mut info = GoInfo {
-            go_version: GoVersion::parse(&raw.go_version),
-            mode: if modinfo.main.is_some() {
-                "module"
-            } else {
-                "gopath"
-            },
-            modinfo,
-            recovered_main_version: None,
-            layout: raw.layout,
-            located_by: raw.located_by,
-        };
-        if let Some(main) = &info.modinfo.main {
-            if !version::is_real_version(&main.version) {
-                info.recovered_main_version = version::recover_from_settings(&info.modinfo)
-                    .or_else(|| version_from_symbols(image.object));
-            }
-        }
-        add_components(image, &info, out);
+        add_components(image.file_id, image.file_name, &info, out);
         out.go = Some(info);
     }
 }
 
-fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
-    let occurrence = vec![image.file_name.to_string()];
-    let file_id = image.file_id;
+/// Interprets a decoded blob. `object` (absent for wasm) lets a `(devel)` main module's
+/// version be recovered from symbols.
+pub fn info_from_raw(
+    raw: buildinfo::RawBuildInfo,
+    object: Option<&object::File<'_>>,
+    warnings: &mut Vec<String>,
+) -> GoInfo {
+    let modinfo = modinfo::parse(&raw.modinfo);
+    warnings.extend(modinfo.warnings.iter().cloned());
+    let mut info = GoInfo {
+        go_version: GoVersion::parse(&raw.go_version),
+        mode: if modinfo.main.is_some() {
+            "module"
+        } else {
+            "gopath"
+        },
+        modinfo,
+        recovered_main_version: None,
+        layout: raw.layout,
+        located_by: raw.located_by,
+    };
+    if let Some(main) = &info.modinfo.main {
+        if !version::is_real_version(&main.version) {
+            info.recovered_main_version = version::recover_from_settings(&info.modinfo)
+                .or_else(|| object.and_then(version_from_symbols));
+        }
+    }
+    info
+}
+
+/// Adds the components of one image's build info.
+pub fn add_components(file_id: &str, file_name: &str, info: &GoInfo, out: &mut Findings) {
+    let occurrence = vec![file_name.to_string()];
 
     // The standard library, one per toolchain (experiments change what is compiled in).
     let stdlib_version = info.go_version.stdlib_version().to_string();
@@ -136,7 +149,7 @@ fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
             } else {
                 // `(devel)` belongs to this binary: two binaries with the same main path can
                 // be different programs, so the id is scoped to the file.
-                let id = format!("{}#{}", purl::golang(&main.path, None), image.file_name);
+                let id = format!("{}#{}", purl::golang(&main.path, None), file_name);
                 let mut props = vec![Property::new("assay:go:recorded-version", &main.version)];
                 let recovered = info.recovered_main_version.as_ref();
                 if let Some(r) = recovered {
@@ -167,7 +180,7 @@ fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
     };
 
     for dep in &info.modinfo.deps {
-        let component = dependency_component(dep, image.file_name);
+        let component = dependency_component(dep, file_name);
         out.relate(&parent_id, RelationshipKind::DependsOn, &component.id);
         out.components.push(component);
     }

@@ -81,7 +81,8 @@ pub fn read(file: &object::File<'_>) -> Result<Option<PackageNote>, String> {
         let name = data.get(name_start..name_start + namesz).ok_or_else(bad)?;
         let desc = data.get(desc_start..desc_end).ok_or_else(bad)?;
         if kind == NT_FDO_PACKAGING_METADATA && name.strip_suffix(b"\0").unwrap_or(name) == OWNER {
-            let json = desc.strip_suffix(b"\0").unwrap_or(desc);
+            // The JSON is NUL-terminated and the note padded with more NULs.
+            let json = &desc[..desc.iter().position(|&b| b == 0).unwrap_or(desc.len())];
             if json.len() > MAX_JSON {
                 return Err(format!(".note.package: JSON larger than {MAX_JSON} bytes"));
             }
