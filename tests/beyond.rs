@@ -1,0 +1,418 @@
+//! Beyond Go build info: Rust crates, C/C++ build metadata, Go without build info, wasm and
+//! UPX, each checked against an independent answer (the audit JSON decoded here, `readelf`,
+//! `go version -m`, `upx -d`, the zlib headers) and rendered in both SBOM formats.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn beyond(name: &str) -> PathBuf {
+    common::samples().join("beyond").join(name)
+}
+
+fn scan(path: &Path) -> Value {
+    let p = path.to_str().expect("utf-8 path");
+    common::scan_json(&[p], 0)
+}
+
+fn components(doc: &Value) -> Vec<Value> {
+    doc["components"].as_array().cloned().unwrap_or_default()
+}
+
+fn prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
+    c["properties"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["value"].as_str())
+}
+
+fn slice_prop<'a>(doc: &'a Value, name: &str) -> Option<&'a str> {
+    doc["files"][0]["slices"][0]["properties"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["value"].as_str())
+}
+
+fn of_kind(doc: &Value, kind: &str) -> Vec<Value> {
+    components(doc)
+        .into_iter()
+        .filter(|c| c["kind"] == kind)
+        .collect()
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let exe = common::require_tool(tool);
+    let out = Command::new(exe).args(args).output().expect("run tool");
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `.dep-v0` section decoded here, independently of assay: objcopy + flate2 + serde_json.
+fn audit_json(path: &Path) -> Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dump = dir.path().join("dep-v0");
+    run(
+        "objcopy",
+        &[
+            &format!("--dump-section=.dep-v0={}", dump.display()),
+            path.to_str().unwrap(),
+            dir.path().join("copy").to_str().unwrap(),
+        ],
+    );
+    let compressed = std::fs::read(&dump).expect("dumped section");
+    let mut json = String::new();
+    flate2::read::ZlibDecoder::new(&compressed[..])
+        .read_to_string(&mut json)
+        .expect("zlib");
+    serde_json::from_str(&json).expect("audit JSON")
+}
+
+/// (name, version) of every crate the audit data lists.
+fn audited_crates(audit: &Value) -> BTreeSet<(String, String)> {
+    audit["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn crates_found(doc: &Value) -> BTreeSet<(String, String)> {
+    components(doc)
+        .into_iter()
+        .filter(|c| c["kind"] == "rust-crate" || c["kind"] == "rust-root-crate")
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["version"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cargo_auditable_crates_and_edges_match_the_section_decoded_independently() {
+    for file in ["rust-hello-auditable", "rust-hello-auditable-stripped"] {
+        let path = beyond(file);
+        let audit = audit_json(&path);
+        let doc = scan(&path);
+        assert_eq!(crates_found(&doc), audited_crates(&audit), "{file}");
+
+        // The real edges: every dependency index becomes a DEPENDS_ON between the two ids.
+        let packages = audit["packages"].as_array().unwrap();
+        let id_of = |i: usize| -> String {
+            let name = packages[i]["name"].as_str().unwrap();
+            let version = packages[i]["version"].as_str().unwrap();
+            components(&doc)
+                .into_iter()
+                .find(|c| c["name"] == name && c["version"] == version)
+                .and_then(|c| c["id"].as_str().map(str::to_string))
+                .expect("component for crate")
+        };
+        let edges: BTreeSet<(String, String)> = doc["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "depends-on")
+            .map(|r| {
+                (
+                    r["from"].as_str().unwrap().to_string(),
+                    r["to"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let mut expected = 0;
+        for (i, p) in packages.iter().enumerate() {
+            for d in p["dependencies"].as_array().into_iter().flatten() {
+                let d = d.as_u64().unwrap() as usize;
+                assert!(edges.contains(&(id_of(i), id_of(d))), "edge {i}->{d}");
+                expected += 1;
+            }
+        }
+        assert!(expected >= 2, "the fixture has real edges");
+
+        let root = of_kind(&doc, "rust-root-crate");
+        assert_eq!(root.len(), 1);
+        assert_eq!(root[0]["name"], "rust-hello");
+        assert_eq!(prop(&root[0], "assay:rust:source"), Some("local"));
+        for c in of_kind(&doc, "rust-crate") {
+            assert_eq!(prop(&c, "assay:method"), Some("cargo-auditable"));
+            assert_eq!(prop(&c, "assay:confidence"), Some("high"));
+            assert_eq!(prop(&c, "assay:rust:source"), Some("crates.io"));
+            let purl = format!("pkg:cargo/{}@{}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap());
+            assert_eq!(c["purl"], purl.as_str());
+        }
+    }
+}
+
+#[test]
+fn crates_are_inferred_from_dwarf_and_from_panic_paths_after_stripping() {
+    let audit = audit_json(&beyond("rust-hello-auditable"));
+    let mut deps = audited_crates(&audit);
+    deps.retain(|(n, _)| n != "rust-hello");
+    for (file, method) in [
+        ("rust-hello-dwarf", "dwarf-path"),
+        ("rust-hello-stripped", "panic-location"),
+    ] {
+        let doc = scan(&beyond(file));
+        assert_eq!(crates_found(&doc), deps, "{file}");
+        for c in of_kind(&doc, "rust-crate") {
+            let methods = prop(&c, "assay:method").unwrap();
+            assert!(methods.contains(method), "{file}: {methods}");
+            assert_eq!(prop(&c, "assay:confidence"), Some("medium"));
+        }
+    }
+}
+
+#[test]
+fn rustc_version_matches_readelf_comment() {
+    let path = beyond("rust-hello-stripped");
+    let comment = run("readelf", &["-p", ".comment", path.to_str().unwrap()]);
+    let at = comment.find("rustc version ").expect("rustc in .comment") + 14;
+    let version: String = comment[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let doc = scan(&path);
+    let std = of_kind(&doc, "rust-stdlib");
+    assert_eq!(std.len(), 1);
+    assert_eq!(std[0]["version"], version.as_str());
+    assert!(prop(&std[0], "assay:rust:rustc-commit").is_some());
+}
+
+#[test]
+fn c_producer_comment_build_id_and_package_note_match_readelf() {
+    let path = beyond("c-hello-dwarf");
+    let p = path.to_str().unwrap();
+    let doc = scan(&path);
+
+    // DWARF producer: compiler, version and flags as readelf prints DW_AT_producer.
+    let info = run("readelf", &["--debug-dump=info", p]);
+    let line = info
+        .lines()
+        .find(|l| l.contains("DW_AT_producer"))
+        .expect("producer");
+    let producer = line.rsplit(": ").next().unwrap().trim();
+    let mut words = producer.splitn(4, ' ');
+    let (_gnu, lang, version, flags) = (
+        words.next().unwrap(),
+        words.next().unwrap(),
+        words.next().unwrap(),
+        words.next().unwrap(),
+    );
+    let gcc = of_kind(&doc, "compiler");
+    assert_eq!(gcc.len(), 1);
+    assert_eq!(gcc[0]["name"], "gcc");
+    assert_eq!(gcc[0]["version"], version);
+    assert_eq!(prop(&gcc[0], "assay:compiler:languages"), Some(lang));
+    assert_eq!(prop(&gcc[0], "assay:compiler:flags"), Some(flags));
+    assert_eq!(prop(&gcc[0], "assay:method"), Some("comment,dwarf-producer"));
+
+    // `.comment` as readelf dumps it.
+    let comment = run("readelf", &["-p", ".comment", p]);
+    let gcc_line = comment
+        .lines()
+        .find_map(|l| l.find("GCC: ").map(|i| l[i..].trim().to_string()))
+        .expect("GCC line");
+    assert_eq!(slice_prop(&doc, "assay:comment"), Some(gcc_line.as_str()));
+
+    // Build-id and the package note as readelf --notes prints them.
+    let notes = run("readelf", &["--notes", p]);
+    let build_id = notes
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))
+        .expect("build id");
+    assert_eq!(slice_prop(&doc, "assay:build-id"), Some(build_id));
+    let json = notes
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Packaging Metadata: "))
+        .expect("package note");
+    let note: Value = serde_json::from_str(json).expect("note JSON");
+    let pkg = of_kind(&doc, "os-package");
+    assert_eq!(pkg.len(), 1);
+    assert_eq!(pkg[0]["name"], note["name"]);
+    assert_eq!(pkg[0]["version"], note["version"]);
+    assert_eq!(
+        pkg[0]["purl"],
+        format!(
+            "pkg:deb/debian/{}@{}?arch={}",
+            note["name"].as_str().unwrap(),
+            note["version"].as_str().unwrap(),
+            note["architecture"].as_str().unwrap()
+        )
+        .as_str()
+    );
+
+    // Stripped: DWARF gone, `.comment` and the notes stay.
+    let stripped = scan(&beyond("c-hello-stripped"));
+    let gcc = of_kind(&stripped, "compiler");
+    assert_eq!(prop(&gcc[0], "assay:method"), Some("comment"));
+    assert_eq!(of_kind(&stripped, "os-package").len(), 1);
+}
+
+#[test]
+fn statically_linked_zlib_is_recognised_with_the_header_version() {
+    let header = std::fs::read_to_string("/usr/include/zlib.h")
+        .expect("/usr/include/zlib.h (Debian zlib1g-dev): run `bash tests/run.sh`");
+    let at = header.find("#define ZLIB_VERSION \"").expect("ZLIB_VERSION") + 22;
+    let version = &header[at..at + header[at..].find('"').unwrap()];
+    let doc = scan(&beyond("c-zlib-static"));
+    let libs = of_kind(&doc, "native-library");
+    assert_eq!(libs.len(), 1, "{libs:?}");
+    assert_eq!(libs[0]["name"], "zlib");
+    assert_eq!(libs[0]["version"], version);
+    assert_eq!(libs[0]["purl"], format!("pkg:generic/zlib@{version}").as_str());
+    assert_eq!(prop(&libs[0], "assay:method"), Some("embedded-version-string"));
+    // Not in a program that does not link it.
+    assert!(of_kind(&scan(&beyond("c-hello-dwarf")), "native-library").is_empty());
+}
+
+/// Copies the Go fixture with its build info wiped the way a patched linker would leave
+/// it: no `.go.buildinfo` section name, no blob magic.
+fn go_without_build_info(dir: &Path) -> PathBuf {
+    let mut data = std::fs::read(common::samples().join("go/hello-linux-amd64")).expect("fixture");
+    let magic = b"\xff Go buildinf:";
+    let at = data
+        .windows(magic.len())
+        .position(|w| w == magic)
+        .expect("blob");
+    data[at..at + 32].fill(0);
+    let name = b".go.buildinfo\0";
+    let at = data
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("section name");
+    data[at..at + 13].copy_from_slice(b".go.xxxxxxxxx");
+    let out = dir.join("hello-no-buildinfo");
+    std::fs::write(&out, data).expect("write");
+    out
+}
+
+#[test]
+fn go_without_build_info_is_recognised_by_its_pclntab() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = go_without_build_info(dir.path());
+    // The oracle no longer sees it; assay still does.
+    let go = common::require_tool("go");
+    let oracle = Command::new(go)
+        .args(["version", "-m"])
+        .arg(&path)
+        .output()
+        .expect("go version");
+    assert!(!String::from_utf8_lossy(&oracle.stdout).contains("\tdep\t"));
+    let original = run(
+        "go",
+        &["version", "-m", common::samples().join("go/hello-linux-amd64").to_str().unwrap()],
+    );
+    let go_version = original.split_whitespace().nth(1).unwrap();
+
+    let doc = scan(&path);
+    assert_eq!(slice_prop(&doc, "assay:go:detected-by"), Some("pclntab"));
+    assert_eq!(slice_prop(&doc, "assay:go:version"), Some(go_version));
+    let std = components(&doc)
+        .into_iter()
+        .find(|c| c["kind"] == "go-stdlib")
+        .expect("stdlib");
+    assert_eq!(std["version"], go_version.trim_start_matches("go"));
+    // Every module recovered is one the original build info lists (its required version:
+    // source paths name the module before replacement).
+    let mut found = 0;
+    for m in components(&doc).into_iter().filter(|c| c["kind"] == "go-module") {
+        let line = format!(
+            "\t{}\t{}",
+            m["name"].as_str().unwrap(),
+            m["version"].as_str().unwrap_or("")
+        );
+        assert!(original.contains(&line), "{line} not in\n{original}");
+        assert!(prop(&m, "assay:method").unwrap().starts_with("pclntab"));
+        found += 1;
+    }
+    assert!(found >= 2, "modules recovered: {found}");
+    // Reported, not silent.
+    assert!(doc["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("without build info"));
+}
+
+#[test]
+fn go_wasm_module_carries_the_same_modules_as_the_native_build() {
+    // `go version -m` cannot read wasm: the native build of the same source is the oracle.
+    let native = scan(&common::samples().join("go/hello-linux-amd64"));
+    let wasm = scan(&beyond("hello-wasip1.wasm"));
+    assert_eq!(wasm["files"][0]["format"], "wasm");
+    let ids = |d: &Value| -> BTreeSet<(String, String)> {
+        components(d)
+            .into_iter()
+            .filter(|c| c["kind"] == "go-module" || c["kind"] == "go-stdlib")
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["version"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(ids(&wasm), ids(&native));
+    assert_eq!(slice_prop(&wasm, "assay:wasm:import-modules"), Some("wasi_snapshot_preview1"));
+    let go = &wasm["files"][0]["slices"][0]["go"];
+    assert_eq!(go["located_by"], "wasm-modinfo-sentinels");
+    let producers = of_kind(&wasm, "compiler");
+    assert!(producers.iter().any(|c| c["name"] == "Go cmd/compile"));
+}
+
+#[test]
+fn new_catalogers_render_valid_spdx_and_cyclonedx() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nobi = go_without_build_info(dir.path());
+    let spdx = dir.path().join("beyond.spdx.json");
+    let cdx = dir.path().join("beyond.cdx.json");
+    let beyond_dir = common::samples().join("beyond");
+    let out = common::assay(&[
+        "scan",
+        beyond_dir.to_str().unwrap(),
+        nobi.to_str().unwrap(),
+        "-o",
+        &format!("spdx-json={}", spdx.display()),
+        "-o",
+        &format!("cyclonedx-json={}", cdx.display()),
+        "-q",
+    ]);
+    assert!(out.status.code() == Some(0), "{}", common::stderr(&out));
+    common::validate("spdx-json", &[&spdx]);
+    common::validate("cyclonedx-json", &[&cdx]);
+    let s = std::fs::read_to_string(&spdx).unwrap();
+    let c = std::fs::read_to_string(&cdx).unwrap();
+    for needle in [
+        "pkg:cargo/semver@",
+        "pkg:generic/zlib@",
+        "pkg:deb/debian/hello-c@",
+        "assay:method=panic-location",
+        "pclntab",
+    ] {
+        assert!(s.contains(needle), "SPDX lacks {needle}");
+        assert!(c.contains(needle.split('=').next_back().unwrap()), "CycloneDX lacks {needle}");
+    }
+    // Compilers have no purl: rendered without one, still valid.
+    let cdx_doc: Value = serde_json::from_str(&c).unwrap();
+    let gcc = cdx_doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "gcc")
+        .expect("gcc");
+    assert!(gcc.get("purl").is_none());
+}
