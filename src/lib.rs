@@ -20,4 +20,5 @@ pub mod sbom;
 pub mod scan;
 pub mod source;
 pub mod timestamp;
+pub mod upx;
 pub mod wasm;

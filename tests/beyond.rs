@@ -155,7 +155,11 @@ fn cargo_auditable_crates_and_edges_match_the_section_decoded_independently() {
             assert_eq!(prop(&c, "assay:method"), Some("cargo-auditable"));
             assert_eq!(prop(&c, "assay:confidence"), Some("high"));
             assert_eq!(prop(&c, "assay:rust:source"), Some("crates.io"));
-            let purl = format!("pkg:cargo/{}@{}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap());
+            let purl = format!(
+                "pkg:cargo/{}@{}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            );
             assert_eq!(c["purl"], purl.as_str());
         }
     }
@@ -185,7 +189,10 @@ fn rustc_version_matches_readelf_comment() {
     let path = beyond("rust-hello-stripped");
     let comment = run("readelf", &["-p", ".comment", path.to_str().unwrap()]);
     let at = comment.find("rustc version ").expect("rustc in .comment") + 14;
-    let version: String = comment[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let version: String = comment[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
     let doc = scan(&path);
     let std = of_kind(&doc, "rust-stdlib");
     assert_eq!(std.len(), 1);
@@ -219,7 +226,10 @@ fn c_producer_comment_build_id_and_package_note_match_readelf() {
     assert_eq!(gcc[0]["version"], version);
     assert_eq!(prop(&gcc[0], "assay:compiler:languages"), Some(lang));
     assert_eq!(prop(&gcc[0], "assay:compiler:flags"), Some(flags));
-    assert_eq!(prop(&gcc[0], "assay:method"), Some("comment,dwarf-producer"));
+    assert_eq!(
+        prop(&gcc[0], "assay:method"),
+        Some("comment,dwarf-producer")
+    );
 
     // `.comment` as readelf dumps it.
     let comment = run("readelf", &["-p", ".comment", p]);
@@ -267,15 +277,24 @@ fn c_producer_comment_build_id_and_package_note_match_readelf() {
 fn statically_linked_zlib_is_recognised_with_the_header_version() {
     let header = std::fs::read_to_string("/usr/include/zlib.h")
         .expect("/usr/include/zlib.h (Debian zlib1g-dev): run `bash tests/run.sh`");
-    let at = header.find("#define ZLIB_VERSION \"").expect("ZLIB_VERSION") + 22;
+    let at = header
+        .find("#define ZLIB_VERSION \"")
+        .expect("ZLIB_VERSION")
+        + 22;
     let version = &header[at..at + header[at..].find('"').unwrap()];
     let doc = scan(&beyond("c-zlib-static"));
     let libs = of_kind(&doc, "native-library");
     assert_eq!(libs.len(), 1, "{libs:?}");
     assert_eq!(libs[0]["name"], "zlib");
     assert_eq!(libs[0]["version"], version);
-    assert_eq!(libs[0]["purl"], format!("pkg:generic/zlib@{version}").as_str());
-    assert_eq!(prop(&libs[0], "assay:method"), Some("embedded-version-string"));
+    assert_eq!(
+        libs[0]["purl"],
+        format!("pkg:generic/zlib@{version}").as_str()
+    );
+    assert_eq!(
+        prop(&libs[0], "assay:method"),
+        Some("embedded-version-string")
+    );
     // Not in a program that does not link it.
     assert!(of_kind(&scan(&beyond("c-hello-dwarf")), "native-library").is_empty());
 }
@@ -315,7 +334,14 @@ fn go_without_build_info_is_recognised_by_its_pclntab() {
     assert!(!String::from_utf8_lossy(&oracle.stdout).contains("\tdep\t"));
     let original = run(
         "go",
-        &["version", "-m", common::samples().join("go/hello-linux-amd64").to_str().unwrap()],
+        &[
+            "version",
+            "-m",
+            common::samples()
+                .join("go/hello-linux-amd64")
+                .to_str()
+                .unwrap(),
+        ],
     );
     let go_version = original.split_whitespace().nth(1).unwrap();
 
@@ -330,7 +356,10 @@ fn go_without_build_info_is_recognised_by_its_pclntab() {
     // Every module recovered is one the original build info lists (its required version:
     // source paths name the module before replacement).
     let mut found = 0;
-    for m in components(&doc).into_iter().filter(|c| c["kind"] == "go-module") {
+    for m in components(&doc)
+        .into_iter()
+        .filter(|c| c["kind"] == "go-module")
+    {
         let line = format!(
             "\t{}\t{}",
             m["name"].as_str().unwrap(),
@@ -367,7 +396,10 @@ fn go_wasm_module_carries_the_same_modules_as_the_native_build() {
             .collect()
     };
     assert_eq!(ids(&wasm), ids(&native));
-    assert_eq!(slice_prop(&wasm, "assay:wasm:import-modules"), Some("wasi_snapshot_preview1"));
+    assert_eq!(
+        slice_prop(&wasm, "assay:wasm:import-modules"),
+        Some("wasi_snapshot_preview1")
+    );
     let go = &wasm["files"][0]["slices"][0]["go"];
     assert_eq!(go["located_by"], "wasm-modinfo-sentinels");
     let producers = of_kind(&wasm, "compiler");
@@ -404,7 +436,10 @@ fn new_catalogers_render_valid_spdx_and_cyclonedx() {
         "pclntab",
     ] {
         assert!(s.contains(needle), "SPDX lacks {needle}");
-        assert!(c.contains(needle.split('=').next_back().unwrap()), "CycloneDX lacks {needle}");
+        assert!(
+            c.contains(needle.split('=').next_back().unwrap()),
+            "CycloneDX lacks {needle}"
+        );
     }
     // Compilers have no purl: rendered without one, still valid.
     let cdx_doc: Value = serde_json::from_str(&c).unwrap();
@@ -415,4 +450,42 @@ fn new_catalogers_render_valid_spdx_and_cyclonedx() {
         .find(|x| x["name"] == "gcc")
         .expect("gcc");
     assert!(gcc.get("purl").is_none());
+}
+
+/// `upx -d` into a temporary file: the oracle for in-memory unpacking.
+fn upx_decompressed(packed: &Path, dir: &Path) -> Vec<u8> {
+    let out = dir.join(format!(
+        "{}.unpacked",
+        packed.file_name().unwrap().to_string_lossy()
+    ));
+    run(
+        "upx",
+        &[
+            "-q",
+            "-d",
+            "-o",
+            out.to_str().unwrap(),
+            packed.to_str().unwrap(),
+        ],
+    );
+    std::fs::read(out).expect("upx -d output")
+}
+
+#[test]
+fn upx_elf_unpacks_in_memory_to_exactly_what_upx_d_gives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for base in ["go-hello-upx", "c-zlib-static-upx"] {
+        for method in ["nrv2b", "nrv2d", "nrv2e", "lzma"] {
+            let packed = beyond(&format!("{base}-{method}"));
+            let data = std::fs::read(&packed).expect("fixture");
+            let expected = upx_decompressed(&packed, dir.path());
+            let info = assay::upx::detect(&data).expect("detected as UPX");
+            assert_eq!(info.format, "ELF");
+            let got =
+                assay::upx::unpack_elf(&data).unwrap_or_else(|e| panic!("{base}-{method}: {e}"));
+            assert_eq!(got.len(), expected.len(), "{base}-{method}: size");
+            let first_diff = got.iter().zip(&expected).position(|(a, b)| a != b);
+            assert_eq!(first_diff, None, "{base}-{method}: first differing byte");
+        }
+    }
 }
