@@ -135,6 +135,84 @@ pub struct Analysis {
 /// robustness tests all go through here.
 pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
     let format = binary::detect(data.get(..binary::MAGIC_LEN.min(data.len()))?)?;
+    if let Some(packed) = crate::upx::detect(data) {
+        return Some(analyze_packed(name, data, format, &packed));
+    }
+    analyze_plain(name, data, format)
+}
+
+/// A UPX-packed file: the catalogers see the unpacked program (ELF); the file keeps its
+/// own format and hashes, and every slice says it was packed.
+fn analyze_packed(
+    name: &str,
+    data: &[u8],
+    format: Format,
+    packed: &crate::upx::Packed,
+) -> Analysis {
+    let mut props = vec![crate::model::Property::new("assay:packer", "UPX")];
+    if let Some(v) = &packed.upx_version {
+        props.push(crate::model::Property::new("assay:upx:version", v));
+    }
+    if let Some(m) = packed.method {
+        props.push(crate::model::Property::new("assay:upx:method", m));
+    }
+    let unpacked = if packed.format == "ELF" {
+        crate::upx::unpack_elf(data).map_err(|e| format!("UPX-packed ELF cannot be unpacked: {e}"))
+    } else {
+        Err(format!(
+            "UPX-packed {}: unpacking is implemented for ELF only; contents not cataloged",
+            packed.format
+        ))
+    };
+    let inner = match &unpacked {
+        Ok(bytes) => {
+            props.push(crate::model::Property::new(
+                "assay:upx:unpacked-size",
+                bytes.len().to_string(),
+            ));
+            binary::detect(
+                bytes
+                    .get(..binary::MAGIC_LEN.min(bytes.len()))
+                    .unwrap_or(&[]),
+            )
+            .filter(|f| crate::upx::detect(bytes).is_none() && *f != Format::Wasm)
+            .and_then(|f| analyze_plain(name, bytes, f))
+        }
+        Err(_) => None,
+    };
+    let mut result = inner.unwrap_or_else(|| Analysis {
+        format,
+        slices: vec![SliceNode {
+            label: None,
+            platform: object::File::parse(data).ok().map(|o| binary::describe(&o)),
+            go: None,
+            properties: Vec::new(),
+        }],
+        components: Vec::new(),
+        relationships: Vec::new(),
+        problems: Vec::new(),
+    });
+    result.format = format;
+    if let Err(message) = unpacked {
+        // A damaged or bomb-sized ELF is an error; a format not unpacked yet is a limit.
+        let severity = if packed.format == "ELF" {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        result.problems.push(Problem {
+            path: name.to_string(),
+            severity,
+            message,
+        });
+    }
+    for slice in &mut result.slices {
+        slice.properties.extend(props.iter().cloned());
+    }
+    result
+}
+
+fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
     let catalogers = catalog::all();
     let file_id = FileNode::id_for(name);
     let mut result = Analysis {

@@ -406,40 +406,45 @@ fn go_wasm_module_carries_the_same_modules_as_the_native_build() {
     assert!(producers.iter().any(|c| c["name"] == "Go cmd/compile"));
 }
 
-#[test]
-fn new_catalogers_render_valid_spdx_and_cyclonedx() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let nobi = go_without_build_info(dir.path());
-    let spdx = dir.path().join("beyond.spdx.json");
-    let cdx = dir.path().join("beyond.cdx.json");
-    let beyond_dir = common::samples().join("beyond");
+/// Scans one directory into both SBOM formats, validates them, returns their text.
+fn validated_sboms(target: &str, dir: &Path) -> (String, String) {
+    let spdx = dir.join("out.spdx.json");
+    let cdx = dir.join("out.cdx.json");
     let out = common::assay(&[
         "scan",
-        beyond_dir.to_str().unwrap(),
-        nobi.to_str().unwrap(),
+        target,
         "-o",
         &format!("spdx-json={}", spdx.display()),
         "-o",
         &format!("cyclonedx-json={}", cdx.display()),
         "-q",
     ]);
-    assert!(out.status.code() == Some(0), "{}", common::stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     common::validate("spdx-json", &[&spdx]);
     common::validate("cyclonedx-json", &[&cdx]);
-    let s = std::fs::read_to_string(&spdx).unwrap();
-    let c = std::fs::read_to_string(&cdx).unwrap();
+    (
+        std::fs::read_to_string(&spdx).unwrap(),
+        std::fs::read_to_string(&cdx).unwrap(),
+    )
+}
+
+#[test]
+fn new_catalogers_render_valid_spdx_and_cyclonedx() {
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let (s, c) = validated_sboms("samples/beyond", out_dir.path());
     for needle in [
         "pkg:cargo/semver@",
+        "pkg:cargo/rust-hello@",
         "pkg:generic/zlib@",
         "pkg:deb/debian/hello-c@",
         "assay:method=panic-location",
-        "pclntab",
+        "assay:method=cargo-auditable",
+        "assay:packer=UPX",
+        "wasm-producers-section",
     ] {
         assert!(s.contains(needle), "SPDX lacks {needle}");
-        assert!(
-            c.contains(needle.split('=').next_back().unwrap()),
-            "CycloneDX lacks {needle}"
-        );
+        let cdx_needle = needle.rsplit('=').next().unwrap();
+        assert!(c.contains(cdx_needle), "CycloneDX lacks {cdx_needle}");
     }
     // Compilers have no purl: rendered without one, still valid.
     let cdx_doc: Value = serde_json::from_str(&c).unwrap();
@@ -450,6 +455,13 @@ fn new_catalogers_render_valid_spdx_and_cyclonedx() {
         .find(|x| x["name"] == "gcc")
         .expect("gcc");
     assert!(gcc.get("purl").is_none());
+
+    // Go without build info, on its own (the tree it is in is temporary).
+    let dir = tempfile::tempdir().expect("tempdir");
+    go_without_build_info(dir.path());
+    let (s, c) = validated_sboms(dir.path().to_str().unwrap(), out_dir.path());
+    assert!(s.contains("assay:method=pclntab-file-path"));
+    assert!(c.contains("pclntab-file-path"));
 }
 
 /// `upx -d` into a temporary file: the oracle for in-memory unpacking.
@@ -487,5 +499,94 @@ fn upx_elf_unpacks_in_memory_to_exactly_what_upx_d_gives() {
             let first_diff = got.iter().zip(&expected).position(|(a, b)| a != b);
             assert_eq!(first_diff, None, "{base}-{method}: first differing byte");
         }
+    }
+}
+
+/// Components as (name, version), the file-scoped id suffixes aside.
+fn component_set(doc: &Value) -> BTreeSet<(String, String, String)> {
+    components(doc)
+        .into_iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+                c["version"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn packed_files_report_what_upx_d_output_reports_and_say_they_were_packed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (file, method) in [
+        ("go-hello-upx-nrv2b", "NRV2B_LE32"),
+        ("go-hello-upx-nrv2d", "NRV2D_LE32"),
+        ("go-hello-upx-nrv2e", "NRV2E_LE32"),
+        ("go-hello-upx-lzma", "LZMA"),
+        ("c-zlib-static-upx-nrv2b", "NRV2B_LE32"),
+        ("c-zlib-static-upx-lzma", "LZMA"),
+    ] {
+        let packed = beyond(file);
+        let plain = dir.path().join(format!("{file}.plain"));
+        std::fs::write(&plain, upx_decompressed(&packed, dir.path())).unwrap();
+        let from_packed = scan(&packed);
+        let from_plain = scan(&plain);
+        assert_eq!(
+            component_set(&from_packed),
+            component_set(&from_plain),
+            "{file}"
+        );
+        assert!(!component_set(&from_packed).is_empty());
+        assert_eq!(slice_prop(&from_packed, "assay:packer"), Some("UPX"));
+        assert_eq!(slice_prop(&from_packed, "assay:upx:method"), Some(method));
+        assert_eq!(slice_prop(&from_plain, "assay:packer"), None);
+        // The file itself is still the packed one (its own hashes and format).
+        assert_eq!(from_packed["files"][0]["format"], "ELF");
+        assert_ne!(
+            from_packed["files"][0]["sha256"],
+            from_plain["files"][0]["sha256"]
+        );
+    }
+    // PE: detected and said so; unpacking it is not implemented (a warning, exit 0).
+    let pe = scan(&beyond("go-hello-upx-lzma.exe"));
+    assert_eq!(slice_prop(&pe, "assay:packer"), Some("UPX"));
+    assert!(pe["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ELF only"));
+}
+
+#[test]
+fn bomb_sized_and_malformed_packed_files_are_refused_with_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = std::fs::read(beyond("c-zlib-static-upx-nrv2e")).unwrap();
+    let magic = data.windows(4).position(|w| w == b"UPX!").unwrap();
+
+    let mut bomb = data.clone();
+    bomb[magic + 12..magic + 16].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let bomb_path = dir.path().join("bomb");
+    std::fs::write(&bomb_path, &bomb).unwrap();
+    let err = assay::upx::unpack_elf(&bomb).unwrap_err();
+    assert!(err.contains("refused"), "{err}");
+
+    let mut broken = data.clone();
+    let first_block = magic + 20 + 12;
+    for b in &mut broken[first_block + 200..first_block + 400] {
+        *b = 0xff;
+    }
+    let broken_path = dir.path().join("broken");
+    std::fs::write(&broken_path, &broken).unwrap();
+    let truncated_path = dir.path().join("truncated");
+    std::fs::write(&truncated_path, &data[..data.len() / 2]).unwrap();
+
+    for path in [&bomb_path, &broken_path, &truncated_path] {
+        let doc = common::scan_json(&[path.to_str().unwrap()], 1);
+        let msg = doc["problems"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.starts_with("UPX-packed ELF cannot be unpacked"),
+            "{msg}"
+        );
+        assert_eq!(slice_prop(&doc, "assay:packer"), Some("UPX"));
     }
 }

@@ -142,9 +142,8 @@ fn add_package(image: &Image<'_, '_>, pkg: &note_package::PackageNote, out: &mut
         properties,
         occurrences: vec![image.file_name.to_string()],
     });
-    // The package ships the file.
-    let id = pkg.purl();
-    out.relate(&id, RelationshipKind::Contains, image.file_id);
+    // No graph edge: "package CONTAINS file" is what this means, but SPDX allows CONTAINS
+    // only from packages whose files were analysed; the occurrence records the file.
 }
 
 fn add_libraries(image: &Image<'_, '_>, out: &mut Findings) {

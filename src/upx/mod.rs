@@ -66,7 +66,25 @@ pub fn detect(data: &[u8]) -> Option<Packed> {
     };
     let head = &data[..data.len().min(4096)];
     let magic = memmem::find(head, b"UPX!")?;
-    let has_info = memmem::find(data, b"This file is packed with the UPX").is_some()
+    // ELF: `l_info` sits right after the program headers (holds in a truncated file too).
+    let elf_l_info = format == "ELF" && {
+        let (phoff, phnum, phentsize) = if data.get(4) == Some(&2) {
+            (
+                u64::from_le_bytes(data.get(32..40)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(56..58)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(54..56)?.try_into().ok()?),
+            )
+        } else {
+            (
+                u64::from(u32_at(data, 28)?),
+                u16::from_le_bytes(data.get(44..46)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(42..44)?.try_into().ok()?),
+            )
+        };
+        phoff + u64::from(phnum) * u64::from(phentsize) + 4 == magic as u64
+    };
+    let has_info = elf_l_info
+        || memmem::find(data, b"This file is packed with the UPX").is_some()
         || memmem::find(data, b"$Id: UPX").is_some()
         || format == "PE" && memmem::find(head, b"UPX0").is_some();
     if !has_info {
