@@ -144,10 +144,13 @@ fn strings(bytes: &[u8], t: &mut Pclntab) {
 
 /// `github.com/a/b.(*T).M`, `github.com/a/b.F[go.shape.int].func1` → `github.com/a/b`.
 pub fn package_of(func: &str) -> Option<&str> {
-    if func.starts_with("type:") || func.starts_with("go:") || func.contains(' ') {
+    if func.starts_with("type:") || func.starts_with("go:") {
         return None;
     }
     let plain = &func[..func.find('[').unwrap_or(func.len())];
+    if plain.contains(' ') {
+        return None;
+    }
     let slash = plain.rfind('/').map_or(0, |i| i + 1);
     let dot = plain[slash..].find('.')? + slash;
     let pkg = &func[..dot];
