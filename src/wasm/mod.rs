@@ -131,7 +131,7 @@ fn problem(path: &str, severity: Severity, message: String) -> crate::model::Pro
     }
 }
 
-fn add_producers(file_name: &str, fields: &[(String, Vec<(String, String)>)], out: &mut Findings) {
+fn add_producers(file_name: &str, fields: &[reader::ProducerField], out: &mut Findings) {
     for (field, values) in fields {
         for (name, version) in values {
             if field == "language" {

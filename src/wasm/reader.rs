@@ -221,9 +221,11 @@ pub fn memory_image(m: &Module<'_>, max: u64) -> Option<Vec<u8>> {
     Some(image)
 }
 
-/// The `producers` custom section: fields (`language`, `processed-by`, `sdk`), each a list
-/// of (name, version).
-pub fn producers(bytes: &[u8]) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+/// One `producers` field (`language`, `processed-by`, `sdk`) and its (name, version) pairs.
+pub type ProducerField = (String, Vec<(String, String)>);
+
+/// The `producers` custom section.
+pub fn producers(bytes: &[u8]) -> Result<Vec<ProducerField>, String> {
     let mut c = Cursor { bytes, at: 0 };
     let mut fields = Vec::new();
     for _ in 0..c.count()? {
