@@ -47,7 +47,7 @@ cargo auditable --version >/dev/null 2>&1 || cargo install --locked cargo-audita
 find "$OUT" -mindepth 1 ! -name README.md -delete 2>/dev/null || true
 mkdir -p "$OUT"
 rm -rf "$WORK" && mkdir -p "$WORK"
-cp -r "$SRC/rust-hello" "$SRC/beyond-c" "$SRC/hello" "$WORK/"
+cp -r "$SRC/rust-hello" "$SRC/rust-wasm" "$SRC/beyond-c" "$SRC/hello" "$WORK/"
 
 # ---------------------------------------------------------------- Rust
 log "Rust: cargo auditable build and plain cargo build"
@@ -65,6 +65,18 @@ strip -o "$OUT/rust-hello-auditable-stripped" "$WORK/target-auditable/release/ru
 objcopy --compress-debug-sections=zlib "$WORK/target-plain/release/rust-hello" "$OUT/rust-hello-dwarf"
 strip -o "$OUT/rust-hello-stripped" "$WORK/target-plain/release/rust-hello"
 cp "$WORK/rust-hello/Cargo.lock" "$SRC/rust-hello/Cargo.lock"
+
+log "Rust: cargo auditable build of a wasm32 cdylib"
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+    rustup target add wasm32-unknown-unknown
+(
+    cd "$WORK/rust-wasm"
+    cargo generate-lockfile -q
+    CARGO_TARGET_DIR="$WORK/target-wasm" cargo auditable build -q --release \
+        --target wasm32-unknown-unknown
+)
+cp "$WORK/target-wasm/wasm32-unknown-unknown/release/rust_wasm_hello.wasm" "$OUT/rust-wasm-auditable.wasm"
+cp "$WORK/rust-wasm/Cargo.lock" "$SRC/rust-wasm/Cargo.lock"
 
 # ---------------------------------------------------------------- C
 log "C: DWARF, stripped, package note, static zlib and SQLite"

@@ -590,3 +590,58 @@ fn bomb_sized_and_malformed_packed_files_are_refused_with_clear_errors() {
         assert_eq!(slice_prop(&doc, "assay:packer"), Some("UPX"));
     }
 }
+
+/// A wasm custom section's payload, read here independently of assay.
+fn wasm_custom_section(data: &[u8], wanted: &str) -> Option<Vec<u8>> {
+    fn leb(d: &[u8], at: &mut usize) -> usize {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let b = d[*at];
+            *at += 1;
+            v |= ((b & 0x7f) as usize) << shift;
+            if b < 0x80 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+    assert_eq!(&data[..4], b"\0asm");
+    let mut at = 8;
+    while at < data.len() {
+        let id = data[at];
+        at += 1;
+        let len = leb(data, &mut at);
+        let end = at + len;
+        if id == 0 {
+            let mut p = at;
+            let n = leb(data, &mut p);
+            if &data[p..p + n] == wanted.as_bytes() {
+                return Some(data[p + n..end].to_vec());
+            }
+        }
+        at = end;
+    }
+    None
+}
+
+#[test]
+fn rust_wasm_auditable_section_matches_independent_decoding() {
+    let path = beyond("rust-wasm-auditable.wasm");
+    let data = std::fs::read(&path).expect("fixture");
+    let section = wasm_custom_section(&data, ".dep-v0").expect(".dep-v0 custom section");
+    let mut json = String::new();
+    flate2::read::ZlibDecoder::new(&section[..])
+        .read_to_string(&mut json)
+        .expect("zlib");
+    let audit: Value = serde_json::from_str(&json).expect("audit JSON");
+    let doc = scan(&path);
+    assert_eq!(doc["files"][0]["format"], "wasm");
+    assert_eq!(crates_found(&doc), audited_crates(&audit));
+    let root = of_kind(&doc, "rust-root-crate");
+    assert_eq!(root[0]["name"], "rust-wasm-hello");
+    assert_eq!(prop(&root[0], "assay:method"), Some("cargo-auditable-wasm"));
+    // rustc's producers section names the compiler.
+    let rustc = of_kind(&doc, "compiler");
+    assert!(rustc.iter().any(|c| c["name"] == "rustc"), "{rustc:?}");
+    assert_eq!(slice_prop(&doc, "assay:wasm:language").map(|l| l.starts_with("Rust")), Some(true));
+}
