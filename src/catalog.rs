@@ -14,6 +14,17 @@ pub struct Image<'a, 'data> {
     pub object: &'a object::File<'data>,
     /// The image's raw bytes (for searches that cannot rely on section headers).
     pub data: &'data [u8],
+    /// The DWARF summary, read on first use and shared by the catalogers that need it.
+    pub dwarf: std::cell::OnceCell<Option<crate::dwarf::DwarfSummary>>,
+}
+
+impl Image<'_, '_> {
+    /// The image's DWARF summary (`None` without `.debug_info`), read once.
+    pub fn dwarf(&self) -> Option<&crate::dwarf::DwarfSummary> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::summarize(self.object))
+            .as_ref()
+    }
 }
 
 /// What catalogers found in one image.

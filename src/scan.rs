@@ -273,6 +273,7 @@ fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
             label: slice.label.as_deref(),
             object: &object,
             data: slice.data,
+            dwarf: std::cell::OnceCell::new(),
         };
         let mut findings = Findings::default();
         for cataloger in &catalogers {

@@ -643,5 +643,36 @@ fn rust_wasm_auditable_section_matches_independent_decoding() {
     // rustc's producers section names the compiler.
     let rustc = of_kind(&doc, "compiler");
     assert!(rustc.iter().any(|c| c["name"] == "rustc"), "{rustc:?}");
-    assert_eq!(slice_prop(&doc, "assay:wasm:language").map(|l| l.starts_with("Rust")), Some(true));
+    assert_eq!(
+        slice_prop(&doc, "assay:wasm:language").map(|l| l.starts_with("Rust")),
+        Some(true)
+    );
+}
+
+#[test]
+fn damaged_copies_of_every_new_fixture_never_panic() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(common::samples().join("beyond"))
+        .expect("fixtures")
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.extension().is_some_and(|e| e == "md") && !p.ends_with("SHA256SUMS"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    for path in files {
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let len = data.len();
+        for cut in [64, 1024, len / 3, len / 2, len - 1] {
+            let _ = assay::scan::analyze(&name, &data[..cut.min(len)]);
+        }
+        // Deterministic damage spread over the file: every byte of a window set to 0xff.
+        for k in 1..8 {
+            let mut damaged = data.clone();
+            let at = len / 8 * k;
+            for b in &mut damaged[at..(at + 64).min(len)] {
+                *b = 0xff;
+            }
+            let _ = assay::scan::analyze(&name, &damaged);
+        }
+    }
 }

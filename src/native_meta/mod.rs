@@ -60,7 +60,7 @@ fn add_compilers(image: &Image<'_, '_>, comments: &[String], out: &mut Findings)
             e.0.push("comment");
         }
     }
-    if let Some(summary) = crate::dwarf::summarize(image.object) {
+    if let Some(summary) = image.dwarf() {
         for u in &summary.units {
             let Some(p) = u
                 .producer

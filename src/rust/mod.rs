@@ -142,7 +142,7 @@ fn crate_id(name: &str, version: &str, source: &str, root: bool, file_name: &str
 fn add_inferred(image: &Image<'_, '_>, rodata: &[&[u8]], out: &mut Findings) -> bool {
     // crate → methods that saw it
     let mut seen: BTreeMap<PathCrate, Vec<&'static str>> = BTreeMap::new();
-    if let Some(summary) = crate::dwarf::summarize(image.object) {
+    if let Some(summary) = image.dwarf() {
         if let Some(why) = &summary.incomplete {
             out.problem(image, Severity::Warning, why.clone());
         }
@@ -216,7 +216,7 @@ fn add_stdlib(image: &Image<'_, '_>, t: &Toolchain, out: &mut Findings) {
     let mut version = t.version.clone();
     let mut method = t.version_method;
     if version.is_none() {
-        if let Some(summary) = crate::dwarf::summarize(image.object) {
+        if let Some(summary) = image.dwarf() {
             version = summary
                 .units
                 .iter()

@@ -270,8 +270,10 @@ pub fn unpack_elf(data: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn find_block_of_size(data: &[u8], from: usize, want: u32) -> Option<Vec<u8>> {
+    // Each candidate costs a decompression: a real file has the block among the first few.
+    const MAX_CANDIDATES: usize = 16;
     let pattern = want.to_le_bytes();
-    for at in memmem::find_iter(data.get(from..)?, &pattern) {
+    for at in memmem::find_iter(data.get(from..)?, &pattern).take(MAX_CANDIDATES) {
         let at = from + at;
         if let Ok(Some((b, _))) = block_at(data, at) {
             if method_name(b.method).is_some() || b.compressed.len() == b.unpacked {

@@ -69,7 +69,9 @@ pub fn catalog(file_id: &str, file_name: &str, data: &[u8], out: &mut Findings) 
     }
     // Go: the build info blob in linear memory (or, when memory is too large to lay out,
     // in any one segment).
-    let memory = reader::memory_image(&module, MAX_MEMORY_IMAGE);
+    // Bounded by the file size too, so a tiny module cannot make assay allocate much.
+    let limit = MAX_MEMORY_IMAGE.min((data.len() as u64).saturating_mul(64));
+    let memory = reader::memory_image(&module, limit);
     let regions: Vec<&[u8]> = match &memory {
         Some(m) => vec![m.as_slice()],
         None => module.data.iter().map(|(_, b)| *b).collect(),
