@@ -302,20 +302,23 @@ fn statically_linked_zlib_is_recognised_with_the_header_version() {
 /// Copies the Go fixture with its build info wiped the way a patched linker would leave
 /// it: no `.go.buildinfo` section name, no blob magic.
 fn go_without_build_info(dir: &Path) -> PathBuf {
-    let mut data = std::fs::read(common::samples().join("go/hello-linux-amd64")).expect("fixture");
+    wipe_build_info(dir, "hello-linux-amd64", ".go.buildinfo")
+}
+
+fn wipe_build_info(dir: &Path, fixture: &str, section: &str) -> PathBuf {
+    let mut data = std::fs::read(common::samples().join("go").join(fixture)).expect("fixture");
     let magic = b"\xff Go buildinf:";
     let at = data
         .windows(magic.len())
         .position(|w| w == magic)
         .expect("blob");
     data[at..at + 32].fill(0);
-    let name = b".go.buildinfo\0";
-    let at = data
-        .windows(name.len())
-        .position(|w| w == name)
-        .expect("section name");
-    data[at..at + 13].copy_from_slice(b".go.xxxxxxxxx");
-    let out = dir.join("hello-no-buildinfo");
+    // PE section names are not NUL-terminated strings in a table: rename where found.
+    let name = section.as_bytes();
+    if let Some(at) = data.windows(name.len()).position(|w| w == name) {
+        data[at + 1..at + name.len()].fill(b'x');
+    }
+    let out = dir.join(format!("{fixture}-no-buildinfo"));
     std::fs::write(&out, data).expect("write");
     out
 }
@@ -375,6 +378,24 @@ fn go_without_build_info_is_recognised_by_its_pclntab() {
         .as_str()
         .unwrap()
         .contains("without build info"));
+
+    // PE (no pclntab section: found by its magic), Mach-O and 32-bit ELF give the same.
+    let modules = |d: &Value| -> BTreeSet<(String, String)> {
+        components(d)
+            .into_iter()
+            .filter(|c| c["kind"] == "go-module" || c["kind"] == "go-stdlib")
+            .map(|c| (c["name"].as_str().unwrap().into(), c["version"].as_str().unwrap_or("").into()))
+            .collect()
+    };
+    for (fixture, section, located) in [
+        ("hello-windows-amd64.exe", ".go.buildinfo", "magic-scan"),
+        ("hello-darwin-arm64", "__go_buildinfo", "section"),
+        ("hello-linux-386", ".go.buildinfo", "section"),
+    ] {
+        let other = scan(&wipe_build_info(dir.path(), fixture, section));
+        assert_eq!(modules(&other), modules(&doc), "{fixture}");
+        assert_eq!(slice_prop(&other, "assay:go:pclntab-located-by"), Some(located), "{fixture}");
+    }
 }
 
 #[test]
