@@ -156,6 +156,9 @@ fn analyze_packed(
     if let Some(m) = packed.method {
         props.push(crate::model::Property::new("assay:upx:method", m));
     }
+    if packed.format == "PE" {
+        return analyze_packed_pe(name, data, format, props);
+    }
     let unpacked = if packed.format == "ELF" {
         crate::upx::unpack_elf(data).map_err(|e| format!("UPX-packed ELF cannot be unpacked: {e}"))
     } else {
@@ -210,6 +213,68 @@ fn analyze_packed(
         slice.properties.extend(props.iter().cloned());
     }
     result
+}
+
+/// A UPX-packed PE: the section image is decompressed but not rebuilt into a PE, so only
+/// the catalogers that read raw bytes run on it (Go build info, library version strings).
+fn analyze_packed_pe(
+    name: &str,
+    data: &[u8],
+    format: Format,
+    mut props: Vec<crate::model::Property>,
+) -> Analysis {
+    let file_id = FileNode::id_for(name);
+    let mut findings = Findings::default();
+    let mut problems = Vec::new();
+    match crate::upx::unpack_pe_image(data) {
+        Ok(image) => {
+            props.push(crate::model::Property::new(
+                "assay:upx:unpacked",
+                "section image (not rebuilt into a PE): raw-byte catalogers only",
+            ));
+            match crate::golang::buildinfo::read_inline_anywhere(&image) {
+                Ok(Some(raw)) => {
+                    let mut warnings = Vec::new();
+                    let info = crate::golang::info_from_raw(raw, None, &mut warnings);
+                    problems.extend(warnings.into_iter().map(|w| (Severity::Warning, w)));
+                    crate::golang::add_components(&file_id, name, &info, &mut findings);
+                    findings.go = Some(info);
+                }
+                Ok(None) => {}
+                Err(e) => problems.push((Severity::Error, e.to_string())),
+            }
+            crate::native_meta::add_libraries_in(&file_id, name, &[&image], &mut findings);
+            problems.push((
+                Severity::Warning,
+                "UPX-packed PE: contents read from the decompressed section image; PE structure (imports, resources, sections) not rebuilt".into(),
+            ));
+        }
+        Err(e) => problems.push((
+            Severity::Error,
+            format!("UPX-packed PE cannot be unpacked: {e}"),
+        )),
+    }
+    findings.properties.extend(props);
+    Analysis {
+        format,
+        slices: vec![SliceNode {
+            label: None,
+            platform: object::File::parse(data).ok().map(|o| binary::describe(&o)),
+            go: findings.go,
+            properties: findings.properties,
+        }],
+        components: findings.components,
+        relationships: findings.relationships,
+        problems: problems
+            .into_iter()
+            .map(|(severity, message)| Problem {
+                path: name.to_string(),
+                severity,
+                message,
+            })
+            .chain(findings.problems)
+            .collect(),
+    }
 }
 
 fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {

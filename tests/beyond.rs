@@ -384,7 +384,12 @@ fn go_without_build_info_is_recognised_by_its_pclntab() {
         components(d)
             .into_iter()
             .filter(|c| c["kind"] == "go-module" || c["kind"] == "go-stdlib")
-            .map(|c| (c["name"].as_str().unwrap().into(), c["version"].as_str().unwrap_or("").into()))
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().into(),
+                    c["version"].as_str().unwrap_or("").into(),
+                )
+            })
             .collect()
     };
     for (fixture, section, located) in [
@@ -394,7 +399,11 @@ fn go_without_build_info_is_recognised_by_its_pclntab() {
     ] {
         let other = scan(&wipe_build_info(dir.path(), fixture, section));
         assert_eq!(modules(&other), modules(&doc), "{fixture}");
-        assert_eq!(slice_prop(&other, "assay:go:pclntab-located-by"), Some(located), "{fixture}");
+        assert_eq!(
+            slice_prop(&other, "assay:go:pclntab-located-by"),
+            Some(located),
+            "{fixture}"
+        );
     }
 }
 
@@ -569,13 +578,19 @@ fn packed_files_report_what_upx_d_output_reports_and_say_they_were_packed() {
             from_plain["files"][0]["sha256"]
         );
     }
-    // PE: detected and said so; unpacking it is not implemented (a warning, exit 0).
-    let pe = scan(&beyond("go-hello-upx-lzma.exe"));
+    // PE: the section image is decompressed (not rebuilt into a PE); the Go build info in
+    // it gives the same modules as the unpacked file (`upx -d`), with a warning saying so.
+    let packed = beyond("go-hello-upx-lzma.exe");
+    let plain = dir.path().join("go-hello.exe");
+    std::fs::write(&plain, upx_decompressed(&packed, dir.path())).unwrap();
+    let pe = scan(&packed);
     assert_eq!(slice_prop(&pe, "assay:packer"), Some("UPX"));
+    assert_eq!(slice_prop(&pe, "assay:upx:method"), Some("LZMA"));
+    assert_eq!(component_set(&pe), component_set(&scan(&plain)));
     assert!(pe["problems"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("ELF only"));
+        .contains("not rebuilt"));
 }
 
 #[test]

@@ -147,8 +147,15 @@ fn add_package(image: &Image<'_, '_>, pkg: &note_package::PackageNote, out: &mut
 }
 
 fn add_libraries(image: &Image<'_, '_>, out: &mut Findings) {
+    let regions = crate::binary::data::readonly_data(image.object);
+    add_libraries_in(image.file_id, image.file_name, &regions, out);
+}
+
+/// Static libraries recognised in raw byte regions (also used on unpacked images that are
+/// not object files).
+pub fn add_libraries_in(file_id: &str, file_name: &str, regions: &[&[u8]], out: &mut Findings) {
     let mut matches = Vec::new();
-    for d in crate::binary::data::readonly_data(image.object) {
+    for d in regions {
         classify::classify(d, &mut matches);
     }
     matches.sort();
@@ -167,9 +174,9 @@ fn add_libraries(image: &Image<'_, '_>, out: &mut Findings) {
                 Property::new("assay:confidence", "medium"),
                 Property::new("assay:evidence", m.evidence),
             ],
-            occurrences: vec![image.file_name.to_string()],
+            occurrences: vec![file_name.to_string()],
         });
-        out.relate(image.file_id, RelationshipKind::DependsOn, &purl);
-        out.relate(image.file_id, RelationshipKind::StaticLink, &purl);
+        out.relate(file_id, RelationshipKind::DependsOn, &purl);
+        out.relate(file_id, RelationshipKind::StaticLink, &purl);
     }
 }

@@ -102,11 +102,22 @@ pub fn detect(data: &[u8]) -> Option<Packed> {
         .into_owned()
     });
     // ELF: l_info at magic-4, p_info then the first b_info; its method byte at +28.
-    let method = if format == "ELF" {
-        data.get(magic + 28).copied().and_then(method_name)
-    } else {
-        None
+    // PE: the pack header at the magic has the method at +6, the version string before it.
+    let method = match format {
+        "ELF" => data.get(magic + 28).copied().and_then(method_name),
+        "PE" => data.get(magic + 6).copied().and_then(method_name),
+        _ => None,
     };
+    let upx_version = upx_version.or_else(|| {
+        let before = &data[magic.saturating_sub(16)..magic];
+        let text = before.strip_suffix(b"\0")?;
+        let start = text
+            .iter()
+            .rposition(|b| !(b.is_ascii_digit() || *b == b'.'))
+            .map_or(0, |i| i + 1);
+        let v = &text[start..];
+        (format == "PE" && v.contains(&b'.')).then(|| String::from_utf8_lossy(v).into_owned())
+    });
     Some(Packed {
         format,
         upx_version,
@@ -316,4 +327,51 @@ fn load_extents(ehdr: &[u8]) -> Result<Vec<(usize, usize)>, String> {
         Some(1) => extents::<object::elf::FileHeader32<object::Endianness>>(ehdr),
         _ => Err("restored ELF header has a bad class".into()),
     }
+}
+
+/// Decompresses the image of a UPX-packed PE: the original sections as mapped in memory
+/// (from the first section's address on), not rebuilt into a PE file. Catalogers that work
+/// on raw bytes (Go build info, version strings, panic paths) can read it.
+///
+/// The pack header (`UPX!`, version, format, method, level, two Adler-32s, unpacked and
+/// packed lengths, original file size, filter, filter parameter, …; 32 bytes) sits at the
+/// start of the `UPX1` section's raw data, after the version string; the compressed stream
+/// follows it.
+pub fn unpack_pe_image(data: &[u8]) -> Result<Vec<u8>, String> {
+    use object::{Object, ObjectSection};
+    let head = &data[..data.len().min(4096)];
+    let at = memmem::find(head, b"UPX!").ok_or("no UPX! pack header")?;
+    let h = data.get(at..at + 32).ok_or("truncated pack header")?;
+    let method = h[6];
+    let unpacked = u32_at(h, 16).ok_or("truncated pack header")? as u64;
+    let packed = u32_at(h, 20).ok_or("truncated pack header")? as usize;
+    let (filter, filter_param) = (h[28], h[29]);
+    let limit = MAX_UNPACKED.min((data.len() as u64).saturating_mul(MAX_RATIO));
+    if unpacked > limit {
+        return Err(format!(
+            "refused: claims to unpack to {unpacked} bytes (limit {limit})"
+        ));
+    }
+    let file = object::File::parse(data).map_err(|e| format!("packed PE: {e}"))?;
+    let upx1 = file
+        .section_by_name("UPX1")
+        .ok_or("packed PE has no UPX1 section")?;
+    let (start, size) = upx1.file_range().ok_or("UPX1 has no file data")?;
+    if (at as u64) < start || (at as u64) >= start + size {
+        return Err("pack header is not in the UPX1 section".into());
+    }
+    let offset = at + 32;
+    let compressed = data
+        .get(offset..offset.checked_add(packed).ok_or("size overflows")?)
+        .ok_or("compressed data past the end of the file")?;
+    // The filter covers the code section only, whose extent is in the original headers
+    // this image does not rebuild: leave code bytes filtered so data bytes stay exact.
+    let _ = (filter, filter_param);
+    decompress(&Block {
+        unpacked: unpacked as usize,
+        compressed,
+        method,
+        filter: 0,
+        filter_param: 0,
+    })
 }
