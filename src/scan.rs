@@ -159,14 +159,11 @@ fn analyze_packed(
     if packed.format == "PE" {
         return analyze_packed_pe(name, data, format, props);
     }
-    let unpacked = if packed.format == "ELF" {
-        crate::upx::unpack_elf(data).map_err(|e| format!("UPX-packed ELF cannot be unpacked: {e}"))
-    } else {
-        Err(format!(
-            "UPX-packed {}: unpacking is implemented for ELF only; contents not cataloged",
-            packed.format
-        ))
-    };
+    let unpacked = match packed.format {
+        "ELF" => crate::upx::unpack_elf(data),
+        _ => crate::upx::unpack_macho(data),
+    }
+    .map_err(|e| format!("UPX-packed {} cannot be unpacked: {e}", packed.format));
     let inner = match &unpacked {
         Ok(bytes) => {
             props.push(crate::model::Property::new(
@@ -197,15 +194,9 @@ fn analyze_packed(
     });
     result.format = format;
     if let Err(message) = unpacked {
-        // A damaged or bomb-sized ELF is an error; a format not unpacked yet is a limit.
-        let severity = if packed.format == "ELF" {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
         result.problems.push(Problem {
             path: name.to_string(),
-            severity,
+            severity: Severity::Error,
             message,
         });
     }

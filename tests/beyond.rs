@@ -514,21 +514,32 @@ fn upx_decompressed(packed: &Path, dir: &Path) -> Vec<u8> {
 }
 
 #[test]
-fn upx_elf_unpacks_in_memory_to_exactly_what_upx_d_gives() {
+fn upx_elf_and_macho_unpack_in_memory_to_exactly_what_upx_d_gives() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for base in ["go-hello-upx", "c-zlib-static-upx"] {
-        for method in ["nrv2b", "nrv2d", "nrv2e", "lzma"] {
-            let packed = beyond(&format!("{base}-{method}"));
-            let data = std::fs::read(&packed).expect("fixture");
-            let expected = upx_decompressed(&packed, dir.path());
-            let info = assay::upx::detect(&data).expect("detected as UPX");
-            assert_eq!(info.format, "ELF");
-            let got =
-                assay::upx::unpack_elf(&data).unwrap_or_else(|e| panic!("{base}-{method}: {e}"));
-            assert_eq!(got.len(), expected.len(), "{base}-{method}: size");
-            let first_diff = got.iter().zip(&expected).position(|(a, b)| a != b);
-            assert_eq!(first_diff, None, "{base}-{method}: first differing byte");
+    for (file, format) in [
+        ("go-hello-upx-nrv2b", "ELF"),
+        ("go-hello-upx-nrv2e", "ELF"),
+        ("go-hello-upx-lzma", "ELF"),
+        ("c-zlib-static-upx-nrv2b", "ELF"),
+        ("c-zlib-static-upx-nrv2d", "ELF"),
+        ("c-zlib-static-upx-nrv2e", "ELF"),
+        ("c-zlib-static-upx-lzma", "ELF"),
+        ("go-hello-upx-nrv2e-darwin", "Mach-O"),
+    ] {
+        let packed = beyond(file);
+        let data = std::fs::read(&packed).expect("fixture");
+        let expected = upx_decompressed(&packed, dir.path());
+        let info = assay::upx::detect(&data).expect("detected as UPX");
+        assert_eq!(info.format, format);
+        let got = if format == "ELF" {
+            assay::upx::unpack_elf(&data)
+        } else {
+            assay::upx::unpack_macho(&data)
         }
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(got.len(), expected.len(), "{file}: size");
+        let first_diff = got.iter().zip(&expected).position(|(a, b)| a != b);
+        assert_eq!(first_diff, None, "{file}: first differing byte");
     }
 }
 
@@ -551,7 +562,7 @@ fn packed_files_report_what_upx_d_output_reports_and_say_they_were_packed() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (file, method) in [
         ("go-hello-upx-nrv2b", "NRV2B_LE32"),
-        ("go-hello-upx-nrv2d", "NRV2D_LE32"),
+        ("go-hello-upx-nrv2e-darwin", "NRV2E_LE32"),
         ("go-hello-upx-nrv2e", "NRV2E_LE32"),
         ("go-hello-upx-lzma", "LZMA"),
         ("c-zlib-static-upx-nrv2b", "NRV2B_LE32"),
@@ -572,7 +583,10 @@ fn packed_files_report_what_upx_d_output_reports_and_say_they_were_packed() {
         assert_eq!(slice_prop(&from_packed, "assay:upx:method"), Some(method));
         assert_eq!(slice_prop(&from_plain, "assay:packer"), None);
         // The file itself is still the packed one (its own hashes and format).
-        assert_eq!(from_packed["files"][0]["format"], "ELF");
+        assert_eq!(
+            from_packed["files"][0]["format"],
+            from_plain["files"][0]["format"]
+        );
         assert_ne!(
             from_packed["files"][0]["sha256"],
             from_plain["files"][0]["sha256"]

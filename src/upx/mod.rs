@@ -1,6 +1,6 @@
-//! UPX-packed executables: detection (ELF, PE, Mach-O) and in-memory unpacking of ELF
-//! files (NRV2B/NRV2D/NRV2E in their 8/16/32-bit forms, and LZMA; the x86 call/jump
-//! filters), so every cataloger sees the program that was packed.
+//! UPX-packed executables: detection (ELF, PE, Mach-O) and in-memory unpacking of ELF and
+//! Mach-O files (NRV2B/NRV2D/NRV2E in their 8/16/32-bit forms, and LZMA; the x86 call/jump
+//! filters), so every cataloger sees the program that was packed; for PE, the section image.
 //!
 //! Packed ELF layout (UPX 3/4): after the loader's program headers, `l_info` (checksum,
 //! `UPX!`, loader size, version, format) and `p_info` (original file size, block size),
@@ -104,7 +104,7 @@ pub fn detect(data: &[u8]) -> Option<Packed> {
     // ELF: l_info at magic-4, p_info then the first b_info; its method byte at +28.
     // PE: the pack header at the magic has the method at +6, the version string before it.
     let method = match format {
-        "ELF" => data.get(magic + 28).copied().and_then(method_name),
+        "ELF" | "Mach-O" => data.get(magic + 28).copied().and_then(method_name),
         "PE" => data.get(magic + 6).copied().and_then(method_name),
         _ => None,
     };
@@ -221,6 +221,22 @@ fn lzma(src: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
 
 /// Unpacks a UPX-packed ELF into the original file's bytes.
 pub fn unpack_elf(data: &[u8]) -> Result<Vec<u8>, String> {
+    unpack_segments(data, Kind::Elf)
+}
+
+/// Unpacks a UPX-packed Mach-O (same block layout as ELF: the first block is the original
+/// header and load commands, then one extent per segment).
+pub fn unpack_macho(data: &[u8]) -> Result<Vec<u8>, String> {
+    unpack_segments(data, Kind::MachO)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Elf,
+    MachO,
+}
+
+fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
     let head = &data[..data.len().min(4096)];
     let magic = memmem::find(head, b"UPX!").ok_or("no UPX! header")?;
     let p_info = magic + 8;
@@ -239,16 +255,16 @@ pub fn unpack_elf(data: &[u8]) -> Result<Vec<u8>, String> {
     let (first, next) = block_at(data, at)?.ok_or("no blocks")?;
     at = next;
     let ehdr = decompress(&first)?;
-    if ehdr.get(..4) != Some(b"\x7fELF") {
-        return Err("first block is not an ELF header".into());
-    }
+    let loads = match kind {
+        Kind::Elf if ehdr.get(..4) == Some(b"\x7fELF") => load_extents(&ehdr)?,
+        Kind::MachO => macho_extents(&ehdr)?,
+        Kind::Elf => return Err("first block is not an ELF header".into()),
+    };
     out.get_mut(..ehdr.len())
         .ok_or("ELF header larger than the file")?
         .copy_from_slice(&ehdr);
     let mut cursor = ehdr.len();
 
-    // The PT_LOAD extents in file order, from the restored program headers.
-    let loads = load_extents(&ehdr)?;
     let mut pending: Vec<u8> = Vec::new();
     for (offset, size) in loads {
         let end = offset.checked_add(size).ok_or("segment overflows")?;
@@ -295,6 +311,44 @@ fn find_block_of_size(data: &[u8], from: usize, want: u32) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// (file offset, file size) of each segment of a little-endian Mach-O header, sorted.
+fn macho_extents(h: &[u8]) -> Result<Vec<(usize, usize)>, String> {
+    let bad = || "restored Mach-O header is malformed".to_string();
+    let is64 = match h.get(..4) {
+        Some([0xcf, 0xfa, 0xed, 0xfe]) => true,
+        Some([0xce, 0xfa, 0xed, 0xfe]) => false,
+        _ => return Err("first block is not a little-endian Mach-O header".into()),
+    };
+    let ncmds = u32_at(h, 16).ok_or_else(bad)? as usize;
+    let mut at = if is64 { 32 } else { 28 };
+    let mut v = Vec::new();
+    for _ in 0..ncmds.min(4096) {
+        let cmd = u32_at(h, at).ok_or_else(bad)?;
+        let size = u32_at(h, at + 4).ok_or_else(bad)? as usize;
+        let u64_at = |o: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(h.get(o..o + 8)?.try_into().ok()?))
+        };
+        match cmd {
+            0x19 => v.push((
+                u64_at(at + 40).ok_or_else(bad)? as usize,
+                u64_at(at + 48).ok_or_else(bad)? as usize,
+            )),
+            0x1 => v.push((
+                u32_at(h, at + 32).ok_or_else(bad)? as usize,
+                u32_at(h, at + 36).ok_or_else(bad)? as usize,
+            )),
+            _ => {}
+        }
+        if size < 8 {
+            return Err(bad());
+        }
+        at += size;
+    }
+    v.retain(|(_, s)| *s > 0);
+    v.sort_unstable();
+    Ok(v)
 }
 
 /// (file offset, file size) of each `PT_LOAD`, sorted by offset.
