@@ -143,8 +143,13 @@ fn add_producers(file_name: &str, fields: &[reader::ProducerField], out: &mut Fi
                 ));
                 continue;
             }
-            // `processed-by` (compilers, wasm-bindgen, wasm-opt) and `sdk`.
-            let version = (!version.is_empty()).then(|| version.clone());
+            // `processed-by` (compilers, wasm-bindgen, wasm-opt) and `sdk`. rustc writes
+            // `1.95.0 (59807616e 2026-04-14)`: the version is the first word.
+            let (short, detail) = match version.split_once(' ') {
+                Some((v, rest)) => (v.to_string(), Some(rest.trim().to_string())),
+                None => (version.clone(), None),
+            };
+            let version = (!short.is_empty()).then_some(short);
             out.components.push(Component {
                 id: format!(
                     "compiler:{name}@{}",
@@ -159,7 +164,10 @@ fn add_producers(file_name: &str, fields: &[reader::ProducerField], out: &mut Fi
                     Property::new("assay:method", "wasm-producers-section"),
                     Property::new("assay:confidence", "high"),
                     Property::new("assay:wasm:producer-field", field),
-                ],
+                ]
+                .into_iter()
+                .chain(detail.map(|d| Property::new("assay:wasm:producer-detail", d)))
+                .collect(),
                 occurrences: vec![file_name.to_string()],
             });
         }
