@@ -11,7 +11,6 @@ set -euo pipefail
 APT_PACKAGES=(
   binutils   # readelf, nm, objdump: ELF oracles
   llvm       # llvm-objdump, llvm-readobj
-  zlib1g-dev # zlib.h: the version the static zlib fixture links (tests/beyond.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

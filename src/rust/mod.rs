@@ -180,10 +180,9 @@ fn add_inferred(image: &Image<'_, '_>, rodata: &[&[u8]], out: &mut Findings) -> 
         };
         // A source path proves the crate was compiled in; the git repository name is
         // only a guess at the crate name.
-        let confidence = match (&c.source, methods.contains(&"dwarf-path")) {
-            (CrateSource::Git { .. }, _) => "low",
-            (_, true) => "medium",
-            (_, false) => "medium",
+        let confidence = match &c.source {
+            CrateSource::Git { .. } => "low",
+            CrateSource::Registry { .. } => "medium",
         };
         properties.push(Property::new("assay:method", methods.join(",")));
         properties.push(Property::new("assay:confidence", confidence));
