@@ -107,7 +107,8 @@ pub struct SliceNode {
     pub platform: Option<Platform>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub go: Option<GoInfo>,
-    /// Facts catalogers record about the slice (e.g. `assay:native:glibc-floor`).
+    /// Facts about the slice itself: build-id, `.comment`, packer, version floors
+    /// (`assay:native:glibc-floor`), …
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
 }
@@ -125,6 +126,37 @@ pub enum ComponentKind {
     /// SONAME, Mach-O install name, DLL name). No purl: the name alone does not say which
     /// package ships the library, so `purl` is empty and writers omit it.
     NativeLibrary,
+    /// A Rust crate linked into a binary.
+    RustCrate,
+    /// The root crate of a Rust binary (the file's main component).
+    RustRootCrate,
+    /// The Rust standard library of the toolchain that built the binary.
+    RustStdlib,
+    /// A compiler that produced (part of) a binary; evidence, not linked code.
+    Compiler,
+    /// A C/C++ library linked statically, recognised by its embedded version string.
+    StaticLibrary,
+    /// The distribution package a binary says it belongs to (ELF `.note.package`).
+    OsPackage,
+}
+
+impl ComponentKind {
+    /// Whether the component is the file's own program rather than something in it.
+    pub fn is_application(self) -> bool {
+        matches!(
+            self,
+            ComponentKind::GoMainModule | ComponentKind::RustRootCrate | ComponentKind::OsPackage
+        )
+    }
+
+    /// Whether the component's code is in the file: not a compiler (evidence only), the
+    /// package a file names, or a library loaded at run time.
+    pub fn is_linked(self) -> bool {
+        !matches!(
+            self,
+            ComponentKind::Compiler | ComponentKind::OsPackage | ComponentKind::NativeLibrary
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -158,7 +190,8 @@ pub struct Component {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Empty for native libraries (known by name only); omitted from JSON then.
+    /// Package URL; empty when no standard purl type fits (native libraries known by name
+    /// only, …): omitted from JSON, and writers omit it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

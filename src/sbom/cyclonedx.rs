@@ -50,14 +50,20 @@ pub fn bom(doc: &Document) -> Value {
     }
     for comp in &doc.components {
         let mut c = json!({
-            "type": if comp.kind == ComponentKind::GoMainModule { "application" } else { "library" },
+            "type": match comp.kind {
+                k if k.is_application() => "application",
+                ComponentKind::Compiler => "application",
+                _ => "library",
+            },
             "bom-ref": comp.id,
             "name": comp.name,
-            "purl": comp.purl,
             "evidence": {
                 "occurrences": comp.occurrences.iter().map(|o| json!({"location": o})).collect::<Vec<_>>(),
             },
         });
+        if !comp.purl.is_empty() {
+            c["purl"] = json!(comp.purl);
+        }
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
@@ -79,11 +85,12 @@ pub fn bom(doc: &Document) -> Value {
             });
         }
         let mut props = comp.properties.clone();
-        let linkage = match comp.kind {
-            ComponentKind::NativeLibrary => "dynamic",
-            _ => "static",
-        };
-        props.push(Property::new("assay:linkage", linkage));
+        // Loaded at run time, linked in, or neither (a compiler, the package a file names).
+        if comp.kind == ComponentKind::NativeLibrary {
+            props.push(Property::new("assay:linkage", "dynamic"));
+        } else if comp.kind.is_linked() {
+            props.push(Property::new("assay:linkage", "static"));
+        }
         if let Some(lic) = doc.licenses.get(&comp.id) {
             if let Some(l) = licenses_value(lic) {
                 c["licenses"] = l;
@@ -103,7 +110,9 @@ pub fn bom(doc: &Document) -> Value {
                 }
             }
         }
-        c["properties"] = properties(&props);
+        if !props.is_empty() {
+            c["properties"] = properties(&props);
+        }
         components.push(c);
     }
 

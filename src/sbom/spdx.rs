@@ -102,15 +102,18 @@ pub fn document(doc: &Document) -> Value {
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
             "primaryPackagePurpose": match c.kind {
-                ComponentKind::GoMainModule => "APPLICATION",
+                k if k.is_application() => "APPLICATION",
+                ComponentKind::Compiler => "OTHER",
                 _ => "LIBRARY",
             },
-            "externalRefs": [{
+        });
+        if !c.purl.is_empty() {
+            pkg["externalRefs"] = json!([{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
                 "referenceLocator": c.purl,
-            }],
-        });
+            }]);
+        }
         if let Some(v) = &c.version {
             pkg["versionInfo"] = json!(v);
         }
