@@ -37,6 +37,22 @@ pub struct Document {
     pub findings: Vec<crate::license::Finding>,
 }
 
+impl Document {
+    /// The id of the element a problem concerns: its file when the file is in the document,
+    /// else the subject (`root`).
+    pub fn problem_subject(&self, p: &Problem) -> &str {
+        self.files
+            .iter()
+            .find(|f| f.name == p.path)
+            .map_or(ROOT_ID, |f| f.id.as_str())
+    }
+
+    /// A problem as every SBOM format records it: `assay:<level>: <path>: <message>`.
+    pub fn problem_text(p: &Problem) -> String {
+        format!("assay:{}: {}: {}", p.severity.as_str(), p.path, p.message)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
@@ -224,6 +240,15 @@ pub struct Relationship {
 pub enum Severity {
     Warning,
     Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
 }
 
 /// Something that could not be read or understood. Never silently dropped: printed on

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::{file_properties, ids};
-use crate::model::{ComponentKind, Document, Property, Severity, ROOT_ID};
+use crate::model::{ComponentKind, Document, Property, ROOT_ID};
 
 pub const SPEC_VERSION: &str = "1.6";
 
@@ -138,22 +138,11 @@ pub fn bom(doc: &Document) -> Value {
         .problems
         .iter()
         .map(|p| {
-            let subject = doc
-                .files
-                .iter()
-                .find(|f| f.name == p.path)
-                .map(|f| f.id.as_str())
-                .unwrap_or(ROOT_ID);
-            let level = if p.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
             json!({
-                "subjects": [subject],
+                "subjects": [doc.problem_subject(p)],
                 "annotator": {"component": tool},
                 "timestamp": doc.created,
-                "text": format!("assay:{level}: {}: {}", p.path, p.message),
+                "text": Document::problem_text(p),
             })
         })
         .collect();
