@@ -109,7 +109,8 @@ build_hello() {
 
 # ---------------------------------------------------------------- Go fixtures
 build_hello hello-linux-amd64 GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0 -- -trimpath
-build_hello hello-linux-arm64 GOOS=linux GOARCH=arm64 GOARM64=v8.0 CGO_ENABLED=0 -- -trimpath
+build_hello hello-linux-arm64 GOOS=linux GOARCH=arm64 GOARM64=v8.0 CGO_ENABLED=0 -- \
+    -trimpath -ldflags="-s -w"
 build_hello hello-linux-amd64-stripped GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0 -- \
     -trimpath -ldflags="-s -w"
 # No -trimpath, so -ldflags is recorded; CGO_ENABLED=1 so the CGO_* flags are recorded too
@@ -149,7 +150,7 @@ cp -R "$SRC/hello/." "$VCS/"
         git -c commit.gpgsign=false commit -q -m "assay sample"
     [ -z "$(git tag)" ] || die "vcs sample repository must have no tag"
     GOFLAGS="-mod=readonly -buildvcs=true" GOOS=linux GOARCH=amd64 GOAMD64=v1 CGO_ENABLED=0 \
-        go build -trimpath -o "$OUT_GO/hello-linux-amd64-vcs" .
+        go build -trimpath -ldflags="-s -w" -o "$OUT_GO/hello-linux-amd64-vcs" .
 )
 
 log "go/libhello-c-shared.so"
@@ -169,7 +170,9 @@ log "go/plugin-v1.so"
     go build -buildmode=plugin -trimpath -o "$OUT_GO/plugin-v1.so" .)
 
 log "go/hello-linux-amd64-nosections"
-cp "$OUT_GO/hello-linux-amd64" "$OUT_GO/hello-linux-amd64-nosections"
+# From the stripped build: under -trimpath the build info is the same, and symbols are not
+# the point here.
+cp "$OUT_GO/hello-linux-amd64-stripped" "$OUT_GO/hello-linux-amd64-nosections"
 python3 - "$OUT_GO/hello-linux-amd64-nosections" <<'PY'
 import struct, sys
 p = sys.argv[1]

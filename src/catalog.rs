@@ -12,19 +12,32 @@ pub struct Image<'a, 'data> {
     /// Slice label (architecture of a fat slice, archive member), if any.
     pub label: Option<&'a str>,
     pub object: &'a object::File<'data>,
+    /// The image's raw bytes (for searches that cannot rely on section headers).
+    pub data: &'data [u8],
+    /// The DWARF summary, read on first use and shared by the catalogers that need it.
+    pub dwarf: std::cell::OnceCell<Option<crate::dwarf::DwarfSummary>>,
+}
+
+impl Image<'_, '_> {
+    /// The image's DWARF summary (`None` without `.debug_info`), read once.
+    pub fn dwarf(&self) -> Option<&crate::dwarf::DwarfSummary> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::summarize(self.object))
+            .as_ref()
+    }
 }
 
 /// What catalogers found in one image.
 #[derive(Default)]
 pub struct Findings {
     pub go: Option<crate::golang::GoInfo>,
+    /// Facts about the image itself (build-id, packer, the glibc floor), shown on the file.
+    pub properties: Vec<crate::model::Property>,
     pub components: Vec<Component>,
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
     /// Names other binaries use to link this image (SONAME, install name, file name).
     pub provides: Vec<String>,
-    /// Facts about the image, carried as slice properties (e.g. the glibc floor).
-    pub slice_properties: Vec<crate::model::Property>,
 }
 
 impl Findings {
@@ -60,5 +73,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
     vec![
         Box::new(crate::golang::GoCataloger),
         Box::new(crate::native::NativeCataloger),
+        Box::new(crate::rust::RustCataloger),
+        Box::new(crate::native_meta::BuildMetadataCataloger),
     ]
 }

@@ -37,6 +37,22 @@ pub struct Document {
     pub findings: Vec<crate::license::Finding>,
 }
 
+impl Document {
+    /// The id of the element a problem concerns: its file when the file is in the document,
+    /// else the subject (`root`).
+    pub fn problem_subject(&self, p: &Problem) -> &str {
+        self.files
+            .iter()
+            .find(|f| f.name == p.path)
+            .map_or(ROOT_ID, |f| f.id.as_str())
+    }
+
+    /// A problem as every SBOM format records it: `assay:<level>: <path>: <message>`.
+    pub fn problem_text(p: &Problem) -> String {
+        format!("assay:{}: {}: {}", p.severity.as_str(), p.path, p.message)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
@@ -110,7 +126,8 @@ pub struct SliceNode {
     pub platform: Option<Platform>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub go: Option<GoInfo>,
-    /// Facts catalogers record about the slice (e.g. `assay:native:glibc-floor`).
+    /// Facts about the slice itself: build-id, `.comment`, packer, version floors
+    /// (`assay:native:glibc-floor`), …
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
 }
@@ -128,6 +145,18 @@ pub enum ComponentKind {
     /// SONAME, Mach-O install name, DLL name). No purl: the name alone does not say which
     /// package ships the library, so `purl` is empty and writers omit it.
     NativeLibrary,
+    /// A Rust crate linked into a binary.
+    RustCrate,
+    /// The root crate of a Rust binary (the file's main component).
+    RustRootCrate,
+    /// The Rust standard library of the toolchain that built the binary.
+    RustStdlib,
+    /// A compiler that produced (part of) a binary; evidence, not linked code.
+    Compiler,
+    /// A C/C++ library linked statically, recognised by its embedded version string.
+    StaticLibrary,
+    /// The distribution package a binary says it belongs to (ELF `.note.package`).
+    OsPackage,
     /// A Debian package (dpkg database).
     DebPackage,
     /// An Alpine package (apk database).
@@ -136,6 +165,32 @@ pub enum ComponentKind {
     XbpsPackage,
     /// One platform's image of a multi-platform image index (`--all-platforms`).
     ContainerImage,
+}
+
+impl ComponentKind {
+    /// Whether the component is the file's own program rather than something in it.
+    pub fn is_application(self) -> bool {
+        matches!(
+            self,
+            ComponentKind::GoMainModule | ComponentKind::RustRootCrate | ComponentKind::OsPackage
+        )
+    }
+
+    /// Whether the component's code is in the file: not a compiler (evidence only), the
+    /// package a file names, a library loaded at run time, an installed OS package or an
+    /// image (they contain files rather than being linked into one).
+    pub fn is_linked(self) -> bool {
+        !matches!(
+            self,
+            ComponentKind::Compiler
+                | ComponentKind::OsPackage
+                | ComponentKind::NativeLibrary
+                | ComponentKind::DebPackage
+                | ComponentKind::ApkPackage
+                | ComponentKind::XbpsPackage
+                | ComponentKind::ContainerImage
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -169,7 +224,8 @@ pub struct Component {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Empty for native libraries (known by name only); omitted from JSON then.
+    /// Package URL; empty when no standard purl type fits (native libraries known by name
+    /// only, …): omitted from JSON, and writers omit it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -202,6 +258,15 @@ pub struct Relationship {
 pub enum Severity {
     Warning,
     Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
 }
 
 /// Something that could not be read or understood. Never silently dropped: printed on

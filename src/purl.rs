@@ -29,6 +29,26 @@ pub fn golang(module_path: &str, version: Option<&str>) -> String {
     purl
 }
 
+/// `pkg:<type>/<name>@<version>` for single-segment types (`cargo`, `generic`).
+pub fn simple(purl_type: &str, name: &str, version: Option<&str>) -> String {
+    let mut purl = format!("pkg:{purl_type}/{}", encode_segment(name));
+    if let Some(v) = version.filter(|v| !v.is_empty()) {
+        purl.push('@');
+        purl.push_str(&encode_segment(v));
+    }
+    purl
+}
+
+/// `pkg:cargo/<name>@<version>`.
+pub fn cargo(name: &str, version: Option<&str>) -> String {
+    simple("cargo", name, version)
+}
+
+/// `pkg:generic/<name>@<version>`, for libraries and tools with no package ecosystem.
+pub fn generic(name: &str, version: Option<&str>) -> String {
+    simple("generic", name, version)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -179,6 +179,142 @@ pub struct Analysis {
 /// robustness tests all go through here.
 pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
     let format = binary::detect(data.get(..binary::MAGIC_LEN.min(data.len()))?)?;
+    if let Some(packed) = crate::upx::detect(data) {
+        return Some(analyze_packed(name, data, format, &packed));
+    }
+    analyze_plain(name, data, format)
+}
+
+/// A UPX-packed file: the catalogers see the unpacked program (ELF); the file keeps its
+/// own format and hashes, and every slice says it was packed.
+fn analyze_packed(
+    name: &str,
+    data: &[u8],
+    format: Format,
+    packed: &crate::upx::Packed,
+) -> Analysis {
+    let mut props = vec![crate::model::Property::new("assay:packer", "UPX")];
+    if let Some(v) = &packed.upx_version {
+        props.push(crate::model::Property::new("assay:upx:version", v));
+    }
+    if let Some(m) = packed.method {
+        props.push(crate::model::Property::new("assay:upx:method", m));
+    }
+    if packed.format == "PE" {
+        return analyze_packed_pe(name, data, format, props);
+    }
+    let unpacked = match packed.format {
+        "ELF" => crate::upx::unpack_elf(data),
+        _ => crate::upx::unpack_macho(data),
+    }
+    .map_err(|e| format!("UPX-packed {} cannot be unpacked: {e}", packed.format));
+    let inner = match &unpacked {
+        Ok(bytes) => {
+            props.push(crate::model::Property::new(
+                "assay:upx:unpacked-size",
+                bytes.len().to_string(),
+            ));
+            binary::detect(
+                bytes
+                    .get(..binary::MAGIC_LEN.min(bytes.len()))
+                    .unwrap_or(&[]),
+            )
+            .filter(|f| crate::upx::detect(bytes).is_none() && *f != Format::Wasm)
+            .and_then(|f| analyze_plain(name, bytes, f))
+        }
+        Err(_) => None,
+    };
+    let mut result = inner.unwrap_or_else(|| Analysis {
+        format,
+        slices: vec![SliceNode {
+            label: None,
+            platform: object::File::parse(data).ok().map(|o| binary::describe(&o)),
+            go: None,
+            properties: Vec::new(),
+        }],
+        components: Vec::new(),
+        relationships: Vec::new(),
+        problems: Vec::new(),
+        provides: Vec::new(),
+    });
+    result.format = format;
+    if let Err(message) = unpacked {
+        result.problems.push(Problem {
+            path: name.to_string(),
+            severity: Severity::Error,
+            message,
+        });
+    }
+    for slice in &mut result.slices {
+        slice.properties.extend(props.iter().cloned());
+    }
+    result
+}
+
+/// A UPX-packed PE: the section image is decompressed but not rebuilt into a PE, so only
+/// the catalogers that read raw bytes run on it (Go build info, library version strings).
+fn analyze_packed_pe(
+    name: &str,
+    data: &[u8],
+    format: Format,
+    mut props: Vec<crate::model::Property>,
+) -> Analysis {
+    let file_id = FileNode::id_for(name);
+    let mut findings = Findings::default();
+    let mut problems = Vec::new();
+    match crate::upx::unpack_pe_image(data) {
+        Ok(image) => {
+            props.push(crate::model::Property::new(
+                "assay:upx:unpacked",
+                "section image (not rebuilt into a PE): raw-byte catalogers only",
+            ));
+            match crate::golang::buildinfo::read_inline_anywhere(&image) {
+                Ok(Some(raw)) => {
+                    let mut warnings = Vec::new();
+                    let info = crate::golang::info_from_raw(raw, None, &mut warnings);
+                    problems.extend(warnings.into_iter().map(|w| (Severity::Warning, w)));
+                    crate::golang::add_components(&file_id, name, &info, &mut findings);
+                    findings.go = Some(info);
+                }
+                Ok(None) => {}
+                Err(e) => problems.push((Severity::Error, e.to_string())),
+            }
+            crate::native_meta::add_libraries_in(&file_id, name, &[&image], &mut findings);
+            problems.push((
+                Severity::Warning,
+                "UPX-packed PE: contents read from the decompressed section image; PE structure (imports, resources, sections) not rebuilt".into(),
+            ));
+        }
+        Err(e) => problems.push((
+            Severity::Error,
+            format!("UPX-packed PE cannot be unpacked: {e}"),
+        )),
+    }
+    findings.properties.extend(props);
+    Analysis {
+        format,
+        slices: vec![SliceNode {
+            label: None,
+            platform: object::File::parse(data).ok().map(|o| binary::describe(&o)),
+            go: findings.go,
+            properties: findings.properties,
+        }],
+        provides: findings.provides,
+        components: findings.components,
+        relationships: findings.relationships,
+        problems: problems
+            .into_iter()
+            .map(|(severity, message)| Problem {
+                path: name.to_string(),
+                severity,
+                message,
+            })
+            .chain(findings.problems)
+            .collect(),
+    }
+}
+
+fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
     let catalogers = catalog::all();
     let file_id = FileNode::id_for(name);
     let mut result = Analysis {
@@ -194,6 +330,22 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
         severity: Severity::Error,
         message,
     };
+    if format == Format::Wasm {
+        let mut findings = Findings::default();
+        crate::wasm::catalog(&file_id, name, data, &mut findings);
+        result.slices.push(SliceNode {
+            label: None,
+            platform: crate::wasm::reader::parse(data)
+                .ok()
+                .map(|m| crate::wasm::platform(&m)),
+            go: findings.go,
+            properties: findings.properties,
+        });
+        result.components.extend(findings.components);
+        result.relationships.extend(findings.relationships);
+        result.problems.extend(findings.problems);
+        return Some(result);
+    }
     let (slices, slice_errors) = binary::slices(format, data);
     for e in slice_errors {
         result.problems.push(problem(match e.label {
@@ -223,6 +375,8 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
             file_name: name,
             label: slice.label.as_deref(),
             object: &object,
+            data: slice.data,
+            dwarf: std::cell::OnceCell::new(),
         };
         let mut findings = Findings::default();
         for cataloger in &catalogers {
@@ -232,7 +386,7 @@ pub fn analyze(name: &str, data: &[u8]) -> Option<Analysis> {
             label: slice.label.clone(),
             platform: Some(binary::describe(&object)),
             go: findings.go,
-            properties: findings.slice_properties,
+            properties: findings.properties,
         });
         result.provides.extend(findings.provides);
         result.components.extend(findings.components);

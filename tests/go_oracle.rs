@@ -204,7 +204,7 @@ fn every_fat_slice_matches_its_thin_build() {
 
 #[test]
 fn missing_section_headers_use_the_segment_rule() {
-    let with = common::scan_json(&["samples/go/hello-linux-amd64"], 0);
+    let with = common::scan_json(&["samples/go/hello-linux-amd64-stripped"], 0);
     let without = common::scan_json(&["samples/go/hello-linux-amd64-nosections"], 0);
     let go_with = &with["files"][0]["slices"][0]["go"];
     let go_without = &without["files"][0]["slices"][0]["go"];

@@ -496,9 +496,75 @@ fn assay_offline(args: &[&str]) -> std::process::Output {
         .args(args)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("GOMODCACHE", "/nonexistent-gomodcache")
+        .env("CARGO_HOME", "/nonexistent-cargo-home")
         .current_dir(common::repo())
         .output()
         .expect("run assay")
+}
+
+#[test]
+fn rust_crates_take_the_license_of_their_registry_manifest() {
+    // A cargo registry with the fixture's two crates: one declaring `license` in the old
+    // `A/B` form, one pointing at a `license-file`.
+    let home = tempfile::tempdir().unwrap();
+    let index = home
+        .path()
+        .join("registry/src/index.crates.io-1949cf8c6b5b557f");
+    let semver = index.join("semver-1.0.28");
+    let itoa = index.join("itoa-1.0.18");
+    std::fs::create_dir_all(&semver).unwrap();
+    std::fs::create_dir_all(&itoa).unwrap();
+    std::fs::write(
+        semver.join("Cargo.toml"),
+        "[package]\nname = \"semver\"\nversion = \"1.0.28\"\nlicense = \"MIT/Apache-2.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        itoa.join("Cargo.toml"),
+        "[package]\nname = \"itoa\"\nversion = \"1.0.18\"\nlicense-file = \"LICENSE-MIT\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        itoa.join("LICENSE-MIT"),
+        "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the \"Software\"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "licenses",
+            "samples/beyond/rust-hello-auditable",
+            "-o",
+            "json",
+        ])
+        .env("GOMODCACHE", "/nonexistent-gomodcache")
+        .env("CARGO_HOME", home.path())
+        .current_dir(common::repo())
+        .output()
+        .expect("run assay");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lic = |name: &str| {
+        v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["license"].clone())
+            .unwrap_or_else(|| panic!("{name} listed"))
+    };
+    assert_eq!(lic("semver")["expression"], "MIT OR Apache-2.0");
+    assert_eq!(lic("semver")["source"], "cargo-registry");
+    assert_eq!(lic("itoa")["expression"], "MIT");
+    assert_eq!(lic("itoa")["source"], "cargo-registry");
+    assert_eq!(lic("rust-std")["expression"], "MIT OR Apache-2.0");
+    // Build tools are evidence, not shipped code: no verdict, no finding.
+    let findings = v["findings"].to_string();
+    assert!(!findings.contains("rustc"), "{findings}");
 }
 
 #[test]

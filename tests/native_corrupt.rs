@@ -2,7 +2,11 @@
 //! the root), out-of-range string and symbol offsets, random byte flips and truncations.
 //! Every case must end in a per-file error or a listed problem, never a panic.
 
+mod common;
+
 use std::path::Path;
+
+use common::Rng;
 
 use assay::native::{self, abi};
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
@@ -171,18 +175,6 @@ fn out_of_range_pe_export_table_is_a_problem() {
 }
 
 /// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 #[test]
 fn random_flips_and_truncations_never_panic() {

@@ -49,6 +49,20 @@ if ((${#missing[@]})); then
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2
 fi
 
+# upx (for `upx -d` oracles) is in bookworm-backports, not bookworm.
+if ! command -v upx >/dev/null; then
+  SUDO=()
+  [[ $(id -u) == 0 ]] || SUDO=(sudo -n)
+  if ! apt-cache policy upx-ucl 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' |
+      "${SUDO[@]}" tee /etc/apt/sources.list.d/backports.list >/dev/null
+    "${SUDO[@]}" apt-get update -q >&2
+  fi
+  log "apt-get install upx-ucl (bookworm-backports)"
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends -t bookworm-backports upx-ucl </dev/null >&2 ||
+    "${SUDO[@]}" apt-get install -y -q --no-install-recommends upx-ucl </dev/null >&2
+fi
+
 # --- 2./3. validators ---------------------------------------------------------
 bash tests/tools/install.sh
 export ASSAY_VENV="$REPO_ROOT/.venv"

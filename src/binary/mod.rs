@@ -6,6 +6,7 @@
 //! are bounds-checked; nothing in this module panics on malformed data.
 
 mod arch;
+pub mod data;
 mod region;
 
 pub use arch::{describe, Platform};
@@ -29,6 +30,9 @@ pub enum Format {
     /// A Unix `ar` archive (static library, Go `-buildmode=c-archive`).
     #[serde(rename = "ar")]
     Archive,
+    /// A WebAssembly module (no object model: read by [`crate::wasm`]).
+    #[serde(rename = "wasm")]
+    Wasm,
 }
 
 impl Format {
@@ -39,6 +43,7 @@ impl Format {
             Format::MachOFat => "Mach-O-fat",
             Format::Pe => "PE",
             Format::Archive => "ar",
+            Format::Wasm => "wasm",
         }
     }
 }
@@ -69,6 +74,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         }
         [b'M', b'Z', ..] => Some(Format::Pe),
         _ if head.starts_with(b"!<arch>\n") => Some(Format::Archive),
+        [0, b'a', b's', b'm'] => Some(Format::Wasm),
         _ => None,
     }
 }
@@ -104,7 +110,7 @@ pub fn slices(format: Format, data: &[u8]) -> (Vec<Slice<'_>>, Vec<SliceError>) 
         )
     };
     match format {
-        Format::Elf | Format::MachO | Format::Pe => whole(data),
+        Format::Elf | Format::MachO | Format::Pe | Format::Wasm => whole(data),
         Format::MachOFat => fat_slices(data),
         Format::Archive => archive_slices(data),
     }
@@ -256,6 +262,7 @@ mod tests {
         assert_eq!(detect(b"\xca\xfe\xba\xbe\0\0\0\x34"), None);
         assert_eq!(detect(b"MZ\x90\0\x03\0\0\0"), Some(Format::Pe));
         assert_eq!(detect(b"!<arch>\nfoo"), Some(Format::Archive));
+        assert_eq!(detect(b"\0asm\x01\0\0\0"), Some(Format::Wasm));
         assert_eq!(detect(b"#!/bin/sh\n"), None);
         assert_eq!(detect(b"\x7fEL"), None);
     }

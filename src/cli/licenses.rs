@@ -147,10 +147,11 @@ fn render_table(doc: &Document) -> String {
                 .unwrap_or_else(|| "-".into()),
             match lic {
                 Some(l) => l.source.as_str().to_string(),
-                // Not resolved on purpose: a library outside the scan, known by name only.
+                // Not resolved on purpose: not code the product ships.
                 None if c.kind == crate::model::ComponentKind::NativeLibrary => {
                     "outside-scan".to_string()
                 }
+                None if c.kind == crate::model::ComponentKind::Compiler => "build-tool".to_string(),
                 None => LicenseSource::NotFound.as_str().to_string(),
             },
             lic.map(|l| format!("{:.2}", l.confidence))

@@ -98,11 +98,7 @@ pub(crate) fn error(message: impl std::fmt::Display) {
 /// Prints a scan's problems on stderr, one line each.
 pub(crate) fn print_problems(problems: &[crate::model::Problem]) {
     for p in problems {
-        let level = match p.severity {
-            crate::model::Severity::Error => "error",
-            crate::model::Severity::Warning => "warning",
-        };
-        eprintln!("assay: {level}: {}: {}", p.path, p.message);
+        eprintln!("assay: {}: {}: {}", p.severity.as_str(), p.path, p.message);
     }
 }
 

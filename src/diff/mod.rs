@@ -10,6 +10,7 @@ pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::sbom::{array_of, str_of};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -54,16 +55,6 @@ pub fn load_sbom(source: &str, text: &str) -> Result<Inventory, String> {
              (bomFormat); tag-value and XML are not read"
         ))
     }
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn array_of<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
 }
 
 /// A license value that says something (SPDX uses `NOASSERTION`/`NONE` for "unknown").

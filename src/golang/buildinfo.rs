@@ -87,6 +87,50 @@ pub fn read(file: &object::File<'_>) -> Result<Option<RawBuildInfo>, BuildInfoEr
     }
 }
 
+/// The inline (Go 1.18+) blob anywhere in `bytes`, for formats without an object model
+/// (wasm, where the blob sits in a data segment at an alignment relative to linear memory).
+pub fn read_inline_anywhere(bytes: &[u8]) -> Result<Option<RawBuildInfo>, BuildInfoError> {
+    for offset in memchr::memmem::find_iter(bytes, MAGIC) {
+        let Some(header) = bytes.get(offset..offset + HEADER_LEN) else {
+            continue;
+        };
+        if header[15] & FLAG_INLINE == 0 {
+            continue;
+        }
+        let mut at = offset + HEADER_LEN;
+        let Ok(version) = inline_string(bytes, &mut at) else {
+            continue;
+        };
+        if !looks_like_go_version(version) {
+            continue;
+        }
+        let modinfo = inline_string(bytes, &mut at)?;
+        return Ok(Some(RawBuildInfo {
+            go_version: String::from_utf8_lossy(version).into_owned(),
+            modinfo: String::from_utf8_lossy(strip_sentinels(modinfo)).into_owned(),
+            layout: Layout::Inline,
+            located_by: "wasm-data-segment",
+        }));
+    }
+    Ok(None)
+}
+
+/// The 16-byte sentinels the linker puts around `runtime/debug.modinfo`.
+const MODINFO_START: &[u8; 16] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+const MODINFO_END: &[u8; 16] = b"\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+/// Real modinfo is a few kilobytes.
+const MAX_MODINFO: usize = 4 << 20;
+
+/// The modinfo string found by its sentinels, for images without the build info header
+/// (Go's wasm linker writes the `runtime/debug.modinfo` string but no header).
+pub fn modinfo_by_sentinels(bytes: &[u8]) -> Option<String> {
+    let start = memchr::memmem::find(bytes, MODINFO_START)?;
+    let window = &bytes[start..bytes.len().min(start + MAX_MODINFO)];
+    let end = memchr::memmem::find(&window[16..], MODINFO_END)? + 16 + 16;
+    let text = strip_sentinels(&window[..end]);
+    (!text.is_empty()).then(|| String::from_utf8_lossy(text).into_owned())
+}
+
 fn section_name(file: &object::File<'_>) -> &'static str {
     match file {
         object::File::MachO32(_) | object::File::MachO64(_) => "__go_buildinfo",

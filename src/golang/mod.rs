@@ -2,6 +2,7 @@
 
 pub mod buildinfo;
 pub mod modinfo;
+pub mod pclntab;
 pub mod quote;
 pub mod version;
 
@@ -57,42 +58,59 @@ impl Cataloger for GoCataloger {
     fn catalog(&self, image: &Image<'_, '_>, out: &mut Findings) {
         let raw = match buildinfo::read(image.object) {
             Ok(Some(raw)) => raw,
-            Ok(None) => return,
+            Ok(None) => {
+                without_build_info(image, out);
+                return;
+            }
             Err(e) => {
                 out.problem(image, Severity::Error, e.to_string());
+                without_build_info(image, out);
                 return;
             }
         };
-        let modinfo = modinfo::parse(&raw.modinfo);
-        for w in &modinfo.warnings {
-            out.problem(image, Severity::Warning, w.clone());
+        let mut warnings = Vec::new();
+        let info = info_from_raw(raw, Some(image.object), &mut warnings);
+        for w in warnings {
+            out.problem(image, Severity::Warning, w);
         }
-        let mut info = GoInfo {
-            go_version: GoVersion::parse(&raw.go_version),
-            mode: if modinfo.main.is_some() {
-                "module"
-            } else {
-                "gopath"
-            },
-            modinfo,
-            recovered_main_version: None,
-            layout: raw.layout,
-            located_by: raw.located_by,
-        };
-        if let Some(main) = &info.modinfo.main {
-            if !version::is_real_version(&main.version) {
-                info.recovered_main_version = version::recover_from_settings(&info.modinfo)
-                    .or_else(|| version_from_symbols(image.object));
-            }
-        }
-        add_components(image, &info, out);
+        add_components(image.file_id, image.file_name, &info, out);
         out.go = Some(info);
     }
 }
 
-fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
-    let occurrence = vec![image.file_name.to_string()];
-    let file_id = image.file_id;
+/// Interprets a decoded blob. `object` (absent for wasm) lets a `(devel)` main module's
+/// version be recovered from symbols.
+pub fn info_from_raw(
+    raw: buildinfo::RawBuildInfo,
+    object: Option<&object::File<'_>>,
+    warnings: &mut Vec<String>,
+) -> GoInfo {
+    let modinfo = modinfo::parse(&raw.modinfo);
+    warnings.extend(modinfo.warnings.iter().cloned());
+    let mut info = GoInfo {
+        go_version: GoVersion::parse(&raw.go_version),
+        mode: if modinfo.main.is_some() {
+            "module"
+        } else {
+            "gopath"
+        },
+        modinfo,
+        recovered_main_version: None,
+        layout: raw.layout,
+        located_by: raw.located_by,
+    };
+    if let Some(main) = &info.modinfo.main {
+        if !version::is_real_version(&main.version) {
+            info.recovered_main_version = version::recover_from_settings(&info.modinfo)
+                .or_else(|| object.and_then(version_from_symbols));
+        }
+    }
+    info
+}
+
+/// Adds the components of one image's build info.
+pub fn add_components(file_id: &str, file_name: &str, info: &GoInfo, out: &mut Findings) {
+    let occurrence = vec![file_name.to_string()];
 
     // The standard library, one per toolchain (experiments change what is compiled in).
     let stdlib_version = info.go_version.stdlib_version().to_string();
@@ -132,14 +150,14 @@ fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
                 // A `+dirty` version names uncommitted source: two builds may differ.
                 let purl = purl::golang(&main.path, Some(&main.version));
                 (
-                    format!("{purl}#{}", image.file_name),
+                    format!("{purl}#{file_name}"),
                     Some(main.version.clone()),
                     Vec::new(),
                 )
             } else {
                 // `(devel)` belongs to this binary: two binaries with the same main path can
                 // be different programs, so the id is scoped to the file.
-                let id = format!("{}#{}", purl::golang(&main.path, None), image.file_name);
+                let id = format!("{}#{}", purl::golang(&main.path, None), file_name);
                 let mut props = vec![Property::new("assay:go:recorded-version", &main.version)];
                 let recovered = info.recovered_main_version.as_ref();
                 if let Some(r) = recovered {
@@ -170,7 +188,7 @@ fn add_components(image: &Image<'_, '_>, info: &GoInfo, out: &mut Findings) {
     };
 
     for dep in &info.modinfo.deps {
-        let component = dependency_component(dep, image.file_name);
+        let component = dependency_component(dep, file_name);
         out.relate(&parent_id, RelationshipKind::DependsOn, &component.id);
         out.components.push(component);
     }
@@ -271,4 +289,114 @@ fn version_from_symbols(file: &object::File<'_>) -> Option<RecoveredVersion> {
         }
     }
     best.map(|(_, v)| v)
+}
+
+/// A Go binary whose build info is gone: recognised by its pclntab, reported with what the
+/// pclntab and the runtime version string still say (module versions only where source
+/// paths carry them).
+fn without_build_info(image: &Image<'_, '_>, out: &mut Findings) {
+    let Some(table) = pclntab::read(image.object, image.data) else {
+        return;
+    };
+    // The runtime is in every Go program; without it this is not one.
+    if !table.packages.contains("runtime") {
+        return;
+    }
+    let rodata = crate::binary::data::readonly_data(image.object);
+    let go_version = pclntab::go_version(&rodata).or_else(|| pclntab::go_version(&[image.data]));
+    out.properties
+        .push(Property::new("assay:go:detected-by", "pclntab"));
+    out.properties
+        .push(Property::new("assay:go:pclntab-layout", table.layout));
+    out.properties.push(Property::new(
+        "assay:go:pclntab-located-by",
+        table.located_by,
+    ));
+    if let Some(v) = &go_version {
+        out.properties.push(Property::new("assay:go:version", v));
+    }
+    out.problem(
+        image,
+        Severity::Warning,
+        "Go binary without build info: modules recovered from the pclntab (versions only where source paths record them)".into(),
+    );
+    let occurrence = vec![image.file_name.to_string()];
+    let file_id = image.file_id;
+
+    let stdlib_version = go_version
+        .as_deref()
+        .map(|v| GoVersion::parse(v).stdlib_version().to_string());
+    let stdlib_purl = purl::golang("stdlib", stdlib_version.as_deref());
+    let stdlib_id = match &stdlib_version {
+        Some(_) => stdlib_purl.clone(),
+        None => format!("{stdlib_purl}#{}", image.file_name),
+    };
+    out.components.push(Component {
+        id: stdlib_id.clone(),
+        kind: ComponentKind::GoStdlib,
+        name: "stdlib".into(),
+        version: stdlib_version,
+        purl: stdlib_purl,
+        ancestors: Vec::new(),
+        properties: vec![
+            Property::new("assay:method", "pclntab+runtime-version-string"),
+            Property::new(
+                "assay:confidence",
+                if go_version.is_some() {
+                    "medium"
+                } else {
+                    "low"
+                },
+            ),
+        ],
+        occurrences: occurrence.clone(),
+    });
+    out.relate(file_id, RelationshipKind::DependsOn, &stdlib_id);
+    out.relate(file_id, RelationshipKind::StaticLink, &stdlib_id);
+
+    // Modules: versioned ones from file paths; the remaining third-party packages grouped
+    // by the hosting convention, with no version.
+    let mut modules: std::collections::BTreeMap<
+        String,
+        (Option<String>, &'static str, &'static str),
+    > = table
+        .file_modules
+        .iter()
+        .map(|(m, v)| (m.clone(), (Some(v.clone()), "pclntab-file-path", "medium")))
+        .collect();
+    for pkg in table.packages.iter().filter(|p| !pclntab::is_stdlib(p)) {
+        if modules
+            .keys()
+            .any(|m| pkg == m || pkg.starts_with(&format!("{m}/")))
+        {
+            continue;
+        }
+        let (module, by_convention) = pclntab::guess_module(pkg);
+        let confidence = if by_convention { "medium" } else { "low" };
+        modules
+            .entry(module)
+            .or_insert((None, "pclntab-function-names", confidence));
+    }
+    for (path, (version, method, confidence)) in modules {
+        let purl = purl::golang(&path, version.as_deref());
+        let id = match &version {
+            Some(_) => purl.clone(),
+            None => format!("{purl}#{}", image.file_name),
+        };
+        out.components.push(Component {
+            id: id.clone(),
+            kind: ComponentKind::GoModule,
+            name: path,
+            version,
+            purl,
+            ancestors: Vec::new(),
+            properties: vec![
+                Property::new("assay:method", method),
+                Property::new("assay:confidence", confidence),
+            ],
+            occurrences: occurrence.clone(),
+        });
+        out.relate(file_id, RelationshipKind::DependsOn, &id);
+        out.relate(file_id, RelationshipKind::StaticLink, &id);
+    }
 }

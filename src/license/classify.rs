@@ -498,6 +498,21 @@ pub fn classify_files(
         if !is_license_file_name(name) {
             continue;
         }
+        // Exact texts the bundled db has classified need no classifier: loading its store
+        // costs ~150 ms and tens of MB, so most scans never do.
+        let hash = crate::hash::sha256_hex(bytes);
+        if let Some((expression, confidence)) = db.known_text(&hash) {
+            per_file.push((
+                name.clone(),
+                Classification {
+                    expression: Some(expression.to_string()),
+                    confidence,
+                    method: "known-text",
+                    ambiguous: confidence < 0.9,
+                },
+            ));
+            continue;
+        }
         let text = String::from_utf8_lossy(bytes);
         per_file.push((name.clone(), classify_text(&text, db)));
     }

@@ -148,6 +148,28 @@ pub struct LicenseDb {
     pub module_ranges: Vec<ModuleRange>,
     pub modules: BTreeMap<String, ModuleEntry>,
     pub modules_provenance: serde_json::Value,
+    /// SHA-256 of a license file → the verdict recorded for it (the generator classified it
+    /// with this same classifier); hashes recorded with different verdicts are left out.
+    known_texts: HashMap<String, (String, f32)>,
+}
+
+fn known_texts(modules: &BTreeMap<String, ModuleEntry>) -> HashMap<String, (String, f32)> {
+    let mut index: HashMap<String, Option<(String, f32)>> = HashMap::new();
+    for e in modules.values().flat_map(|m| &m.evidence) {
+        let verdict = (e.expression.clone(), e.confidence);
+        index
+            .entry(e.sha256.clone())
+            .and_modify(|known| {
+                if known.as_ref().is_some_and(|k| k.0 != verdict.0) {
+                    *known = None; // conflicting verdicts: trust neither
+                }
+            })
+            .or_insert(Some(verdict));
+    }
+    index
+        .into_iter()
+        .filter_map(|(h, v)| Some((h, v?)))
+        .collect()
 }
 
 /// The compiled-in database, parsed once. The data is checked by tests, so a parse failure
@@ -158,6 +180,11 @@ pub fn bundled() -> &'static LicenseDb {
 }
 
 impl LicenseDb {
+    /// The verdict for a license file whose exact bytes the database has seen.
+    pub fn known_text(&self, sha256: &str) -> Option<(&str, f32)> {
+        self.known_texts.get(sha256).map(|(e, c)| (e.as_str(), *c))
+    }
+
     fn parse() -> Result<LicenseDb, String> {
         let licenses: LicensesFile =
             toml::from_str(LICENSES_TOML).map_err(|e| format!("licenses.toml: {e}"))?;
@@ -200,6 +227,7 @@ impl LicenseDb {
             compat,
             compat_overrides: overrides.compat,
             module_ranges: overrides.module,
+            known_texts: known_texts(&modules.modules),
             modules: modules.modules,
             modules_provenance: modules.provenance,
         })
@@ -294,6 +322,20 @@ pub fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn known_texts_answer_exact_bytes_only() {
+        let db = bundled();
+        let (path, entry) = db
+            .modules
+            .iter()
+            .find(|(_, m)| !m.evidence.is_empty())
+            .expect("the generated db has evidence");
+        let e = &entry.evidence[0];
+        let (expression, _) = db.known_text(&e.sha256).unwrap_or_else(|| panic!("{path}"));
+        assert_eq!(expression, e.expression);
+        assert!(db.known_text(&"0".repeat(64)).is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -6,6 +6,7 @@
 //! license-db, optionally the module proxy); [`rules`] turns the graph plus the outbound
 //! license into findings; [`policy`] reads `assay.toml`.
 
+pub mod cargo;
 pub mod classify;
 pub mod db;
 pub mod expr;
@@ -34,6 +35,13 @@ pub enum LicenseSource {
     GoStdlib,
     /// A `[[licenses.clarify]]` entry of the policy.
     PolicyClarify,
+    /// The crate's `Cargo.toml` in the local cargo registry.
+    CargoRegistry,
+    /// A fact about a toolchain's runtime library (Rust std: MIT OR Apache-2.0).
+    RustStdlib,
+    /// A well-known C library recognised in a binary, by name (and version where its
+    /// license changed).
+    KnownLibrary,
     /// Nothing found.
     NotFound,
 }
@@ -48,6 +56,9 @@ impl LicenseSource {
             LicenseSource::ModuleProxy => "module-proxy",
             LicenseSource::GoStdlib => "go-stdlib",
             LicenseSource::PolicyClarify => "policy-clarify",
+            LicenseSource::CargoRegistry => "cargo-registry",
+            LicenseSource::RustStdlib => "rust-stdlib",
+            LicenseSource::KnownLibrary => "known-library",
             LicenseSource::NotFound => "not-found",
         }
     }

@@ -31,6 +31,8 @@ pub struct ResolveOptions {
     pub targets: Vec<PathBuf>,
     /// `GOMODCACHE`; `None` disables the module cache.
     pub gomodcache: Option<PathBuf>,
+    /// `CARGO_HOME` (Rust crates' manifests in `registry/src`); `None` disables it.
+    pub cargo_home: Option<PathBuf>,
     pub remote: Option<RemoteConfig>,
 }
 
@@ -40,6 +42,7 @@ impl ResolveOptions {
             mode,
             targets: targets.iter().map(PathBuf::from).collect(),
             gomodcache: default_gomodcache(),
+            cargo_home: super::cargo::default_cargo_home(),
             remote: (mode == LicenseMode::Remote).then(RemoteConfig::from_env),
         }
     }
@@ -90,7 +93,7 @@ pub fn resolve_all(
         // A native library outside the scan is known only by the name a binary loads it by
         // (libc.so.6, KERNEL32.dll): it is not part of what is shipped, and nothing says its
         // license. When the library is in the scan, the edge points at that file instead.
-        .filter(|c| c.kind != crate::model::ComponentKind::NativeLibrary)
+        .filter(|c| carries_license(c.kind))
         .map(|c| {
             let (lic, problem) = resolve_one(c, opts, &local, fetcher.as_ref(), db);
             (c.id.clone(), lic, problem)
@@ -105,6 +108,13 @@ pub fn resolve_all(
     (map, problems)
 }
 
+/// Whether a component is code the product ships, so its license matters: not a library
+/// outside the scan known by name only (libc.so.6, KERNEL32.dll), nor a compiler (evidence of
+/// how the binary was built, not code in it).
+pub fn carries_license(kind: ComponentKind) -> bool {
+    !matches!(kind, ComponentKind::NativeLibrary | ComponentKind::Compiler)
+}
+
 fn resolve_one(
     c: &Component,
     opts: &ResolveOptions,
@@ -112,10 +122,24 @@ fn resolve_one(
     fetcher: Option<&RemoteFetcher>,
     db: &LicenseDb,
 ) -> (ComponentLicense, Option<Problem>) {
-    if c.kind == ComponentKind::GoStdlib {
-        return (go_stdlib(), None);
-    }
     let version = c.version.as_deref().filter(|v| *v != "(devel)");
+    match c.kind {
+        ComponentKind::GoStdlib => return (go_stdlib(), None),
+        ComponentKind::RustStdlib => return (rust_stdlib(), None),
+        ComponentKind::RustCrate | ComponentKind::RustRootCrate => {
+            let found = opts
+                .cargo_home
+                .as_deref()
+                .zip(version)
+                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db));
+            return (found.unwrap_or_else(ComponentLicense::not_found), None);
+        }
+        ComponentKind::StaticLibrary => {
+            let found = known_library(&c.name, version);
+            return (found.unwrap_or_else(ComponentLicense::not_found), None);
+        }
+        _ => {}
+    }
     // 1. files on disk
     if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
         let dir = cache.join(format!("{}@{}", escape_path(&c.name), escape_path(v)));
@@ -155,6 +179,61 @@ fn resolve_one(
         }
     }
     (ComponentLicense::not_found(), None)
+}
+
+fn rust_stdlib() -> ComponentLicense {
+    ComponentLicense {
+        expression: Some("MIT OR Apache-2.0".into()),
+        source: LicenseSource::RustStdlib,
+        location: Some("https://github.com/rust-lang/rust/blob/master/COPYRIGHT".into()),
+        confidence: 1.0,
+        method: "known-fact".into(),
+        evidence: vec![LicenseEvidence {
+            file: "COPYRIGHT (Rust distribution: std, core, alloc)".into(),
+            sha256: None,
+            expression: Some("MIT OR Apache-2.0".into()),
+        }],
+        extracted: Vec::new(),
+    }
+}
+
+/// Licenses of the C libraries the static-library classifiers recognise, with the version
+/// where a license changed (OpenSSL 3.0 moved to Apache-2.0). Sources: each project's own
+/// license page.
+fn known_library(name: &str, version: Option<&str>) -> Option<ComponentLicense> {
+    let major = version
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok());
+    let (expression, location) = match name.to_ascii_lowercase().as_str() {
+        "zlib" => ("Zlib", "https://zlib.net/zlib_license.html"),
+        "sqlite" => ("blessing", "https://sqlite.org/copyright.html"),
+        "curl" | "libcurl" => ("curl", "https://curl.se/docs/copyright.html"),
+        "openssl" if major.is_some_and(|m| m >= 3) => {
+            ("Apache-2.0", "https://openssl-library.org/source/license/")
+        }
+        "openssl" if major.is_some() => ("OpenSSL", "https://openssl-library.org/source/license/"),
+        "cpython" | "python" => ("PSF-2.0", "https://docs.python.org/3/license.html"),
+        "node.js" | "nodejs" | "node" => {
+            ("MIT", "https://github.com/nodejs/node/blob/main/LICENSE")
+        }
+        _ => return None,
+    };
+    Some(ComponentLicense {
+        expression: Some(expression.into()),
+        source: LicenseSource::KnownLibrary,
+        location: Some(location.into()),
+        confidence: 0.9,
+        method: "known-library".into(),
+        evidence: vec![LicenseEvidence {
+            file: format!(
+                "{name} {} (recognised by its version string)",
+                version.unwrap_or("?")
+            ),
+            sha256: None,
+            expression: Some(expression.into()),
+        }],
+        extracted: Vec::new(),
+    })
 }
 
 fn go_stdlib() -> ComponentLicense {

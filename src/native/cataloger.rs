@@ -40,20 +40,20 @@ impl Cataloger for NativeCataloger {
         }
         if let Some(id) = &linkage.id {
             out.provides.push(id.name.clone());
-            out.slice_properties
+            out.properties
                 .push(Property::new("assay:native:id", &id.name));
         }
         if let Some(base) = image.file_name.rsplit(['/', '\\']).next() {
             out.provides.push(base.to_string());
         }
         for floor in &linkage.version_floors {
-            out.slice_properties.push(Property::new(
+            out.properties.push(Property::new(
                 format!("assay:native:version-floor:{}", floor.library),
                 &floor.version,
             ));
             if floor.library.starts_with("libc.so") {
                 if let Some(v) = floor.version.strip_prefix("GLIBC_") {
-                    out.slice_properties
+                    out.properties
                         .push(Property::new("assay:native:glibc-floor", v));
                 }
             }

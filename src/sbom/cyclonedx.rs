@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
-use crate::model::{ComponentKind, Document, Property, Severity, ROOT_ID};
+use crate::model::{ComponentKind, Document, Property, ROOT_ID};
 
 pub const SPEC_VERSION: &str = "1.6";
 
@@ -52,17 +52,20 @@ pub fn bom(doc: &Document) -> Value {
     for comp in &doc.components {
         let mut c = json!({
             "type": match comp.kind {
-                ComponentKind::GoMainModule => "application",
                 ComponentKind::ContainerImage => "container",
+                k if k.is_application() => "application",
+                ComponentKind::Compiler => "application",
                 _ => "library",
             },
             "bom-ref": comp.id,
             "name": comp.name,
-            "purl": comp.purl,
             "evidence": {
                 "occurrences": comp.occurrences.iter().map(|o| json!({"location": o})).collect::<Vec<_>>(),
             },
         });
+        if !comp.purl.is_empty() {
+            c["purl"] = json!(comp.purl);
+        }
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
@@ -84,13 +87,11 @@ pub fn bom(doc: &Document) -> Value {
             });
         }
         let mut props = comp.properties.clone();
-        match comp.kind {
-            ComponentKind::NativeLibrary => props.push(Property::new("assay:linkage", "dynamic")),
-            ComponentKind::GoModule | ComponentKind::GoMainModule | ComponentKind::GoStdlib => {
-                props.push(Property::new("assay:linkage", "static"))
-            }
-            // OS packages and platform images are not linked.
-            _ => {}
+        // Loaded at run time, linked in, or neither (a compiler, the package a file names).
+        if comp.kind == ComponentKind::NativeLibrary {
+            props.push(Property::new("assay:linkage", "dynamic"));
+        } else if comp.kind.is_linked() {
+            props.push(Property::new("assay:linkage", "static"));
         }
         if let Some(lic) = doc.licenses.get(&comp.id) {
             if let Some(l) = licenses_value(lic) {
@@ -139,22 +140,11 @@ pub fn bom(doc: &Document) -> Value {
         .problems
         .iter()
         .map(|p| {
-            let subject = doc
-                .files
-                .iter()
-                .find(|f| f.name == p.path)
-                .map(|f| f.id.as_str())
-                .unwrap_or(ROOT_ID);
-            let level = if p.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
             json!({
-                "subjects": [subject],
+                "subjects": [doc.problem_subject(p)],
                 "annotator": {"component": tool},
                 "timestamp": doc.created,
-                "text": format!("assay:{level}: {}: {}", p.path, p.message),
+                "text": Document::problem_text(p),
             })
         })
         .collect();

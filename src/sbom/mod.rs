@@ -244,3 +244,16 @@ pub fn image_purl(doc: &Document) -> Option<String> {
         platform,
     ))
 }
+
+/// A string field of a JSON object, if present and a string (SBOMs read by `diff` and the
+/// derived writers are untrusted: wrong types are skipped, never a panic).
+pub(crate) fn str_of<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(serde_json::Value::as_str)
+}
+
+/// An array field of a JSON object, empty when absent or not an array.
+pub(crate) fn array_of<'a>(v: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
+    v.get(key)
+        .and_then(serde_json::Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}

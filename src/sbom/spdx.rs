@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
-use crate::model::{ComponentKind, Document, RelationshipKind, Severity, ROOT_ID};
+use crate::model::{ComponentKind, Document, RelationshipKind, ROOT_ID};
 
 pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
 
@@ -48,24 +48,10 @@ pub fn document(doc: &Document) -> Value {
     // Problems attach to the file they concern, else to the subject.
     let mut problem_notes: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for p in &doc.problems {
-        let owner = doc
-            .files
-            .iter()
-            .find(|f| f.name == p.path)
-            .map(|f| f.id.as_str())
-            .unwrap_or(ROOT_ID);
-        let level = if p.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
-        };
         problem_notes
-            .entry(owner)
+            .entry(doc.problem_subject(p))
             .or_default()
-            .push(annotation(format!(
-                "assay:{level}: {}: {}",
-                p.path, p.message
-            )));
+            .push(annotation(Document::problem_text(p)));
     }
 
     // The subject CONTAINS the binaries, which SPDX allows only for an analysed package:
@@ -142,16 +128,19 @@ pub fn document(doc: &Document) -> Value {
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
             "primaryPackagePurpose": match c.kind {
-                ComponentKind::GoMainModule => "APPLICATION",
                 ComponentKind::ContainerImage => "CONTAINER",
+                k if k.is_application() => "APPLICATION",
+                ComponentKind::Compiler => "OTHER",
                 _ => "LIBRARY",
             },
-            "externalRefs": [{
+        });
+        if !c.purl.is_empty() {
+            pkg["externalRefs"] = json!([{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
                 "referenceLocator": c.purl,
-            }],
-        });
+            }]);
+        }
         if let Some(v) = &c.version {
             pkg["versionInfo"] = json!(v);
         }

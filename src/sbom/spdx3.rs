@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::sbom::{array_of, str_of};
 use serde_json::{json, Map, Value};
 
 use crate::model::Document;
@@ -572,16 +573,6 @@ fn mentions(expression: &str, license_id: &str) -> bool {
 
 fn is_unknown(v: &str) -> bool {
     v == "NOASSERTION" || v == "NONE"
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn array_of<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
 }
 
 fn id_of(element: &Value) -> String {

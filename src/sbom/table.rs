@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{ComponentKind, Document, Severity};
+use crate::model::{ComponentKind, Document};
 
 pub fn render(doc: &Document, color: bool) -> String {
     let bold = |s: &str| {
@@ -113,11 +113,7 @@ pub fn render(doc: &Document, color: bool) -> String {
         out.push_str(&bold("PROBLEMS"));
         out.push('\n');
         for p in &doc.problems {
-            let level = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            let _ = writeln!(out, "{level:<8} {}: {}", p.path, p.message);
+            let _ = writeln!(out, "{:<8} {}: {}", p.severity.as_str(), p.path, p.message);
         }
     }
     let s = &doc.summary;

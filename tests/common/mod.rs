@@ -88,3 +88,20 @@ pub fn require_tool(name: &str) -> PathBuf {
         )
     })
 }
+
+/// xorshift64*: a deterministic generator for mutation tests, so a failure reproduces from
+/// its seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -1,0 +1,157 @@
+//! Statically linked C libraries recognised by the version strings they embed, the way
+//! binary classifiers (syft's, for one) do: a fixed marker next to a version.
+
+use memchr::memmem;
+
+pub struct Classifier {
+    /// Component name.
+    pub name: &'static str,
+    /// purl type and name when a standard one exists (`pkg:generic/zlib@…`).
+    pub purl_name: &'static str,
+    /// Bytes right before the version.
+    pub prefix: &'static [u8],
+    /// Bytes that must follow the version (empty: any non-version byte).
+    pub suffix: &'static [u8],
+    /// What the evidence string looks like, for the `assay:evidence` property.
+    pub pattern: &'static str,
+}
+
+pub const CLASSIFIERS: &[Classifier] = &[
+    Classifier {
+        name: "zlib",
+        purl_name: "zlib",
+        prefix: b"deflate ",
+        suffix: b" Copyright ",
+        pattern: "deflate <version> Copyright",
+    },
+    Classifier {
+        name: "zlib",
+        purl_name: "zlib",
+        prefix: b"inflate ",
+        suffix: b" Copyright ",
+        pattern: "inflate <version> Copyright",
+    },
+    Classifier {
+        name: "openssl",
+        purl_name: "openssl",
+        prefix: b"OpenSSL ",
+        suffix: b" ",
+        pattern: "OpenSSL <version> <date>",
+    },
+    Classifier {
+        name: "curl",
+        purl_name: "curl",
+        prefix: b"libcurl/",
+        suffix: b"",
+        pattern: "libcurl/<version>",
+    },
+    Classifier {
+        name: "node",
+        purl_name: "node",
+        prefix: b"node.js/v",
+        suffix: b"",
+        pattern: "node.js/v<version>",
+    },
+    Classifier {
+        name: "python",
+        purl_name: "python",
+        prefix: b"CPython ",
+        suffix: b"",
+        pattern: "CPython <version>",
+    },
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Match {
+    pub name: &'static str,
+    pub purl_name: &'static str,
+    pub version: String,
+    pub evidence: String,
+}
+
+/// Longest version string considered.
+const MAX_VERSION: usize = 32;
+
+pub fn classify(bytes: &[u8], out: &mut Vec<Match>) {
+    for c in CLASSIFIERS {
+        for at in memmem::find_iter(bytes, c.prefix) {
+            let start = at + c.prefix.len();
+            let Some(rest) = bytes.get(start..) else {
+                continue;
+            };
+            let len = rest
+                .iter()
+                .take(MAX_VERSION + 1)
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+                .count();
+            if len == 0
+                || len > MAX_VERSION
+                || !rest[0].is_ascii_digit()
+                || !rest[..len].contains(&b'.')
+            {
+                continue;
+            }
+            if !rest[len..].starts_with(c.suffix) {
+                continue;
+            }
+            // OpenSSL's version line is followed by its release date (`3.0.11 19 Sep 2023`).
+            if c.name == "openssl" && !rest.get(len + 1).is_some_and(u8::is_ascii_digit) {
+                continue;
+            }
+            let version = String::from_utf8_lossy(&rest[..len]).into_owned();
+            out.push(Match {
+                name: c.name,
+                purl_name: c.purl_name,
+                evidence: c.pattern.replace("<version>", &version),
+                version,
+            });
+        }
+    }
+    sqlite(bytes, out);
+}
+
+/// SQLite keeps its version (`sqlite3_version[]`) as a bare string, so it is recognised by
+/// its source id (`2022-12-28 14:03:47 <64 hex>`) and the version string nearest before it.
+fn sqlite(bytes: &[u8], out: &mut Vec<Match>) {
+    if memmem::find(bytes, b"SQLite format 3").is_none() {
+        return;
+    }
+    // `3.40.1\0` as a NUL-delimited string.
+    let mut best: Option<String> = None;
+    for at in memmem::find_iter(bytes, b"\x003.") {
+        let rest = &bytes[at + 1..];
+        let len = rest
+            .iter()
+            .take(16)
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
+        if rest.get(len) == Some(&0) && rest[..len].iter().filter(|&&b| b == b'.').count() == 2 {
+            best = Some(String::from_utf8_lossy(&rest[..len]).into_owned());
+            break;
+        }
+    }
+    if let Some(version) = best {
+        out.push(Match {
+            name: "sqlite",
+            purl_name: "sqlite",
+            evidence: format!("\"SQLite format 3\" and version string {version}"),
+            version,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_zlib_and_openssl() {
+        let mut out = Vec::new();
+        classify(
+            b"\0 deflate 1.2.13 Copyright 1995-2022 Jean-loup Gailly and Mark Adler \0OpenSSL 3.0.11 19 Sep 2023\0OpenSSL and more\0",
+            &mut out,
+        );
+        let got: Vec<(&str, &str)> = out.iter().map(|m| (m.name, m.version.as_str())).collect();
+        assert_eq!(got, vec![("zlib", "1.2.13"), ("openssl", "3.0.11")]);
+    }
+}

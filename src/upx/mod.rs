@@ -1,0 +1,431 @@
+//! UPX-packed executables: detection (ELF, PE, Mach-O) and in-memory unpacking of ELF and
+//! Mach-O files (NRV2B/NRV2D/NRV2E in their 8/16/32-bit forms, and LZMA; the x86 call/jump
+//! filters), so every cataloger sees the program that was packed; for PE, the section image.
+//!
+//! Packed ELF layout (UPX 3/4): after the loader's program headers, `l_info` (checksum,
+//! `UPX!`, loader size, version, format) and `p_info` (original file size, block size),
+//! then blocks, each a `b_info` (uncompressed size, compressed size, method, filter id,
+//! filter parameter, unused) followed by its bytes. The first block is the original ELF
+//! header and program headers; the next ones fill the original `PT_LOAD` segments in
+//! order; the bytes after the last segment follow the loader as one more block.
+
+pub mod filter;
+pub mod nrv;
+
+use memchr::memmem;
+
+/// Unpacked sizes beyond this are refused (a real program is far smaller; a header
+/// claiming more is a decompression bomb or corrupt).
+pub const MAX_UNPACKED: u64 = 512 << 20;
+/// No real packed file expands more than this; more is a bomb.
+pub const MAX_RATIO: u64 = 64;
+
+/// What a packed file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packed {
+    /// `ELF`, `PE`, `Mach-O`.
+    pub format: &'static str,
+    /// UPX version from the `$Id: UPX x.yz` string, if present.
+    pub upx_version: Option<String>,
+    /// Compression method of the first block (`NRV2B_LE32`, `LZMA`, …).
+    pub method: Option<&'static str>,
+}
+
+/// The compression methods by UPX's numbering.
+fn method_name(m: u8) -> Option<&'static str> {
+    Some(match m {
+        2 => "NRV2B_LE32",
+        3 => "NRV2B_8",
+        4 => "NRV2B_LE16",
+        5 => "NRV2D_LE32",
+        6 => "NRV2D_8",
+        7 => "NRV2D_LE16",
+        8 => "NRV2E_LE32",
+        9 => "NRV2E_8",
+        10 => "NRV2E_LE16",
+        14 => "LZMA",
+        _ => return None,
+    })
+}
+
+fn u32_at(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        d.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// Detects a UPX-packed file: the `UPX!` magic near the start (ELF: after the program
+/// headers; PE: in the first section header area; Mach-O: after the load commands) and
+/// UPX's identification strings.
+pub fn detect(data: &[u8]) -> Option<Packed> {
+    let format = match data.get(..4)? {
+        [0x7f, b'E', b'L', b'F'] => "ELF",
+        [b'M', b'Z', ..] => "PE",
+        [0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] => "Mach-O",
+        _ => return None,
+    };
+    let head = &data[..data.len().min(4096)];
+    let magic = memmem::find(head, b"UPX!")?;
+    // ELF: `l_info` sits right after the program headers (holds in a truncated file too).
+    let elf_l_info = format == "ELF" && {
+        let (phoff, phnum, phentsize) = if data.get(4) == Some(&2) {
+            (
+                u64::from_le_bytes(data.get(32..40)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(56..58)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(54..56)?.try_into().ok()?),
+            )
+        } else {
+            (
+                u64::from(u32_at(data, 28)?),
+                u16::from_le_bytes(data.get(44..46)?.try_into().ok()?),
+                u16::from_le_bytes(data.get(42..44)?.try_into().ok()?),
+            )
+        };
+        phoff + u64::from(phnum) * u64::from(phentsize) + 4 == magic as u64
+    };
+    let has_info = elf_l_info
+        || memmem::find(data, b"This file is packed with the UPX").is_some()
+        || memmem::find(data, b"$Id: UPX").is_some()
+        || format == "PE" && memmem::find(head, b"UPX0").is_some();
+    if !has_info {
+        return None;
+    }
+    let upx_version = memmem::find(data, b"$Id: UPX ").map(|at| {
+        String::from_utf8_lossy(
+            &data[at + 9..]
+                .iter()
+                .take(16)
+                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                .copied()
+                .collect::<Vec<u8>>(),
+        )
+        .into_owned()
+    });
+    // ELF: l_info at magic-4, p_info then the first b_info; its method byte at +28.
+    // PE: the pack header at the magic has the method at +6, the version string before it.
+    let method = match format {
+        "ELF" | "Mach-O" => data.get(magic + 28).copied().and_then(method_name),
+        "PE" => data.get(magic + 6).copied().and_then(method_name),
+        _ => None,
+    };
+    let upx_version = upx_version.or_else(|| {
+        let before = &data[magic.saturating_sub(16)..magic];
+        let text = before.strip_suffix(b"\0")?;
+        let start = text
+            .iter()
+            .rposition(|b| !(b.is_ascii_digit() || *b == b'.'))
+            .map_or(0, |i| i + 1);
+        let v = &text[start..];
+        (format == "PE" && v.contains(&b'.')).then(|| String::from_utf8_lossy(v).into_owned())
+    });
+    Some(Packed {
+        format,
+        upx_version,
+        method,
+    })
+}
+
+struct Block<'a> {
+    unpacked: usize,
+    compressed: &'a [u8],
+    method: u8,
+    filter: u8,
+    filter_param: u8,
+}
+
+fn block_at(data: &[u8], at: usize) -> Result<Option<(Block<'_>, usize)>, String> {
+    let unpacked = u32_at(data, at).ok_or("block header past the end")? as usize;
+    if unpacked == 0 {
+        return Ok(None);
+    }
+    let packed = u32_at(data, at + 4).ok_or("block header past the end")? as usize;
+    let h = data
+        .get(at + 8..at + 12)
+        .ok_or("block header past the end")?;
+    let start = at + 12;
+    let compressed = data
+        .get(start..start.checked_add(packed).ok_or("block size overflows")?)
+        .ok_or("block data past the end of the file")?;
+    if packed > unpacked {
+        return Err(format!(
+            "block claims {packed} compressed bytes for {unpacked}"
+        ));
+    }
+    Ok(Some((
+        Block {
+            unpacked,
+            compressed,
+            method: h[0],
+            filter: h[1],
+            filter_param: h[2],
+        },
+        start + packed,
+    )))
+}
+
+fn decompress(b: &Block<'_>) -> Result<Vec<u8>, String> {
+    if b.compressed.len() == b.unpacked {
+        return Ok(b.compressed.to_vec()); // stored
+    }
+    let out = match b.method {
+        2 => nrv::decompress(nrv::Variant::B, 32, b.compressed, b.unpacked),
+        3 => nrv::decompress(nrv::Variant::B, 8, b.compressed, b.unpacked),
+        4 => nrv::decompress(nrv::Variant::B, 16, b.compressed, b.unpacked),
+        5 => nrv::decompress(nrv::Variant::D, 32, b.compressed, b.unpacked),
+        6 => nrv::decompress(nrv::Variant::D, 8, b.compressed, b.unpacked),
+        7 => nrv::decompress(nrv::Variant::D, 16, b.compressed, b.unpacked),
+        8 => nrv::decompress(nrv::Variant::E, 32, b.compressed, b.unpacked),
+        9 => nrv::decompress(nrv::Variant::E, 8, b.compressed, b.unpacked),
+        10 => nrv::decompress(nrv::Variant::E, 16, b.compressed, b.unpacked),
+        14 => lzma(b.compressed, b.unpacked),
+        m => Err(format!("unsupported UPX compression method {m}")),
+    }?;
+    let mut out = out;
+    filter::unfilter(b.filter, b.filter_param, &mut out)?;
+    Ok(out)
+}
+
+/// UPX's LZMA blocks: two bytes of properties (`lc<<3 | pb`, `lp<<4 | lc`), then the raw
+/// range-coded stream. Rebuilt into a classic `.lzma` header for the decoder.
+fn lzma(src: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+    let (p0, p1) = (
+        *src.first().ok_or("empty LZMA block")?,
+        *src.get(1).ok_or("short LZMA block")?,
+    );
+    let (pb, lc, lp) = (u32::from(p0 & 7), u32::from(p1 & 15), u32::from(p1 >> 4));
+    if pb > 4 || lp > 4 || lc > 8 {
+        return Err("bad LZMA properties".into());
+    }
+    let props = ((pb * 5 + lp) * 9 + lc) as u8;
+    let mut stream = Vec::with_capacity(src.len() + 11);
+    stream.push(props);
+    stream.extend_from_slice(&(out_len.max(4096) as u32).to_le_bytes());
+    stream.extend_from_slice(&(out_len as u64).to_le_bytes());
+    stream.extend_from_slice(&src[2..]);
+    let mut out = Vec::with_capacity(out_len);
+    let options = lzma_rs::decompress::Options {
+        unpacked_size: lzma_rs::decompress::UnpackedSize::ReadFromHeader,
+        memlimit: Some(out_len.max(4096)),
+        allow_incomplete: false,
+    };
+    lzma_rs::lzma_decompress_with_options(&mut &stream[..], &mut out, &options)
+        .map_err(|e| format!("LZMA: {e}"))?;
+    if out.len() != out_len {
+        return Err(format!(
+            "LZMA decompressed to {} bytes, {out_len} declared",
+            out.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// Unpacks a UPX-packed ELF into the original file's bytes.
+pub fn unpack_elf(data: &[u8]) -> Result<Vec<u8>, String> {
+    unpack_segments(data, Kind::Elf)
+}
+
+/// Unpacks a UPX-packed Mach-O (same block layout as ELF: the first block is the original
+/// header and load commands, then one extent per segment).
+pub fn unpack_macho(data: &[u8]) -> Result<Vec<u8>, String> {
+    unpack_segments(data, Kind::MachO)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Elf,
+    MachO,
+}
+
+fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
+    let head = &data[..data.len().min(4096)];
+    let magic = memmem::find(head, b"UPX!").ok_or("no UPX! header")?;
+    let p_info = magic + 8;
+    let file_size = u64::from(u32_at(data, p_info + 4).ok_or("truncated p_info")?);
+    let limit = MAX_UNPACKED.min((data.len() as u64).saturating_mul(MAX_RATIO));
+    if file_size > limit {
+        return Err(format!(
+            "refused: claims to unpack to {file_size} bytes (limit {limit})"
+        ));
+    }
+    let file_size = file_size as usize;
+    let mut out = vec![0u8; file_size];
+
+    // First block: the original ELF header and program headers.
+    let mut at = p_info + 12;
+    let (first, next) = block_at(data, at)?.ok_or("no blocks")?;
+    at = next;
+    let ehdr = decompress(&first)?;
+    let loads = match kind {
+        Kind::Elf if ehdr.get(..4) == Some(b"\x7fELF") => load_extents(&ehdr)?,
+        Kind::MachO => macho_extents(&ehdr)?,
+        Kind::Elf => return Err("first block is not an ELF header".into()),
+    };
+    out.get_mut(..ehdr.len())
+        .ok_or("ELF header larger than the file")?
+        .copy_from_slice(&ehdr);
+    let mut cursor = ehdr.len();
+
+    let mut pending: Vec<u8> = Vec::new();
+    for (offset, size) in loads {
+        let end = offset.checked_add(size).ok_or("segment overflows")?;
+        if end > file_size {
+            return Err("segment past the end of the original file".into());
+        }
+        let mut pos = offset.max(cursor);
+        while pos < end {
+            if pending.is_empty() {
+                let (b, next) = block_at(data, at)?.ok_or("blocks end before the segments do")?;
+                at = next;
+                pending = decompress(&b)?;
+            }
+            let n = pending.len().min(end - pos);
+            out[pos..pos + n].copy_from_slice(&pending[..n]);
+            pending.drain(..n);
+            pos += n;
+        }
+        cursor = cursor.max(end);
+    }
+    // The bytes after the last segment (non-loaded sections, section headers) are one
+    // more block, stored after the loader: found by its exact size.
+    if cursor < file_size {
+        let want = (file_size - cursor) as u32;
+        let tail = find_block_of_size(data, at, want)
+            .ok_or("the block holding the bytes after the last segment was not found")?;
+        out[cursor..].copy_from_slice(&tail);
+    }
+    Ok(out)
+}
+
+fn find_block_of_size(data: &[u8], from: usize, want: u32) -> Option<Vec<u8>> {
+    // Each candidate costs a decompression: a real file has the block among the first few.
+    const MAX_CANDIDATES: usize = 16;
+    let pattern = want.to_le_bytes();
+    for at in memmem::find_iter(data.get(from..)?, &pattern).take(MAX_CANDIDATES) {
+        let at = from + at;
+        if let Ok(Some((b, _))) = block_at(data, at) {
+            if method_name(b.method).is_some() || b.compressed.len() == b.unpacked {
+                if let Ok(out) = decompress(&b) {
+                    return Some(out);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// (file offset, file size) of each segment of a little-endian Mach-O header, sorted.
+fn macho_extents(h: &[u8]) -> Result<Vec<(usize, usize)>, String> {
+    let bad = || "restored Mach-O header is malformed".to_string();
+    let is64 = match h.get(..4) {
+        Some([0xcf, 0xfa, 0xed, 0xfe]) => true,
+        Some([0xce, 0xfa, 0xed, 0xfe]) => false,
+        _ => return Err("first block is not a little-endian Mach-O header".into()),
+    };
+    let ncmds = u32_at(h, 16).ok_or_else(bad)? as usize;
+    let mut at = if is64 { 32 } else { 28 };
+    let mut v = Vec::new();
+    for _ in 0..ncmds.min(4096) {
+        let cmd = u32_at(h, at).ok_or_else(bad)?;
+        let size = u32_at(h, at + 4).ok_or_else(bad)? as usize;
+        let u64_at = |o: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(h.get(o..o + 8)?.try_into().ok()?))
+        };
+        match cmd {
+            0x19 => v.push((
+                u64_at(at + 40).ok_or_else(bad)? as usize,
+                u64_at(at + 48).ok_or_else(bad)? as usize,
+            )),
+            0x1 => v.push((
+                u32_at(h, at + 32).ok_or_else(bad)? as usize,
+                u32_at(h, at + 36).ok_or_else(bad)? as usize,
+            )),
+            _ => {}
+        }
+        if size < 8 {
+            return Err(bad());
+        }
+        at += size;
+    }
+    v.retain(|(_, s)| *s > 0);
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// (file offset, file size) of each `PT_LOAD`, sorted by offset.
+fn load_extents(ehdr: &[u8]) -> Result<Vec<(usize, usize)>, String> {
+    use object::read::elf::{FileHeader, ProgramHeader};
+    fn extents<E: FileHeader>(ehdr: &[u8]) -> Result<Vec<(usize, usize)>, String> {
+        let h = E::parse(ehdr).map_err(|e| format!("restored ELF header: {e}"))?;
+        let endian = h
+            .endian()
+            .map_err(|e| format!("restored ELF header: {e}"))?;
+        let phdrs = h
+            .program_headers(endian, ehdr)
+            .map_err(|e| format!("restored program headers: {e}"))?;
+        let mut v: Vec<(usize, usize)> = phdrs
+            .iter()
+            .filter(|p| p.p_type(endian) == object::elf::PT_LOAD)
+            .map(|p| {
+                (
+                    p.p_offset(endian).into() as usize,
+                    p.p_filesz(endian).into() as usize,
+                )
+            })
+            .filter(|(_, s)| *s > 0)
+            .collect();
+        v.sort_unstable();
+        Ok(v)
+    }
+    match ehdr.get(4) {
+        Some(2) => extents::<object::elf::FileHeader64<object::Endianness>>(ehdr),
+        Some(1) => extents::<object::elf::FileHeader32<object::Endianness>>(ehdr),
+        _ => Err("restored ELF header has a bad class".into()),
+    }
+}
+
+/// Decompresses the image of a UPX-packed PE: the original sections as mapped in memory
+/// (from the first section's address on), not rebuilt into a PE file. Catalogers that work
+/// on raw bytes (Go build info, version strings, panic paths) can read it.
+///
+/// The pack header (`UPX!`, version, format, method, level, two Adler-32s, unpacked and
+/// packed lengths, original file size, filter, filter parameter, …; 32 bytes) sits at the
+/// start of the `UPX1` section's raw data, after the version string; the compressed stream
+/// follows it.
+pub fn unpack_pe_image(data: &[u8]) -> Result<Vec<u8>, String> {
+    use object::{Object, ObjectSection};
+    let head = &data[..data.len().min(4096)];
+    let at = memmem::find(head, b"UPX!").ok_or("no UPX! pack header")?;
+    let h = data.get(at..at + 32).ok_or("truncated pack header")?;
+    let method = h[6];
+    let unpacked = u32_at(h, 16).ok_or("truncated pack header")? as u64;
+    let packed = u32_at(h, 20).ok_or("truncated pack header")? as usize;
+    let (filter, filter_param) = (h[28], h[29]);
+    let limit = MAX_UNPACKED.min((data.len() as u64).saturating_mul(MAX_RATIO));
+    if unpacked > limit {
+        return Err(format!(
+            "refused: claims to unpack to {unpacked} bytes (limit {limit})"
+        ));
+    }
+    let file = object::File::parse(data).map_err(|e| format!("packed PE: {e}"))?;
+    let upx1 = file
+        .section_by_name("UPX1")
+        .ok_or("packed PE has no UPX1 section")?;
+    let (start, size) = upx1.file_range().ok_or("UPX1 has no file data")?;
+    if (at as u64) < start || (at as u64) >= start + size {
+        return Err("pack header is not in the UPX1 section".into());
+    }
+    let offset = at + 32;
+    let compressed = data
+        .get(offset..offset.checked_add(packed).ok_or("size overflows")?)
+        .ok_or("compressed data past the end of the file")?;
+    // The filter covers the code section only, whose extent is in the original headers
+    // this image does not rebuild: leave code bytes filtered so data bytes stay exact.
+    let _ = (filter, filter_param);
+    decompress(&Block {
+        unpacked: unpacked as usize,
+        compressed,
+        method,
+        filter: 0,
+        filter_param: 0,
+    })
+}
