@@ -9,6 +9,7 @@
 
 pub mod binary;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod diff;
 pub mod dwarf;
