@@ -45,10 +45,12 @@ pub fn check(doc: &Document, policy: &AbiPolicy) -> Result<CheckRun, String> {
         .collect();
     let targets: Vec<PathBuf> = match &policy.target {
         Some(t) => vec![t.clone()],
-        None if ids.is_empty() => return Err(format!(
+        None if ids.is_empty() => {
+            return Err(format!(
             "[abi]: {} records no SONAME / install name; name the file to compare with `target`",
             expected.display()
-        )),
+        ))
+        }
         None => scanned_providers(doc, &ids),
     };
     let mut findings = Vec::new();
