@@ -60,14 +60,17 @@ findings of the license rules (see README, \"License rules\").
 Examples:
   assay licenses ./server
   assay licenses ./dist --licenses=remote --outbound-license Apache-2.0
-  assay licenses ./server -o json")]
+  assay licenses ./server -o json
+  assay licenses ./dist -o notice > NOTICE
+  assay licenses ./dist -o attribution-html > attribution.html")]
 pub struct LicensesArgs {
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
     #[command(flatten)]
     flags: LicenseFlags,
-    /// Output: table or json
-    #[arg(short = 'o', long = "output", default_value = "table", value_parser = ["table", "json"])]
+    /// Output: table, json, or an auditor output: notice, attribution-md, attribution-html
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = ["table", "json", "notice", "attribution-md", "attribution-html"])]
     output: String,
 }
 
@@ -95,7 +98,13 @@ pub fn run_licenses(args: LicensesArgs) -> u8 {
             return exit::ERROR;
         }
     };
-    let text = if args.output == "json" {
+    let auditor_format = match args.output.as_str() {
+        "notice" | "attribution-md" | "attribution-html" => args.output.parse().ok(),
+        _ => None,
+    };
+    let text = if let Some(format) = auditor_format {
+        crate::sbom::render(&doc, format, false)
+    } else if args.output == "json" {
         let v = serde_json::json!({
             "components": doc.components.iter().map(|c| serde_json::json!({
                 "id": c.id, "kind": c.kind, "name": c.name, "version": c.version,
