@@ -31,6 +31,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border: 1px solid #d0d7de; padding: .35rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 tr:nth-child(even) td { background: #fbfcfd; }
+td.lic { white-space: nowrap; }
 code, .lic { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 13px; }
 .evidence { color: #59636e; font-size: 12.5px; overflow-wrap: anywhere; }
 .sev { font-weight: 600; border-radius: 4px; padding: 0 .4rem; }
