@@ -175,3 +175,39 @@ fn attribution_html_renders_in_headless_chromium() {
     }
     assert!(dom.contains("sev-error"), "findings are rendered");
 }
+
+#[test]
+fn notice_carries_the_license_files_found_with_their_copyright_lines() {
+    let cache = tempfile::tempdir().expect("modcache");
+    let module = cache.path().join("github.com/google/uuid@v1.6.0");
+    std::fs::create_dir_all(&module).expect("mkdir");
+    let bsd3 = spdx_bsd3();
+    std::fs::write(
+        module.join("LICENSE"),
+        format!("Copyright (c) 2009,2014 Google Inc. All rights reserved.\n\n{bsd3}"),
+    )
+    .expect("write LICENSE");
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["licenses", TARGET, "-o", "notice"])
+        .env("GOMODCACHE", cache.path())
+        .env("CARGO_HOME", "/nonexistent-cargo-home")
+        .current_dir(common::repo())
+        .output()
+        .expect("run assay");
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let notice = common::stdout(&out);
+    let found = &notice[notice
+        .find("LICENSE FILES AS FOUND")
+        .expect("files section")..];
+    assert!(
+        found.contains("LICENSE of github.com/google/uuid v1.6.0")
+            && found.contains("Copyright (c) 2009,2014 Google Inc."),
+        "{found}"
+    );
+    assert!(notice.contains("Source:  module-cache"), "{notice}");
+}
+
+/// The BSD-3-Clause body (as in Go's and uuid's LICENSE files).
+fn spdx_bsd3() -> &'static str {
+    "Redistribution and use in source and binary forms, with or without modification, are permitted provided that the following conditions are met:\n\n   * Redistributions of source code must retain the above copyright notice, this list of conditions and the following disclaimer.\n   * Redistributions in binary form must reproduce the above copyright notice, this list of conditions and the following disclaimer in the documentation and/or other materials provided with the distribution.\n   * Neither the name of Google Inc. nor the names of its contributors may be used to endorse or promote products derived from this software without specific prior written permission.\n\nTHIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT OWNER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.\n"
+}

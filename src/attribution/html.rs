@@ -106,6 +106,19 @@ pub fn render(a: &Attribution<'_>) -> String {
             escape(t.text.as_deref().unwrap_or("(no license text available)"))
         );
     }
+    if !a.found_files.is_empty() {
+        out.push_str("<h2 id=\"license-files\">License files as found</h2>\n");
+        for f in &a.found_files {
+            let _ = writeln!(
+                out,
+                "<details><summary>{} of {}</summary>\n<p class=\"meta\">From: {}</p>\n<pre>{}</pre>\n</details>",
+                escape(&f.file.file),
+                escape(&f.used_by.join(", ")),
+                escape(f.location.unwrap_or("-")),
+                escape(&f.file.text)
+            );
+        }
+    }
     out.push_str("</body>\n</html>\n");
     out
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::license::db::bundled;
 use crate::license::expr::LicenseExpr;
-use crate::license::{ComponentLicense, Finding};
+use crate::license::{ComponentLicense, Finding, LicenseFileText};
 use crate::model::{Component, ComponentKind, Document};
 
 /// One component as the auditor sees it.
@@ -88,11 +88,22 @@ pub struct LicenseText {
     pub used_by: Vec<String>,
 }
 
+/// A license file as found next to a component (it carries the copyright lines the SPDX
+/// template text lacks); identical files are listed once.
+pub struct FoundFile<'a> {
+    /// `name version` of each component it was found for.
+    pub used_by: Vec<String>,
+    pub file: &'a LicenseFileText,
+    /// Where: the module cache directory, vendor tree or module zip.
+    pub location: Option<&'a str>,
+}
+
 pub struct Attribution<'a> {
     pub doc: &'a Document,
     pub entries: Vec<Entry<'a>>,
     pub findings: &'a [Finding],
     pub texts: Vec<LicenseText>,
+    pub found_files: Vec<FoundFile<'a>>,
 }
 
 /// Gathers the components (sorted by name, version), their licenses and the license texts.
@@ -170,11 +181,30 @@ pub fn collect(doc: &Document) -> Attribution<'_> {
             }
         })
         .collect();
+    let mut found_files: Vec<FoundFile<'_>> = Vec::new();
+    for e in &entries {
+        let Some(lic) = e.license else { continue };
+        let who = format!("{} {}", e.component.name, e.version())
+            .trim_end()
+            .to_string();
+        for file in &lic.file_texts {
+            match found_files.iter_mut().find(|f| f.file.text == file.text) {
+                Some(f) if !f.used_by.contains(&who) => f.used_by.push(who.clone()),
+                Some(_) => {}
+                None => found_files.push(FoundFile {
+                    used_by: vec![who.clone()],
+                    file,
+                    location: lic.location.as_deref(),
+                }),
+            }
+        }
+    }
     Attribution {
         doc,
         entries,
         findings: &doc.findings,
         texts,
+        found_files,
     }
 }
 

@@ -1,6 +1,7 @@
-//! `-o notice`: a NOTICE-style text file — every component with its license, then the full
-//! text of every license used (the component's own license file when assay extracted it,
-//! else the SPDX License List text).
+//! `-o notice`: a NOTICE-style text file — every component with its license, the license
+//! files as found (module cache, vendor trees, module zips: with their copyright lines), then
+//! the full text of every license used (extracted `LicenseRef-` text, else the SPDX License
+//! List text).
 
 use std::fmt::Write as _;
 
@@ -32,6 +33,21 @@ pub fn render(a: &Attribution<'_>) -> String {
         );
         for ev in e.evidence() {
             let _ = writeln!(out, "    Evidence: {ev}");
+        }
+        out.push('\n');
+    }
+    if !a.found_files.is_empty() {
+        let _ = writeln!(out, "{rule}\nLICENSE FILES AS FOUND\n{rule}");
+        for f in &a.found_files {
+            let _ = writeln!(
+                out,
+                "\n{rule}\n{} of {}\nFrom: {}\n{rule}\n",
+                f.file.file,
+                f.used_by.join(", "),
+                f.location.unwrap_or("-")
+            );
+            out.push_str(f.file.text.trim_end());
+            out.push('\n');
         }
         out.push('\n');
     }

@@ -300,6 +300,7 @@ impl Policy {
             method: "clarify".into(),
             evidence,
             extracted: Vec::new(),
+            file_texts: lic.file_texts.clone(),
         };
         None
     }
