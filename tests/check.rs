@@ -90,7 +90,7 @@ fn license_check_passes_and_fails_with_sarif() {
             && uri == "samples/go/hello-linux-amd64"));
 
     let deny = policy(dir.path(), "");
-    std::fs::write(&deny, format!("[licenses]\ndeny = [\"BSD-2-Clause\"]\n")).expect("write");
+    std::fs::write(&deny, "[licenses]\ndeny = [\"BSD-2-Clause\"]\n").expect("write");
     let (code, text, log) = check_sarif(dir.path(), &deny, &["samples/go/hello-linux-amd64"]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
