@@ -161,14 +161,7 @@ fn findings_of(diff: &AbiDiff, expected: &Path, target: &Path) -> Vec<Finding> {
             });
         }
         for c in &slice.changed {
-            let what: Vec<String> = c
-                .fields
-                .iter()
-                .map(|f| {
-                    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
-                    format!("{} {} -> {}", f.field, show(&f.old), show(&f.new))
-                })
-                .collect();
+            let what: Vec<String> = c.fields.iter().map(abi::FieldChange::describe).collect();
             out.push(Finding {
                 rule_id: CHANGED.into(),
                 level: if c.breaking {

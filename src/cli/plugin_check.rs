@@ -243,12 +243,7 @@ fn render_table(report: &Report<'_>) -> String {
         let v = p.verdict;
         let check = v
             .failed_check
-            .map(|c| {
-                serde_json::to_value(c)
-                    .ok()
-                    .and_then(|j| j.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
+            .map(|c| c.as_str().to_string())
             .unwrap_or_default();
         let _ = writeln!(
             out,

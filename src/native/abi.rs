@@ -278,6 +278,14 @@ pub struct FieldChange {
     pub new: Option<String>,
 }
 
+impl FieldChange {
+    /// `size 16 -> 32`; a side without the field shows as `(none)`.
+    pub fn describe(&self) -> String {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        format!("{} {} -> {}", self.field, show(&self.old), show(&self.new))
+    }
+}
+
 /// Compares two baselines. Fields are compared when both sides know them (a names-only
 /// list knows only names and versions); a signature only when both sides have one, since
 /// debug info comes and goes with build flags.
@@ -428,15 +436,7 @@ pub fn render_text(diff: &AbiDiff, old_name: &str, new_name: &str) -> String {
         if !slice.changed.is_empty() {
             let _ = writeln!(out, "  changed:");
             for c in &slice.changed {
-                let what: Vec<String> = c
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        let show =
-                            |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
-                        format!("{} {} -> {}", f.field, show(&f.old), show(&f.new))
-                    })
-                    .collect();
+                let what: Vec<String> = c.fields.iter().map(FieldChange::describe).collect();
                 let tag = if c.breaking { "breaking" } else { "compatible" };
                 let note = c
                     .note

@@ -738,4 +738,11 @@ mod tests {
         );
         assert_eq!(minor_release(&GoVersion::parse("devel go1.27-abc")), None);
     }
+
+    #[test]
+    fn check_names_are_their_json_names() {
+        for c in Check::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
 }
