@@ -73,3 +73,11 @@ pub fn render(a: &Attribution<'_>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_cannot_end_a_cell_or_a_row() {
+        assert_eq!(super::cell("a|b\nc\\"), "a\\|b c\\\\");
+    }
+}
