@@ -7,8 +7,10 @@
 //! the steps together; [`cli`] is the command line. [`plugin`] (`assay plugin-check`) reuses
 //! [`binary`] and [`golang`] to predict whether Go plugins load into a host.
 
+pub mod attribution;
 pub mod binary;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod diff;
 pub mod dwarf;

@@ -242,3 +242,49 @@ fn bad_inputs_are_errors_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("expected one of: text, json, markdown"));
 }
+
+#[test]
+fn policy_gate_fails_on_a_new_forbidden_license() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, body: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p.display().to_string()
+    };
+    let bom = |extra: &str| {
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+                {{"type": "library", "name": "a", "version": "1", "purl": "pkg:golang/a@1",
+                  "licenses": [{{"license": {{"id": "MIT"}}}}]}}{extra}]}}"#
+        )
+    };
+    let old = write("old.cdx.json", bom(""));
+    let new = write(
+        "new.cdx.json",
+        bom(
+            r#", {"type": "library", "name": "b", "version": "2", "purl": "pkg:golang/b@2",
+                  "licenses": [{"license": {"id": "AGPL-3.0-only"}}]}"#,
+        ),
+    );
+    let strict = write("strict.toml", "[licenses]\nallow = [\"MIT\"]\n".into());
+    let lax = write(
+        "lax.toml",
+        "[licenses]\nallow = [\"MIT\", \"AGPL-3.0-only\"]\n".into(),
+    );
+
+    let out = common::assay(&["diff", &old, &new, "--policy", &strict]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("new component b@2 is under AGPL-3.0-only"),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = common::assay(&["diff", &old, &new, "--policy", &lax]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    // Without --policy the diff only reports.
+    let out = common::assay(&["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    // The same document on both sides introduces nothing.
+    let out = common::assay(&["diff", &new, &new, "--policy", &strict]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+}

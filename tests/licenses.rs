@@ -149,6 +149,7 @@ impl Product {
                 method: "test".into(),
                 evidence: Vec::new(),
                 extracted: Vec::new(),
+                file_texts: Vec::new(),
             },
         );
         id

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   llvm       # llvm-objdump, llvm-readobj
   llvm-19    # llvm-objdump-19 (>= 16 prints LC_DYLD_EXPORTS_TRIE), llvm-readobj-19: native oracles
   abigail-tools  # abidiff: oracle for `assay abi diff` (tests/native_oracle.rs)
+  chromium   # headless: renders the attribution HTML report (tests/attribution.rs)
   umoci            # builds OCI image layouts for tests/image.rs
   skopeo           # converts them to archives and pushes them to registries
   docker-registry  # loopback registries (plain HTTP, and HTTPS with basic auth)

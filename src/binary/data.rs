@@ -8,6 +8,9 @@ use object::{Object, ObjectSection, SectionKind};
 /// some toolchains put constant strings there.
 pub fn readonly_data<'data>(file: &object::File<'data>) -> Vec<&'data [u8]> {
     file.sections()
+        // Go's runtime tables (function tables, type links, build info) are read-only data
+        // but hold no strings worth a scan, and are often a third of a Go binary.
+        .filter(|s| !s.name().is_ok_and(is_go_runtime_table))
         .filter(|s| {
             matches!(
                 s.kind(),
@@ -35,4 +38,18 @@ pub fn comment_lines(file: &object::File<'_>) -> Vec<String> {
         }
     }
     lines
+}
+
+fn is_go_runtime_table(name: &str) -> bool {
+    let name = name.trim_start_matches(['.', '_']);
+    [
+        "gopclntab",
+        "gosymtab",
+        "typelink",
+        "itablink",
+        "go.buildinfo",
+        "go_buildinfo",
+        "go.fipsinfo",
+    ]
+    .contains(&name)
 }

@@ -104,18 +104,10 @@ fn dump(args: DumpArgs) -> u8 {
     }
 }
 
-/// A binary is dumped; anything else is read as a baseline (JSON or text list).
 fn load(path: &Path) -> Result<abi::Baseline, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let head = &bytes[..bytes.len().min(crate::binary::MAGIC_LEN)];
-    if crate::binary::detect(head).is_some() {
-        let file = native::read_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        warn_problems(path, &file);
-        return Ok(abi::baseline_of(&file));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: neither a binary nor a text baseline", path.display()))?;
-    abi::parse_baseline(&text).map_err(|e| format!("{}: {e}", path.display()))
+    abi::load(path, &mut |p| {
+        eprintln!("assay: warning: {}: {p}", path.display())
+    })
 }
 
 /// Tables that could not be read make a baseline incomplete: say so on stderr.

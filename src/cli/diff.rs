@@ -24,9 +24,14 @@ Examples:
   assay diff release-1.2/ dist/                      # scan both and compare
   assay diff syft.cdx.json dist/server -o markdown=diff.md
   assay diff base.cdx.json head.cdx.json --fail-on added,changed   # CI gate
+  assay diff base.cdx.json head.cdx.json --policy assay.toml       # license gate
 
-Exit codes: 0 compared (changes or not); 1 a change named by --fail-on was found;
-2 usage error, unreadable input, or output not written.")]
+With --policy FILE: exit 1 also when the change introduces what the policy forbids — a new
+component (or a changed license) that licenses.deny names or licenses.allow does not admit, or
+a new license finding at error severity; each is printed on stderr.
+
+Exit codes: 0 compared (changes or not); 1 a change named by --fail-on was found, or one the
+--policy forbids; 2 usage error, unreadable input, or output not written.")]
 pub struct DiffArgs {
     /// The earlier SBOM or scan target
     #[arg(value_name = "OLD")]
@@ -111,7 +116,23 @@ pub fn run(args: DiffArgs) -> u8 {
         ));
         return exit::ERROR;
     }
-    if fails(&diff, &args.fail_on) {
+    // With an explicit --policy: exit 1 when the change brings in what the policy forbids.
+    let mut violated = false;
+    if let Some(path) = &args.licenses.policy {
+        let db = crate::license::db::bundled();
+        let policy = match crate::license::policy::Policy::load(path, db) {
+            Ok(p) => p,
+            Err(e) => {
+                super::error(e);
+                return exit::ERROR;
+            }
+        };
+        for v in diff::policy::violations(&diff, &policy, db) {
+            eprintln!("assay: policy: {v}");
+            violated = true;
+        }
+    }
+    if violated || fails(&diff, &args.fail_on) {
         exit::FINDINGS
     } else {
         exit::OK

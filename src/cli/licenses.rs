@@ -1,5 +1,5 @@
-//! `assay licenses` (list components' licenses and findings) and `assay check` (exit 1 when
-//! something fails the policy), plus the license flags `assay scan` shares.
+//! `assay licenses` (list components' licenses and findings), plus the license flags `scan`,
+//! `check` and `diff` share.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ use super::exit;
 use crate::license::expr::LicenseExpr;
 use crate::license::policy::Policy;
 use crate::license::resolve::{LicenseMode, ResolveOptions};
-use crate::license::{FindingSeverity, LicenseSource};
+use crate::license::LicenseSource;
 use crate::model::Document;
 
 /// License flags shared by `scan`, `licenses` and `check`.
@@ -60,36 +60,25 @@ findings of the license rules (see README, \"License rules\").
 Examples:
   assay licenses ./server
   assay licenses ./dist --licenses=remote --outbound-license Apache-2.0
-  assay licenses ./server -o json")]
+  assay licenses ./server -o json
+  assay licenses ./dist -o notice > NOTICE
+  assay licenses ./dist -o attribution-html > attribution.html")]
 pub struct LicensesArgs {
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
     #[command(flatten)]
     flags: LicenseFlags,
-    /// Output: table or json
-    #[arg(short = 'o', long = "output", default_value = "table", value_parser = ["table", "json"])]
+    /// Output: table, json, or an auditor output: notice, attribution-md, attribution-html
+    #[arg(short = 'o', long = "output", default_value = "table",
+          value_parser = ["table", "json", "notice", "attribution-md", "attribution-html"])]
     output: String,
 }
 
-#[derive(Args)]
-#[command(after_help = "\
-Exit codes: 0 nothing fails the policy; 1 something does (each failing component and license
-is printed); 2 error (bad policy, nothing readable).
-
-Examples:
-  assay check ./server
-  assay check --policy assay.toml ./dist/*")]
-pub struct CheckArgs {
-    #[arg(required = true, value_name = "TARGET")]
-    targets: Vec<String>,
-    #[command(flatten)]
-    flags: LicenseFlags,
-    /// Print only failures
-    #[arg(short, long)]
-    quiet: bool,
-}
-
-fn scan_with_licenses(targets: &[String], flags: &LicenseFlags) -> Result<Document, String> {
+/// Scans without checksums (licenses need only the components) and resolves licenses.
+pub(crate) fn scan_with_licenses(
+    targets: &[String],
+    flags: &LicenseFlags,
+) -> Result<(Document, Policy), String> {
     let created = crate::timestamp::document_timestamp().map_err(|e| e.to_string())?;
     // Licenses need no file checksums: only the catalogued components.
     let mut doc = crate::scan::scan(targets, created, crate::scan::Options::default());
@@ -97,19 +86,25 @@ fn scan_with_licenses(targets: &[String], flags: &LicenseFlags) -> Result<Docume
         super::print_problems(&doc.problems);
         return Err("nothing readable among the targets".into());
     }
-    apply(&mut doc, targets, flags)?;
-    Ok(doc)
+    let policy = apply(&mut doc, targets, flags)?;
+    Ok((doc, policy))
 }
 
 pub fn run_licenses(args: LicensesArgs) -> u8 {
     let doc = match scan_with_licenses(&args.targets, &args.flags) {
-        Ok(d) => d,
+        Ok((doc, _)) => doc,
         Err(e) => {
             super::error(e);
             return exit::ERROR;
         }
     };
-    let text = if args.output == "json" {
+    let auditor_format = match args.output.as_str() {
+        "notice" | "attribution-md" | "attribution-html" => args.output.parse().ok(),
+        _ => None,
+    };
+    let text = if let Some(format) = auditor_format {
+        crate::sbom::render(&doc, format, false)
+    } else if args.output == "json" {
         let v = serde_json::json!({
             "components": doc.components.iter().map(|c| serde_json::json!({
                 "id": c.id, "kind": c.kind, "name": c.name, "version": c.version,
@@ -217,68 +212,4 @@ fn render_table(doc: &Document) -> String {
         out.push_str(&format!("{head}{times}\n        {explanation}\n"));
     }
     out
-}
-
-pub fn run_check(args: CheckArgs) -> u8 {
-    let doc = match scan_with_licenses(&args.targets, &args.flags) {
-        Ok(d) => d,
-        Err(e) => {
-            super::error(e);
-            return exit::ERROR;
-        }
-    };
-    let failing: Vec<_> = doc
-        .findings
-        .iter()
-        .filter(|f| f.severity == FindingSeverity::Error)
-        .collect();
-    for f in &doc.findings {
-        if args.quiet && f.severity != FindingSeverity::Error {
-            continue;
-        }
-        let names: Vec<String> = f
-            .components
-            .iter()
-            .map(|id| {
-                doc.components
-                    .iter()
-                    .find(|c| &c.id == id)
-                    .map(|c| {
-                        format!(
-                            "{}{}",
-                            c.name,
-                            c.version
-                                .as_ref()
-                                .map(|v| format!("@{v}"))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_else(|| id.clone())
-            })
-            .collect();
-        let level = if f.severity == FindingSeverity::Error {
-            "FAIL"
-        } else {
-            f.severity.as_str()
-        };
-        println!(
-            "{level}: {}: {} ({}): {}",
-            f.rule,
-            names.join(" + "),
-            f.license.as_deref().unwrap_or("no license"),
-            f.explanation
-        );
-    }
-    if failing.is_empty() {
-        if !args.quiet {
-            println!(
-                "ok: {} components, nothing fails the policy",
-                doc.components.len()
-            );
-        }
-        exit::OK
-    } else {
-        println!("{} finding(s) fail the policy", failing.len());
-        exit::FINDINGS
-    }
 }

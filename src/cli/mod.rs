@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
 
 mod abi;
+mod check;
 mod classify;
 mod diff;
 mod generate;
@@ -56,8 +57,8 @@ enum Command {
     Man(generate::ManArgs),
     /// List components with their licenses (source, confidence), then license findings
     Licenses(licenses::LicensesArgs),
-    /// Check licenses against the policy (assay.toml): exit 0 ok, 1 failing, 2 error
-    Check(licenses::CheckArgs),
+    /// Run every check of the policy (licenses, ABI baseline, Go plugins): exit 0 ok, 1 failing, 2 error
+    Check(check::CheckArgs),
     /// Classify license files (SPDX expression, confidence, method)
     Classify(classify::ClassifyArgs),
 }
@@ -84,7 +85,7 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
         Command::Licenses(args) => licenses::run_licenses(args),
-        Command::Check(args) => licenses::run_check(args),
+        Command::Check(args) => check::run(args),
         Command::Classify(args) => classify::run(args),
     };
     ExitCode::from(code)

@@ -6,6 +6,7 @@
 //! carries — and then compared. The documents are untrusted input: every field is optional
 //! and of any type until checked, and nothing here panics on what they contain.
 
+pub mod policy;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -56,6 +56,7 @@ pub fn crate_license(
                 expression: Some(expr),
             }],
             extracted: Vec::new(),
+            file_texts: Vec::new(),
         });
     }
     // `license-file`: classify the named file like any license text.

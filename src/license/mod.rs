@@ -94,7 +94,23 @@ pub struct ComponentLicense {
     /// Extracted texts of `LicenseRef-` licenses, for SPDX `hasExtractedLicensingInfos`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extracted: Vec<ExtractedText>,
+    /// The license files found (module cache, local sources, module zip), as text, for the
+    /// NOTICE: each at most [`MAX_FILE_TEXT`] bytes, at most [`MAX_FILE_TEXTS`] files. Not
+    /// serialized (SBOMs carry hashes, not texts).
+    #[serde(skip)]
+    pub file_texts: Vec<LicenseFileText>,
 }
+
+/// A license file's text as found, with its name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenseFileText {
+    pub file: String,
+    pub text: String,
+}
+
+/// Bounds on the license file texts kept per component.
+pub const MAX_FILE_TEXT: usize = 64 * 1024;
+pub const MAX_FILE_TEXTS: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtractedText {
@@ -112,6 +128,7 @@ impl ComponentLicense {
             method: "none".into(),
             evidence: Vec::new(),
             extracted: Vec::new(),
+            file_texts: Vec::new(),
         }
     }
 }

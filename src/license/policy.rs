@@ -16,10 +16,20 @@
 //! name = "github.com/example/odd"
 //! expression = "MIT"
 //! license-files = [{ path = "LICENSE", hash = "<sha256>" }]
+//!
+//! [abi]                                            # `assay check`: ABI against a baseline
+//! expected = "abi/libfoo.json"                     # an `assay abi dump` file (or a name list)
+//! target = "dist/libfoo.so"                        # optional: which scanned file to compare
+//!
+//! [plugins]                                        # `assay check`: Go plugins load into host
+//! host = "dist/server"
+//! plugins = ["dist/plugins/auth.so"]               # optional: default every plugin scanned
 //! ```
+//!
+//! Paths in `[abi]` and `[plugins]` are relative to the policy file's directory.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -32,6 +42,29 @@ use super::{ComponentLicense, FindingSeverity, LicenseEvidence, LicenseSource};
 pub struct PolicyFile {
     #[serde(default)]
     pub licenses: LicensePolicy,
+    pub abi: Option<AbiPolicy>,
+    pub plugins: Option<PluginPolicy>,
+}
+
+/// `[abi]`: compare scanned libraries' exports with a baseline (`assay abi diff`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbiPolicy {
+    /// The baseline: `assay abi dump` JSON, a list of names, or a binary.
+    pub expected: PathBuf,
+    /// The scanned file to compare; default: every scanned file whose SONAME / install name
+    /// is the baseline's.
+    pub target: Option<PathBuf>,
+}
+
+/// `[plugins]`: predict whether Go plugins load into a host (`assay plugin-check`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginPolicy {
+    /// The executable that calls `plugin.Open`.
+    pub host: PathBuf,
+    /// Plugins in load order; default: every Go plugin among the scanned files, by name.
+    pub plugins: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,18 +137,57 @@ pub struct Policy {
     pub allow: Vec<LicenseUnit>,
     pub deny: Vec<LicenseUnit>,
     pub outbound: Option<LicenseExpr>,
+    /// `[abi]`, paths resolved against the policy file's directory.
+    pub abi: Option<AbiPolicy>,
+    /// `[plugins]`, paths resolved against the policy file's directory.
+    pub plugins: Option<PluginPolicy>,
 }
 
 impl Policy {
     pub fn load(path: &Path, db: &LicenseDb) -> Result<Policy, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text, db).map_err(|e| format!("{}: {e}", path.display()))
+        let mut policy = Self::parse(&text, db).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        if let Some(abi) = &mut policy.abi {
+            abi.expected = base.join(&abi.expected);
+            abi.target = abi.target.as_ref().map(|t| base.join(t));
+        }
+        if let Some(plugins) = &mut policy.plugins {
+            plugins.host = base.join(&plugins.host);
+            if let Some(list) = &mut plugins.plugins {
+                for p in list.iter_mut() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
+        Ok(policy)
     }
 
     pub fn parse(text: &str, db: &LicenseDb) -> Result<Policy, String> {
         let file: PolicyFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        Self::from_raw(file.licenses, db)
+        let mut policy = Self::from_raw(file.licenses, db)?;
+        policy.abi = file.abi;
+        policy.plugins = file.plugins;
+        Ok(policy)
+    }
+
+    /// Whether `deny` names the unit.
+    pub fn denies(&self, unit: &LicenseUnit) -> bool {
+        self.deny.contains(unit)
+    }
+
+    /// Whether `allow` (or a component exception) admits the unit; true when `allow` is empty.
+    pub fn allows(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        unit: &LicenseUnit,
+        db: &LicenseDb,
+    ) -> bool {
+        self.allow.is_empty()
+            || self.allow.contains(unit)
+            || self.exception_allows(name, version, unit, db)
     }
 
     pub fn from_raw(raw: LicensePolicy, db: &LicenseDb) -> Result<Policy, String> {
@@ -163,6 +235,8 @@ impl Policy {
             deny: units(&raw.deny, "deny")?,
             outbound,
             raw,
+            abi: None,
+            plugins: None,
         })
     }
 
@@ -226,6 +300,7 @@ impl Policy {
             method: "clarify".into(),
             evidence,
             extracted: Vec::new(),
+            file_texts: lic.file_texts.clone(),
         };
         None
     }
@@ -278,6 +353,23 @@ license-files = [{ path = "LICENSE", hash = "abc" }]
         )
         .unwrap_err();
         assert!(e.contains("hashes"), "{e}");
+    }
+
+    #[test]
+    fn abi_and_plugin_sections_parse_and_reject_unknown_keys() {
+        let p = Policy::parse(
+            "[abi]\nexpected = \"abi.json\"\n[plugins]\nhost = \"bin/server\"\nplugins = [\"a.so\"]\n",
+            bundled(),
+        )
+        .unwrap();
+        assert_eq!(p.abi.unwrap().expected, PathBuf::from("abi.json"));
+        assert_eq!(p.plugins.unwrap().plugins.unwrap(), [PathBuf::from("a.so")]);
+        let e = Policy::parse("[abi]\nbaseline = \"x\"\n", bundled()).unwrap_err();
+        assert!(e.contains("baseline"), "{e}");
+        let e = Policy::parse("[plugins]\nhost = \"h\"\norder = []\n", bundled()).unwrap_err();
+        assert!(e.contains("order"), "{e}");
+        let e = Policy::parse("[abi]\n", bundled()).unwrap_err();
+        assert!(e.contains("expected"), "{e}");
     }
 
     #[test]

@@ -194,6 +194,7 @@ fn rust_stdlib() -> ComponentLicense {
             expression: Some("MIT OR Apache-2.0".into()),
         }],
         extracted: Vec::new(),
+        file_texts: Vec::new(),
     }
 }
 
@@ -233,6 +234,7 @@ fn known_library(name: &str, version: Option<&str>) -> Option<ComponentLicense> 
             expression: Some(expression.into()),
         }],
         extracted: Vec::new(),
+        file_texts: Vec::new(),
     })
 }
 
@@ -256,6 +258,7 @@ fn go_stdlib() -> ComponentLicense {
             },
         ],
         extracted: Vec::new(),
+        file_texts: Vec::new(),
     }
 }
 
@@ -284,6 +287,7 @@ fn from_db(path: &str, version: Option<&str>, db: &LicenseDb) -> Option<Componen
                 expression: Some(r.expression.clone()),
             }],
             extracted: Vec::new(),
+            file_texts: Vec::new(),
         }),
         ModuleLookup::Generated { entry, exact } => Some(ComponentLicense {
             expression: Some(entry.expression.clone()),
@@ -310,6 +314,7 @@ fn from_db(path: &str, version: Option<&str>, db: &LicenseDb) -> Option<Componen
                 })
                 .collect(),
             extracted: Vec::new(),
+            file_texts: Vec::new(),
         }),
     }
 }
@@ -375,7 +380,19 @@ pub fn from_files(
         },
         evidence,
         extracted: Vec::new(),
+        file_texts: Vec::new(),
     };
+    lic.file_texts = files
+        .iter()
+        .take(super::MAX_FILE_TEXTS)
+        .map(|(name, bytes)| {
+            let head = &bytes[..bytes.len().min(super::MAX_FILE_TEXT)];
+            super::LicenseFileText {
+                file: name.clone(),
+                text: String::from_utf8_lossy(head).into_owned(),
+            }
+        })
+        .collect();
     if lic.expression.is_none() {
         if let Some((name, bytes)) = files
             .iter()

@@ -110,7 +110,7 @@ fn unit_verdicts(
     let mut out = Vec::new();
     let name = &c.name;
     let p = cx.policy;
-    if p.deny.contains(unit) {
+    if p.denies(unit) {
         out.push(Verdict {
             rule: "license-denied",
             severity: FindingSeverity::Error,
@@ -119,10 +119,7 @@ fn unit_verdicts(
             ),
         });
     }
-    if !p.allow.is_empty()
-        && !p.allow.contains(unit)
-        && !p.exception_allows(name, c.version.as_deref(), unit, cx.db)
-    {
+    if !p.allows(name, c.version.as_deref(), unit, cx.db) {
         out.push(Verdict {
             rule: "license-not-allowed",
             severity: FindingSeverity::Error,

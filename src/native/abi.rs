@@ -134,6 +134,26 @@ fn abi_symbols(exports: &[ExportedSymbol], plugin: Option<&str>) -> Vec<AbiSymbo
     out
 }
 
+/// Reads a baseline from a file: a binary is dumped ([`baseline_of`]); anything else is read
+/// as a baseline (JSON or text list, [`parse_baseline`]). Tables of a binary that could not be
+/// read make its baseline incomplete: each such problem is passed to `on_problem`.
+pub fn load(path: &std::path::Path, on_problem: &mut dyn FnMut(&str)) -> Result<Baseline, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head = &bytes[..bytes.len().min(crate::binary::MAGIC_LEN)];
+    if crate::binary::detect(head).is_some() {
+        let file = super::read_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        for slice in &file.slices {
+            for p in &slice.linkage.problems {
+                on_problem(p);
+            }
+        }
+        return Ok(baseline_of(&file));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{}: neither a binary nor a text baseline", path.display()))?;
+    parse_baseline(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Parses a baseline file: assay's JSON, or a plain list with one symbol per line (`#`
 /// comments; `nm -D --defined-only` lines such as `0000000000001139 T foo@@VERS_1` too).
 pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
@@ -256,6 +276,14 @@ pub struct FieldChange {
     pub field: &'static str,
     pub old: Option<String>,
     pub new: Option<String>,
+}
+
+impl FieldChange {
+    /// `size 16 -> 32`; a side without the field shows as `(none)`.
+    pub fn describe(&self) -> String {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        format!("{} {} -> {}", self.field, show(&self.old), show(&self.new))
+    }
 }
 
 /// Compares two baselines. Fields are compared when both sides know them (a names-only
@@ -408,15 +436,7 @@ pub fn render_text(diff: &AbiDiff, old_name: &str, new_name: &str) -> String {
         if !slice.changed.is_empty() {
             let _ = writeln!(out, "  changed:");
             for c in &slice.changed {
-                let what: Vec<String> = c
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        let show =
-                            |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
-                        format!("{} {} -> {}", f.field, show(&f.old), show(&f.new))
-                    })
-                    .collect();
+                let what: Vec<String> = c.fields.iter().map(FieldChange::describe).collect();
                 let tag = if c.breaking { "breaking" } else { "compatible" };
                 let note = c
                     .note

@@ -91,6 +91,18 @@ pub fn read(path: &Path) -> Result<GoImage, String> {
     read_bytes(path, &map)
 }
 
+/// Reads the host executable: an error unless it is a Go program (build info or link hashes).
+pub fn read_host(path: &Path) -> Result<GoImage, String> {
+    let host = read(path)?;
+    if host.go_version.is_none() && !host.exports_link_hashes {
+        return Err(format!(
+            "{}: not a Go executable (no Go build info)",
+            path.display()
+        ));
+    }
+    Ok(host)
+}
+
 pub fn read_bytes(path: &Path, data: &[u8]) -> Result<GoImage, String> {
     let format = binary::detect(data)
         .ok_or_else(|| format!("{}: not an ELF, Mach-O or PE binary", path.display()))?;

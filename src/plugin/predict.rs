@@ -59,6 +59,35 @@ pub enum Check {
     ExpectedExports,
 }
 
+impl Check {
+    /// The kebab-case name, as in JSON and in `assay check`'s rule ids (`plugin/<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::PlatformSupported => "platform-supported",
+            Check::HostPluginSupport => "host-plugin-support",
+            Check::PreviousOpen => "previous-open",
+            Check::SamePlatform => "same-platform",
+            Check::GoPlugin => "go-plugin",
+            Check::Toolchain => "toolchain",
+            Check::AlreadyLoaded => "already-loaded",
+            Check::PackageHashes => "package-hashes",
+            Check::ExpectedExports => "expected-exports",
+        }
+    }
+
+    pub const ALL: [Check; 9] = [
+        Check::PlatformSupported,
+        Check::HostPluginSupport,
+        Check::PreviousOpen,
+        Check::SamePlatform,
+        Check::GoPlugin,
+        Check::Toolchain,
+        Check::AlreadyLoaded,
+        Check::PackageHashes,
+        Check::ExpectedExports,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
@@ -708,5 +737,12 @@ mod tests {
             Some((1, 22))
         );
         assert_eq!(minor_release(&GoVersion::parse("devel go1.27-abc")), None);
+    }
+
+    #[test]
+    fn check_names_are_their_json_names() {
+        for c in Check::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
     }
 }

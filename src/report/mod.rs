@@ -37,14 +37,16 @@ pub struct Rule {
 }
 
 /// One thing a check found.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
+    #[serde(rename = "rule")]
     pub rule_id: String,
     pub level: Level,
     pub message: String,
     /// The file concerned, relative to the repository / scan root when possible.
     pub path: Option<String>,
     /// 1-based line, for findings in text files (policy files, manifests).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
 }
 
@@ -58,14 +60,23 @@ pub fn scan_problem_rule() -> Rule {
     }
 }
 
-/// A scan's problems as findings (errors stay errors, warnings warnings). Paths are made
-/// relative to where assay ran — a single scanned directory's `./x` becomes `DIR/x` — since
-/// that is where code scanning looks for them.
-pub fn scan_problems(doc: &crate::model::Document) -> Vec<Finding> {
+/// Where a scanned file is, relative to where assay ran: file names are relative to the scan
+/// root, so a single scanned directory's `./x` is `DIR/x` (where code scanning and the user
+/// look for it); a file target and several targets are named as given.
+pub fn file_path(doc: &crate::model::Document, name: &str) -> String {
     let root = match doc.subject.targets.as_slice() {
-        [single] => Some(single.trim_end_matches('/')),
+        [single] if std::path::Path::new(single).is_dir() => Some(single.trim_end_matches('/')),
         _ => None,
     };
+    match (root, name.strip_prefix("./")) {
+        (Some(root), Some(rest)) => format!("{root}/{rest}"),
+        _ => name.to_string(),
+    }
+}
+
+/// A scan's problems as findings (errors stay errors, warnings warnings), located with
+/// [`file_path`].
+pub fn scan_problems(doc: &crate::model::Document) -> Vec<Finding> {
     doc.problems
         .iter()
         .map(|p| Finding {
@@ -75,10 +86,7 @@ pub fn scan_problems(doc: &crate::model::Document) -> Vec<Finding> {
                 crate::model::Severity::Warning => Level::Warning,
             },
             message: p.message.clone(),
-            path: Some(match (root, p.path.strip_prefix("./")) {
-                (Some(root), Some(rest)) => format!("{root}/{rest}"),
-                _ => p.path.clone(),
-            }),
+            path: Some(file_path(doc, &p.path)),
             line: None,
         })
         .collect()

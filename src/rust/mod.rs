@@ -31,7 +31,13 @@ impl Cataloger for RustCataloger {
     }
 
     fn catalog(&self, image: &Image<'_, '_>, out: &mut Findings) {
-        let rodata = crate::binary::data::readonly_data(image.object);
+        // A Go binary (its build info was found) holds no Rust panic paths worth a scan of
+        // all its read-only data; an auditable section would still be read below.
+        let rodata = if out.go.is_some() {
+            Vec::new()
+        } else {
+            crate::binary::data::readonly_data(image.object)
+        };
         let toolchain = toolchain(image, &rodata);
         let mut found_crates = false;
         if let Some(bytes) = audit::section_bytes(image.object) {

@@ -33,6 +33,18 @@ pub const FORMATS: &[(&str, &str)] = &[
         "sarif",
         "SARIF 2.1.0: the scan's problems, for code-scanning annotations",
     ),
+    (
+        "notice",
+        "NOTICE text: every component and its license, then the full license texts",
+    ),
+    (
+        "attribution-md",
+        "attribution report (Markdown): components, licenses, evidence, findings",
+    ),
+    (
+        "attribution-html",
+        "attribution report (self-contained HTML), with the license texts",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,12 +58,22 @@ pub enum Format {
     CycloneDxJson15,
     CycloneDxXml,
     Sarif,
+    Notice,
+    AttributionMd,
+    AttributionHtml,
 }
 
 impl Format {
     /// Whether the format carries file checksums (all but the table).
     pub fn needs_checksums(self) -> bool {
-        !matches!(self, Format::Table | Format::Sarif)
+        !matches!(
+            self,
+            Format::Table
+                | Format::Sarif
+                | Format::Notice
+                | Format::AttributionMd
+                | Format::AttributionHtml
+        )
     }
 }
 
@@ -70,6 +92,9 @@ impl std::str::FromStr for Format {
             "cyclonedx-json@1.5" | "cdx-json@1.5" => Format::CycloneDxJson15,
             "cyclonedx-xml" | "cdx-xml" | "cyclonedx-xml@1.6" => Format::CycloneDxXml,
             "sarif" => Format::Sarif,
+            "notice" => Format::Notice,
+            "attribution-md" | "attribution-markdown" => Format::AttributionMd,
+            "attribution-html" => Format::AttributionHtml,
             other => {
                 let names: Vec<&str> = FORMATS.iter().map(|f| f.0).collect();
                 return Err(format!(
@@ -118,6 +143,13 @@ pub fn render(doc: &Document, format: Format, color: bool) -> String {
             &[crate::report::scan_problem_rule()],
             &crate::report::scan_problems(doc),
         ),
+        Format::Notice => crate::attribution::notice::render(&crate::attribution::collect(doc)),
+        Format::AttributionMd => {
+            crate::attribution::markdown::render(&crate::attribution::collect(doc))
+        }
+        Format::AttributionHtml => {
+            crate::attribution::html::render(&crate::attribution::collect(doc))
+        }
     };
     if !out.ends_with('\n') {
         out.push('\n');
