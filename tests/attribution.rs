@@ -8,14 +8,7 @@ use std::process::Command;
 
 /// Offline: licenses from the bundled license-db only.
 fn scan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("GOMODCACHE", "/nonexistent-gomodcache")
-        .env("CARGO_HOME", "/nonexistent-cargo-home")
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay")
+    common::assay_with(args, &[])
 }
 
 const TARGET: &str = "samples/go/hello-linux-amd64";
@@ -187,13 +180,10 @@ fn notice_carries_the_license_files_found_with_their_copyright_lines() {
         format!("Copyright (c) 2009,2014 Google Inc. All rights reserved.\n\n{bsd3}"),
     )
     .expect("write LICENSE");
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["licenses", TARGET, "-o", "notice"])
-        .env("GOMODCACHE", cache.path())
-        .env("CARGO_HOME", "/nonexistent-cargo-home")
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay");
+    let out = common::assay_with(
+        &["licenses", TARGET, "-o", "notice"],
+        &[("GOMODCACHE", cache.path())],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let notice = common::stdout(&out);
     let found = &notice[notice

@@ -4,21 +4,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 /// Offline (no module cache, no cargo registry), from the repository root.
 fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("check")
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("GOMODCACHE", "/nonexistent-gomodcache")
-        .env("CARGO_HOME", "/nonexistent-cargo-home")
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay")
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    common::assay_with(&all, &[])
 }
 
 /// The sample programs' own example.com modules have no license: not what these tests are about.

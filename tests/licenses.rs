@@ -493,14 +493,7 @@ fn expressions_or_any_branch_and_all_with_one_unit() {
 // Commands and SBOMs on the samples (offline: an empty module cache, the bundled db only).
 
 fn assay_offline(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("GOMODCACHE", "/nonexistent-gomodcache")
-        .env("CARGO_HOME", "/nonexistent-cargo-home")
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay")
+    common::assay_with(args, &[])
 }
 
 #[test]
@@ -530,18 +523,15 @@ fn rust_crates_take_the_license_of_their_registry_manifest() {
         "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the \"Software\"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args([
+    let out = common::assay_with(
+        &[
             "licenses",
             "samples/beyond/rust-hello-auditable",
             "-o",
             "json",
-        ])
-        .env("GOMODCACHE", "/nonexistent-gomodcache")
-        .env("CARGO_HOME", home.path())
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay");
+        ],
+        &[("CARGO_HOME", home.path())],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -714,12 +704,11 @@ fn module_cache_and_local_sources_come_first() {
     let dir = tmp.path().join("cache/github.com/google/uuid@v1.6.0");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("LICENSE"), "SPDX-License-Identifier: MIT\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["licenses", "samples/go/hello-linux-amd64", "-o", "json"])
-        .env("GOMODCACHE", tmp.path().join("cache"))
-        .current_dir(common::repo())
-        .output()
-        .unwrap();
+    let cache = tmp.path().join("cache");
+    let out = common::assay_with(
+        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
+        &[("GOMODCACHE", &cache)],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let uuid = v["components"]
         .as_array()

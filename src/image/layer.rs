@@ -142,12 +142,20 @@ impl<R: BufRead> ZstdFrames<R> {
 impl<R: BufRead> Read for ZstdFrames<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if let Some(d) = self.decoder.as_mut() {
-                let n = d.read(buf)?;
+            if let Some(mut d) = self.decoder.take() {
+                // Keep the decoder on an error, so a later read does not look like a clean end.
+                let n = match d.read(buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.decoder = Some(d);
+                        return Err(e);
+                    }
+                };
                 if n > 0 || buf.is_empty() {
+                    self.decoder = Some(d);
                     return Ok(n);
                 }
-                let d = self.decoder.take().expect("decoder present");
+                // This frame is done; the next one (if any) starts in the remaining input.
                 self.input = Some(d.into_inner());
             }
             let Some(mut input) = self.input.take() else {

@@ -31,6 +31,22 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `assay` hermetically for license work: a fixed SOURCE_DATE_EPOCH, and no Go module
+/// cache or cargo registry unless the test supplies its own in `env`
+/// (e.g. `[("GOMODCACHE", dir)]`), so results never depend on this machine's caches.
+pub fn assay_with(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("GOMODCACHE", "/nonexistent-gomodcache")
+        .env("CARGO_HOME", "/nonexistent-cargo-home")
+        .current_dir(repo());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run assay")
+}
+
 /// `assay scan … -o json` parsed; panics with stderr when the exit code is not `expect`.
 pub fn scan_json(targets: &[&str], expect: i32) -> serde_json::Value {
     let mut args = vec!["scan"];
