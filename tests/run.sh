@@ -20,6 +20,7 @@ APT_PACKAGES=(
   apache2-utils    # htpasswd (bcrypt) for the registry's basic auth
   openssl          # test CA and leaf certificate
   gcc              # a tiny C program and shared library for the image fixture
+  mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
