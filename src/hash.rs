@@ -6,11 +6,7 @@ use std::io::Read;
 
 use sha1::Digest;
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Checksums {
-    pub sha1: String,
-    pub sha256: String,
-}
+pub use crate::model::file::Checksums;
 
 const BUFFER: usize = 1 << 20;
 
