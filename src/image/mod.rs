@@ -14,6 +14,7 @@ mod layer;
 pub mod linking;
 mod manifest;
 mod oci_dir;
+mod ownership;
 mod platform;
 pub mod reference;
 mod registry;
