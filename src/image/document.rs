@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    ownership, FileOrigin, ImageInfo, ImageTarget, Options, PlatformImage, ScannedImage, Scope,
+    identity, ownership, FileOrigin, ImageInfo, ImageTarget, Options, PlatformImage, ScannedImage,
+    Scope,
 };
 use crate::model::{
     Component, Document, GraphBuilder, Property, RelationshipKind, Subject, ROOT_ID,
@@ -15,6 +16,7 @@ pub(super) fn build(
     target: &ImageTarget,
     name: String,
     digest: Option<String>,
+    repository: Option<String>,
     images: Vec<ScannedImage>,
     options: &Options,
     created: String,
@@ -27,6 +29,7 @@ pub(super) fn build(
         source: target.kind.as_str(),
         name: name.clone(),
         digest: digest.clone(),
+        repository: repository.clone(),
         platforms: Vec::new(),
         files: BTreeMap::new(),
         largest_buffered_bytes: 0,
@@ -53,7 +56,11 @@ pub(super) fn build(
                 kind: crate::model::ComponentKind::ContainerImage,
                 name: format!("{name} ({platform})"),
                 version: manifest_digest.clone(),
-                purl: oci_purl(&name, manifest_digest.as_deref(), &platform),
+                purl: oci_purl(
+                    repository.as_deref().unwrap_or(&name),
+                    manifest_digest.as_deref(),
+                    &platform,
+                ),
                 ancestors: Vec::new(),
                 properties: vec![Property::new("assay:image:platform", &platform)],
                 occurrences: Vec::new(),
@@ -194,24 +201,12 @@ pub(super) fn build(
     graph.finish(subject, created)
 }
 
-/// `pkg:oci/NAME@DIGEST?arch=…&os=…` (purl spec `oci` type; name is the last path part).
-pub fn oci_purl(name: &str, digest: Option<&str>, platform: &str) -> String {
+/// `pkg:oci/NAME@DIGEST?arch=…&os=…&repository_url=…` (purl spec `oci` type; NAME is the
+/// repository's last part, [`super::identity`]). `repository_or_path` is the repository when
+/// the input records one, else the target's path.
+pub fn oci_purl(repository_or_path: &str, digest: Option<&str>, platform: &str) -> String {
     use crate::purl::encode_segment as enc;
-    let base = name
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(name)
-        .split([':', '@'])
-        .next()
-        .unwrap_or(name)
-        .to_lowercase();
-    let base = if base.is_empty() {
-        "image".to_string()
-    } else {
-        base
-    };
-    let mut purl = format!("pkg:oci/{}", enc(&base));
+    let mut purl = format!("pkg:oci/{}", enc(&identity::purl_name(repository_or_path)));
     if let Some(d) = digest {
         purl.push('@');
         purl.push_str(&enc(d));
@@ -224,6 +219,9 @@ pub fn oci_purl(name: &str, digest: Option<&str>, platform: &str) -> String {
     }
     if !os.is_empty() {
         q.push(format!("os={}", enc(os)));
+    }
+    if identity::names_registry(repository_or_path) {
+        q.push(format!("repository_url={}", enc(repository_or_path)));
     }
     if !q.is_empty() {
         purl.push('?');

@@ -10,6 +10,7 @@
 mod archive;
 mod digest;
 pub(crate) mod document;
+mod identity;
 mod layer;
 pub mod linking;
 mod manifest;
@@ -66,6 +67,10 @@ pub struct ImageInfo {
     /// Digest of the manifest or index the target names, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The repository the image is known by (`HOST/REPO` for a registry, the `RepoTags` of a
+    /// docker-archive, a layout's `io.containerd.image.name`), when the input records one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     pub platforms: Vec<PlatformImage>,
     /// Where each file came from, by file id.
     pub files: BTreeMap<String, FileOrigin>,
@@ -134,48 +139,56 @@ pub(crate) struct ScannedImage {
 /// missing manifest) fail the whole scan.
 pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow::Result<Document> {
     let want = options.platform.clone().unwrap_or_else(PlatformSpec::host);
-    let (images, name, digest) = match target.kind {
+    let (images, name, digest, reference) = match target.kind {
         TargetKind::Dir => (
             vec![rootfs_dir::scan(&target.path)?],
             target.path.clone(),
             None,
+            None,
         ),
         TargetKind::OciDir => {
             let mut layout = oci_dir::Layout::open(&target.path)?;
-            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            let (plans, reference) =
+                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
             let images = scan_plans(&mut layout, plans, options.all_platforms)?;
             let name = target
                 .tag
                 .clone()
                 .map(|t| format!("{}:{t}", target.path))
                 .unwrap_or(target.path.clone());
-            (images, name, None)
+            (images, name, None, reference)
         }
         TargetKind::OciArchive => {
             let mut layout = archive::OciArchive::open(&target.path)?;
-            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            let (plans, reference) =
+                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
             (
                 scan_plans(&mut layout, plans, options.all_platforms)?,
                 target.path.clone(),
                 None,
+                reference,
             )
         }
         TargetKind::DockerArchive => {
             let mut archive = archive::DockerArchive::open(&target.path)?;
             let plan = archive.plan(target.tag.as_deref())?;
+            let reference = archive.repo_tag.clone();
             (
                 scan_plans(&mut archive, vec![plan], false)?,
                 target.path.clone(),
                 None,
+                reference,
             )
         }
         TargetKind::Registry => {
             let mut client = registry::Registry::connect(target, &options.registry)?;
             let (plans, digest) = client.plan(&want, options.all_platforms)?;
             let images = scan_plans(&mut client, plans, options.all_platforms)?;
-            (images, client.display_name(), Some(digest))
+            let reference = client.display_name();
+            (images, reference.clone(), Some(digest), Some(reference))
         }
     };
+    let repository = reference.as_deref().map(identity::repository_of);
     let mut images = images;
     if let Some(want) = &options.platform {
         // A single-platform image is scanned whatever --platform says, but not silently.
@@ -196,7 +209,7 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
         }
     }
     Ok(document::build(
-        target, name, digest, images, options, created,
+        target, name, digest, repository, images, options, created,
     ))
 }
 
