@@ -93,7 +93,7 @@ fn dump(args: DumpArgs) -> u8 {
             return exit::ERROR;
         }
     };
-    let mut text = crate::sbom::to_json(&baseline);
+    let mut text = crate::json::to_json(&baseline);
     text.push('\n');
     match super::write_output(args.output.as_deref(), &text) {
         Ok(()) => exit::OK,
@@ -141,7 +141,7 @@ fn diff(args: DiffArgs) -> u8 {
     };
     let result = abi::diff(&before, &after);
     let mut text = match args.output {
-        Report::Json => crate::sbom::to_json(&result),
+        Report::Json => crate::json::to_json(&result),
         Report::Text => abi::render_text(
             &result,
             &old.display().to_string(),

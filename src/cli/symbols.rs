@@ -48,7 +48,7 @@ pub fn run(args: SymbolsArgs) -> u8 {
     };
     let text = match args.output {
         Output::Json => {
-            let mut s = crate::sbom::to_json(&to_json(&args.file, &linkage));
+            let mut s = crate::json::to_json(&to_json(&args.file, &linkage));
             s.push('\n');
             s
         }

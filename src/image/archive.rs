@@ -100,12 +100,18 @@ impl OciArchive {
         tag: Option<&str>,
         want: &PlatformSpec,
         all: bool,
-    ) -> anyhow::Result<Vec<PlannedImage>> {
+    ) -> anyhow::Result<(Vec<PlannedImage>, Option<String>)> {
         let index = self
             .tar
             .read_small("index.json", manifest::MAX_MANIFEST_BYTES)?;
         let entries = layout_entries(&index, tag, "index.json")?;
-        super::plan_from_index(self, &entries, want, all, 0)
+        let reference = entries
+            .iter()
+            .find_map(|d| super::identity::layout_reference(&d.annotations));
+        Ok((
+            super::plan_from_index(self, &entries, want, all, 0)?,
+            reference,
+        ))
     }
 }
 
@@ -131,6 +137,8 @@ pub struct DockerArchive {
     /// Layer digest (`diff_id`) → member name.
     layer_members: BTreeMap<String, String>,
     config_member: String,
+    /// The chosen image's first `RepoTags` entry (`test/app:v1`), once planned.
+    pub repo_tag: Option<String>,
 }
 
 impl DockerArchive {
@@ -143,6 +151,7 @@ impl DockerArchive {
             tar,
             layer_members: BTreeMap::new(),
             config_member: String::new(),
+            repo_tag: None,
         })
     }
 
@@ -189,6 +198,7 @@ impl DockerArchive {
             .size(&entry.config)
             .ok_or_else(|| anyhow::anyhow!("{path}: config {} missing", entry.config))?;
         self.config_member = entry.config.clone();
+        self.repo_tag = tags_of(entry).into_iter().next();
         let config = Descriptor {
             media_type: String::new(),
             digest: config_digest.to_string(),

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{FileOrigin, ImageInfo, ImageTarget, Options, PlatformImage, ScannedImage, Scope};
+use super::{
+    identity, ownership, FileOrigin, ImageInfo, ImageTarget, Options, PlatformImage, ScannedImage,
+    Scope,
+};
 use crate::model::{
     Component, Document, GraphBuilder, Property, RelationshipKind, Subject, ROOT_ID,
 };
@@ -13,6 +16,7 @@ pub(super) fn build(
     target: &ImageTarget,
     name: String,
     digest: Option<String>,
+    repository: Option<String>,
     images: Vec<ScannedImage>,
     options: &Options,
     created: String,
@@ -25,6 +29,7 @@ pub(super) fn build(
         source: target.kind.as_str(),
         name: name.clone(),
         digest: digest.clone(),
+        repository: repository.clone(),
         platforms: Vec::new(),
         files: BTreeMap::new(),
         largest_buffered_bytes: 0,
@@ -51,7 +56,11 @@ pub(super) fn build(
                 kind: crate::model::ComponentKind::ContainerImage,
                 name: format!("{name} ({platform})"),
                 version: manifest_digest.clone(),
-                purl: oci_purl(&name, manifest_digest.as_deref(), &platform),
+                purl: oci_purl(
+                    repository.as_deref().unwrap_or(&name),
+                    manifest_digest.as_deref(),
+                    &platform,
+                ),
                 ancestors: Vec::new(),
                 properties: vec![Property::new("assay:image:platform", &platform)],
                 occurrences: Vec::new(),
@@ -65,16 +74,23 @@ pub(super) fn build(
         let texts = rootfs.texts();
         let (packages, package_problems) = crate::catalog::ospkg::catalog(&texts);
         package_problems.into_iter().for_each(|p| graph.problem(p));
+        let os = crate::catalog::ospkg::OsRelease::find(&texts);
+        if let Some(c) = ownership::os_component(&os, &|p| rootfs.display_name(p)) {
+            graph.relate(&parent, RelationshipKind::Contains, &c.id);
+            graph.add_component(c);
+        }
+        let mapper = ownership::PathMapper::new(rootfs.symlinks());
+        let (owners, unplaced) = ownership::owners(&packages, &mapper);
+        unplaced.into_iter().for_each(|p| graph.problem(p));
+        // Package index → evidence its files carry about it (`.note.package`, version strings).
+        let mut evidence: BTreeMap<usize, Vec<Property>> = BTreeMap::new();
+        let mut owned: Vec<(usize, &str)> = Vec::new();
 
-        let mut listed: BTreeMap<&str, &str> = BTreeMap::new(); // image path → file id
         for r in &rootfs.results {
             if r.deleted_by.is_some() && options.scope == Scope::Squashed {
                 continue;
             }
             let id = r.node.id.as_str();
-            if r.deleted_by.is_none() {
-                listed.insert(r.path.as_str(), id);
-            }
             info.files.insert(
                 id.to_string(),
                 FileOrigin {
@@ -93,13 +109,28 @@ pub(super) fn build(
             if several {
                 graph.relate(&parent, RelationshipKind::Contains, id);
             }
-            r.analysis
-                .components
-                .iter()
-                .cloned()
-                .for_each(|c| graph.add_component(c));
+            // A deleted file (`--scope all-layers`) keeps the owner its path had.
+            let owner = owners.get(r.path.as_str()).copied();
+            let mut folded = std::collections::BTreeSet::new();
+            for c in &r.analysis.components {
+                match owner {
+                    Some(i) if ownership::is_package_evidence(c) => {
+                        evidence
+                            .entry(i)
+                            .or_default()
+                            .push(ownership::evidence_property(c, &r.node.name));
+                        folded.insert(c.id.as_str());
+                    }
+                    _ => graph.add_component(c.clone()),
+                }
+            }
+            if let Some(i) = owner {
+                owned.push((i, id));
+            }
             for rel in &r.analysis.relationships {
-                graph.relate(&rel.from, rel.kind, &rel.to);
+                if !folded.contains(rel.to.as_str()) {
+                    graph.relate(&rel.from, rel.kind, &rel.to);
+                }
             }
             r.analysis
                 .problems
@@ -113,7 +144,7 @@ pub(super) fn build(
             .cloned()
             .for_each(|p| graph.problem(p));
 
-        for p in &packages {
+        for (i, p) in packages.iter().enumerate() {
             let id = p.id();
             let mut properties = vec![Property::new("assay:package:database", &p.database)];
             if let Some(a) = &p.arch {
@@ -122,6 +153,10 @@ pub(super) fn build(
             if let Some(l) = &p.license {
                 properties.push(Property::new("assay:package:license", l));
             }
+            if let Some(s) = &p.source {
+                properties.push(Property::new("assay:package:source", s));
+            }
+            properties.extend(evidence.remove(&i).unwrap_or_default());
             graph.add_component(Component {
                 id: id.clone(),
                 kind: p.kind,
@@ -133,11 +168,14 @@ pub(super) fn build(
                 occurrences: vec![rootfs.display_name(p.database.trim_start_matches('/'))],
             });
             graph.relate(&parent, RelationshipKind::Contains, &id);
-            for f in &p.files {
-                if let Some(file_id) = listed.get(f.as_str()) {
-                    graph.relate(&id, RelationshipKind::Contains, file_id);
-                }
+        }
+        for (i, file_id) in owned {
+            if let Some(p) = packages.get(i) {
+                graph.relate(&p.id(), RelationshipKind::Contains, file_id);
             }
+        }
+        for (from, to) in crate::catalog::ospkg::resolve_depends(&packages) {
+            graph.relate(&from, RelationshipKind::DependsOn, &to);
         }
         info.platforms.push(PlatformImage {
             platform,
@@ -163,24 +201,12 @@ pub(super) fn build(
     graph.finish(subject, created)
 }
 
-/// `pkg:oci/NAME@DIGEST?arch=…&os=…` (purl spec `oci` type; name is the last path part).
-pub fn oci_purl(name: &str, digest: Option<&str>, platform: &str) -> String {
+/// `pkg:oci/NAME@DIGEST?arch=…&os=…&repository_url=…` (purl spec `oci` type; NAME is the
+/// repository's last part, [`super::identity`]). `repository_or_path` is the repository when
+/// the input records one, else the target's path.
+pub fn oci_purl(repository_or_path: &str, digest: Option<&str>, platform: &str) -> String {
     use crate::purl::encode_segment as enc;
-    let base = name
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(name)
-        .split([':', '@'])
-        .next()
-        .unwrap_or(name)
-        .to_lowercase();
-    let base = if base.is_empty() {
-        "image".to_string()
-    } else {
-        base
-    };
-    let mut purl = format!("pkg:oci/{}", enc(&base));
+    let mut purl = format!("pkg:oci/{}", enc(&identity::purl_name(repository_or_path)));
     if let Some(d) = digest {
         purl.push('@');
         purl.push_str(&enc(d));
@@ -193,6 +219,9 @@ pub fn oci_purl(name: &str, digest: Option<&str>, platform: &str) -> String {
     }
     if !os.is_empty() {
         q.push(format!("os={}", enc(os)));
+    }
+    if identity::names_registry(repository_or_path) {
+        q.push(format!("repository_url={}", enc(repository_or_path)));
     }
     if !q.is_empty() {
         purl.push('?');

@@ -14,10 +14,12 @@
 mod archive;
 mod digest;
 pub(crate) mod document;
+mod identity;
 mod layer;
 pub mod linking;
 mod manifest;
 mod oci_dir;
+mod ownership;
 mod platform;
 pub mod reference;
 mod registry;
@@ -92,48 +94,56 @@ pub(crate) struct ScannedImage {
 /// missing manifest) fail the whole scan.
 pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow::Result<Document> {
     let want = options.platform.clone().unwrap_or_else(PlatformSpec::host);
-    let (images, name, digest) = match target.kind {
+    let (images, name, digest, reference) = match target.kind {
         TargetKind::Dir => (
             vec![rootfs_dir::scan(&target.path)?],
             target.path.clone(),
             None,
+            None,
         ),
         TargetKind::OciDir => {
             let mut layout = oci_dir::Layout::open(&target.path)?;
-            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            let (plans, reference) =
+                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
             let images = scan_plans(&mut layout, plans, options.all_platforms)?;
             let name = target
                 .tag
                 .clone()
                 .map(|t| format!("{}:{t}", target.path))
                 .unwrap_or(target.path.clone());
-            (images, name, None)
+            (images, name, None, reference)
         }
         TargetKind::OciArchive => {
             let mut layout = archive::OciArchive::open(&target.path)?;
-            let plans = layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+            let (plans, reference) =
+                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
             (
                 scan_plans(&mut layout, plans, options.all_platforms)?,
                 target.path.clone(),
                 None,
+                reference,
             )
         }
         TargetKind::DockerArchive => {
             let mut archive = archive::DockerArchive::open(&target.path)?;
             let plan = archive.plan(target.tag.as_deref())?;
+            let reference = archive.repo_tag.clone();
             (
                 scan_plans(&mut archive, vec![plan], false)?,
                 target.path.clone(),
                 None,
+                reference,
             )
         }
         TargetKind::Registry => {
             let mut client = registry::Registry::connect(target, &options.registry)?;
             let (plans, digest) = client.plan(&want, options.all_platforms)?;
             let images = scan_plans(&mut client, plans, options.all_platforms)?;
-            (images, client.display_name(), Some(digest))
+            let reference = client.display_name();
+            (images, reference.clone(), Some(digest), Some(reference))
         }
     };
+    let repository = reference.as_deref().map(identity::repository_of);
     let mut images = images;
     if let Some(want) = &options.platform {
         // A single-platform image is scanned whatever --platform says, but not silently.
@@ -154,7 +164,7 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
         }
     }
     Ok(document::build(
-        target, name, digest, images, options, created,
+        target, name, digest, repository, images, options, created,
     ))
 }
 

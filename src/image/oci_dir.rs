@@ -27,7 +27,7 @@ impl Layout {
         tag: Option<&str>,
         want: &PlatformSpec,
         all: bool,
-    ) -> anyhow::Result<Vec<PlannedImage>> {
+    ) -> anyhow::Result<(Vec<PlannedImage>, Option<String>)> {
         let mut index = Vec::new();
         File::open(self.root.join("index.json"))
             .and_then(|f| {
@@ -36,7 +36,13 @@ impl Layout {
             })
             .map_err(|e| anyhow::anyhow!("{}/index.json: {e}", self.root.display()))?;
         let entries = layout_entries(&index, tag, "index.json")?;
-        super::plan_from_index(self, &entries, want, all, 0)
+        let reference = entries
+            .iter()
+            .find_map(|d| super::identity::layout_reference(&d.annotations));
+        Ok((
+            super::plan_from_index(self, &entries, want, all, 0)?,
+            reference,
+        ))
     }
 }
 

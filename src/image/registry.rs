@@ -240,7 +240,7 @@ impl Registry {
                 Ok(_) => None,
                 // Certificate problems do not go away by retrying.
                 Err(e) if (e.is_timeout() || e.is_connect()) && !is_tls_error(e) => {
-                    Some((backoff, e.to_string()))
+                    Some((backoff, error_chain(e)))
                 }
                 Err(_) => None,
             };
@@ -252,7 +252,9 @@ impl Registry {
                 }
                 Some((_, why)) => anyhow::bail!("{what}: {why}; gave up after {attempt} attempts"),
                 None => {
-                    return outcome.map_err(|e| anyhow::anyhow!("{what}: {}", error_chain(&e)));
+                    return outcome.map_err(|e| {
+                        anyhow::anyhow!("{what}: {}{}", error_chain(&e), tls_hint(&e))
+                    });
                 }
             }
         }
@@ -407,7 +409,28 @@ fn docker_config_credentials(host: &str) -> Option<(String, String)> {
 
 fn is_tls_error(e: &reqwest::Error) -> bool {
     let chain = error_chain(e).to_lowercase();
-    chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || speaks_plain_http(&chain)
+}
+
+/// rustls's error when the server answers a ClientHello with plain text: an HTTP registry.
+fn speaks_plain_http(chain: &str) -> bool {
+    chain.contains("invalidcontenttype") || chain.contains("corrupt message")
+}
+
+/// What to do about a TLS failure: the flag for a plain-HTTP registry, the CA for a
+/// certificate the system does not trust.
+fn tls_hint(e: &reqwest::Error) -> &'static str {
+    let chain = error_chain(e).to_lowercase();
+    if speaks_plain_http(&chain) {
+        " (the registry answers in plain HTTP, not TLS: for a plain-HTTP registry, such as a local one, pass --insecure-registry)"
+    } else if chain.contains("certificate") {
+        " (the registry's certificate is not trusted: pass its CA with --ca-cert)"
+    } else {
+        ""
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

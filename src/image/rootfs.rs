@@ -79,6 +79,15 @@ impl Rootfs {
             .collect()
     }
 
+    /// Visible symlinks, path → target as stored (package file lists are mapped through
+    /// them, [`super::ownership`]).
+    pub fn symlinks(&self) -> BTreeMap<&str, &str> {
+        self.entries
+            .iter()
+            .filter_map(|(p, e)| e.symlink.as_deref().map(|t| (p.as_str(), t)))
+            .collect()
+    }
+
     /// The visible filesystem for library resolution: every path, with its symlink target
     /// or the id of the analysed file at that path.
     pub fn file_index(&self) -> super::linking::FileIndex<'_> {

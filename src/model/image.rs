@@ -16,6 +16,10 @@ pub struct ImageInfo {
     /// Digest of the manifest or index the target names, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The repository the image is known by (`HOST/REPO` for a registry, the `RepoTags` of a
+    /// docker-archive, a layout's `io.containerd.image.name`), when the input records one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     pub platforms: Vec<PlatformImage>,
     /// Where each file came from, by file id.
     pub files: BTreeMap<String, FileOrigin>,

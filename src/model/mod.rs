@@ -172,6 +172,8 @@ pub enum ComponentKind {
     XbpsPackage,
     /// One platform's image of a multi-platform image index (`--all-platforms`).
     ContainerImage,
+    /// The distribution an image's root filesystem is (from `os-release`).
+    OperatingSystem,
 }
 
 impl ComponentKind {
@@ -196,6 +198,7 @@ impl ComponentKind {
                 | ComponentKind::ApkPackage
                 | ComponentKind::XbpsPackage
                 | ComponentKind::ContainerImage
+                | ComponentKind::OperatingSystem
         )
     }
 }

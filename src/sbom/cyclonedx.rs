@@ -53,6 +53,7 @@ pub fn bom(doc: &Document) -> Value {
         let mut c = json!({
             "type": match comp.kind {
                 ComponentKind::ContainerImage => "container",
+                ComponentKind::OperatingSystem => "operating-system",
                 k if k.is_application() => "application",
                 ComponentKind::Compiler => "application",
                 _ => "library",

@@ -121,13 +121,17 @@ pub fn image_properties(doc: &Document) -> Vec<crate::model::Property> {
 /// The purl of the scanned image, when the subject is one.
 pub fn image_purl(doc: &Document) -> Option<String> {
     let image = doc.subject.image.as_ref()?;
-    let platform = match image.platforms.as_slice() {
-        [one] => one.platform.as_str(),
-        _ => "",
+    // One platform: its manifest digest is the identity (the target may have named an index).
+    let (platform, digest) = match image.platforms.as_slice() {
+        [one] => (
+            one.platform.as_str(),
+            one.manifest_digest.as_ref().or(image.digest.as_ref()),
+        ),
+        _ => ("", image.digest.as_ref()),
     };
     Some(crate::image::oci_purl(
-        &image.name,
-        image.digest.as_deref(),
+        image.repository.as_deref().unwrap_or(&image.name),
+        digest.map(String::as_str),
         platform,
     ))
 }

@@ -129,6 +129,7 @@ pub fn document(doc: &Document) -> Value {
             "filesAnalyzed": false,
             "primaryPackagePurpose": match c.kind {
                 ComponentKind::ContainerImage => "CONTAINER",
+                ComponentKind::OperatingSystem => "OPERATING_SYSTEM",
                 k if k.is_application() => "APPLICATION",
                 ComponentKind::Compiler => "OTHER",
                 _ => "LIBRARY",

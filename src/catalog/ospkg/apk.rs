@@ -41,6 +41,17 @@ pub fn catalog(
             "A" => record.arch = Some(value.to_string()),
             "L" => record.license = Some(value.to_string()),
             "F" => record.dir = value.to_string(),
+            "o" => record.origin = Some(value.to_string()),
+            // `D:so:libc.musl-x86_64.so.1 cmd:sh zlib>=1.2 !conflict`: no alternatives in apk.
+            "D" => record.depends.extend(
+                value
+                    .split_whitespace()
+                    .filter(|d| !d.starts_with('!'))
+                    .map(|d| vec![relation_name(d)]),
+            ),
+            "p" => record
+                .provides
+                .extend(value.split_whitespace().map(relation_name)),
             "R" => record.files.push(if record.dir.is_empty() {
                 value.to_string()
             } else {
@@ -59,6 +70,17 @@ struct Record {
     license: Option<String>,
     dir: String,
     files: Vec<String>,
+    origin: Option<String>,
+    depends: Vec<Vec<String>>,
+    provides: Vec<String>,
+}
+
+/// `so:libcrypto.so.3=3.1.4-r5`, `zlib>=1.2`, `cmd:sh` → the name before any constraint.
+fn relation_name(d: &str) -> String {
+    d.split(['=', '<', '>', '~'])
+        .next()
+        .unwrap_or(d)
+        .to_string()
 }
 
 impl Record {
@@ -86,6 +108,9 @@ impl Record {
             license: self.license,
             database: format!("/{INSTALLED}"),
             files: self.files,
+            source: self.origin,
+            depends: self.depends,
+            provides: self.provides,
         })
     }
 }
@@ -116,5 +141,10 @@ mod tests {
             ["lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"]
         );
         assert_eq!(out[1].files, ["bin/busybox"]);
+        assert_eq!(
+            relation_name("so:libcrypto.so.3=3.1.4-r5"),
+            "so:libcrypto.so.3"
+        );
+        assert_eq!(relation_name("zlib>=1.2"), "zlib");
     }
 }

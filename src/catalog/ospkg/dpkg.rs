@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::{owned_path, qualifiers, OsRelease, Package};
-use crate::model::{ComponentKind, Problem};
+use crate::model::{ComponentKind, Problem, Severity};
 
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
@@ -23,7 +23,7 @@ pub fn catalog(
     texts: &BTreeMap<&str, &[u8]>,
     os: &OsRelease,
     out: &mut Vec<Package>,
-    _problems: &mut Vec<Problem>,
+    problems: &mut Vec<Problem>,
 ) {
     for (&path, &text) in texts {
         let distroless = path.starts_with(STATUS_D) && !path.ends_with(".md5sums");
@@ -31,8 +31,10 @@ pub fn catalog(
             continue;
         }
         let text = String::from_utf8_lossy(text);
+        let mut unnamed = 0usize;
         for para in paragraphs(&text) {
             let Some(name) = para.get("Package") else {
+                unnamed += 1;
                 continue;
             };
             // status.d entries have no Status field: they are installed by construction.
@@ -61,9 +63,54 @@ pub fn catalog(
                 license: None,
                 database: format!("/{path}"),
                 files,
+                source: para.get("Source").map(|s| source_name(s)),
+                depends: ["Pre-Depends", "Depends"]
+                    .iter()
+                    .filter_map(|k| para.get(*k))
+                    .flat_map(|v| relation_groups(v))
+                    .collect(),
+                provides: para
+                    .get("Provides")
+                    .map(|v| relation_groups(v).into_iter().flatten().collect())
+                    .unwrap_or_default(),
+            });
+        }
+        if unnamed > 0 {
+            problems.push(Problem {
+                path: format!("/{path}"),
+                severity: Severity::Warning,
+                message: format!(
+                    "{unnamed} paragraph(s) without a Package field: damaged dpkg database, skipped"
+                ),
             });
         }
     }
+}
+
+/// `Source: glibc (2.36-9)` names the source package and, when it differs, its version.
+fn source_name(field: &str) -> String {
+    field.split_whitespace().next().unwrap_or(field).to_string()
+}
+
+/// `libc6 (>= 2.34), libssl3 | libssl1.1, awk:any [amd64]` → `[[libc6], [libssl3,
+/// libssl1.1], [awk]]`: version constraints, arch qualifiers and restrictions dropped.
+fn relation_groups(field: &str) -> Vec<Vec<String>> {
+    field
+        .split(',')
+        .map(|group| {
+            group
+                .split('|')
+                .filter_map(|alt| {
+                    let name = alt
+                        .split(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '<')
+                        .find(|s| !s.is_empty())?;
+                    let name = name.split(':').next().unwrap_or(name);
+                    (!name.is_empty()).then(|| name.to_string())
+                })
+                .collect::<Vec<String>>()
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
 }
 
 fn purl(os: &OsRelease, name: &str, version: &str, arch: Option<&str>) -> String {
@@ -148,5 +195,18 @@ mod tests {
             "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"
         );
         assert_eq!(out[0].files, ["lib/x86_64-linux-gnu/libc.so.6"]);
+    }
+
+    #[test]
+    fn relations_drop_versions_and_qualifiers() {
+        assert_eq!(
+            relation_groups("libc6 (>= 2.34), libssl3 | libssl1.1,awk:any [amd64], "),
+            [
+                vec!["libc6".to_string()],
+                vec!["libssl3".into(), "libssl1.1".into()],
+                vec!["awk".into()]
+            ]
+        );
+        assert_eq!(source_name("glibc (2.36-9)"), "glibc");
     }
 }

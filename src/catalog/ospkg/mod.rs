@@ -3,6 +3,7 @@
 //! own, so a binary can be attributed to its package.
 
 mod apk;
+mod depends;
 mod dpkg;
 mod osrelease;
 mod plist;
@@ -11,6 +12,7 @@ mod xbps;
 use std::collections::BTreeMap;
 
 use crate::model::{ComponentKind, Problem};
+pub use depends::resolve as resolve_depends;
 pub use osrelease::OsRelease;
 
 /// One installed package.
@@ -24,8 +26,17 @@ pub struct Package {
     pub purl: String,
     /// Database file the package was read from (path inside the image).
     pub database: String,
-    /// Paths the package installs, without the leading `/`.
+    /// Paths the package installs, without the leading `/`, as the database lists them
+    /// (directory symlinks of the root are resolved later, [`crate::image`]).
     pub files: Vec<String>,
+    /// The source package it was built from (dpkg `Source:`, apk `o:`, xbps `sourcepkg`),
+    /// when the database records one.
+    pub source: Option<String>,
+    /// Declared run-time dependencies: each entry lists alternatives (dpkg `a | b`), as
+    /// names the database uses (package names, apk `so:`/`cmd:` names).
+    pub depends: Vec<Vec<String>>,
+    /// Names the package answers to besides its own (dpkg `Provides:`, apk `p:`).
+    pub provides: Vec<String>,
 }
 
 impl Package {

@@ -8,20 +8,32 @@ pub struct OsRelease {
     pub id: Option<String>,
     pub version_id: Option<String>,
     pub codename: Option<String>,
+    /// `NAME`, `PRETTY_NAME`, `VERSION` and `CPE_NAME` (Fedora/RHEL/SUSE record one).
+    pub name: Option<String>,
+    pub pretty_name: Option<String>,
+    pub version: Option<String>,
+    pub cpe_name: Option<String>,
+    /// The file it was read from (path inside the image).
+    pub path: Option<String>,
 }
 
 impl OsRelease {
     pub fn find(texts: &BTreeMap<&str, &[u8]>) -> OsRelease {
-        let text = texts
-            .get("etc/os-release")
-            .or_else(|| texts.get("usr/lib/os-release"));
-        text.map(|t| OsRelease::parse(&String::from_utf8_lossy(t)))
+        // `/etc/os-release` wins; it is often a symlink to the other (not buffered then).
+        ["etc/os-release", "usr/lib/os-release"]
+            .iter()
+            .find_map(|p| {
+                texts.get(p).map(|t| OsRelease {
+                    path: Some(format!("/{p}")),
+                    ..OsRelease::parse(&String::from_utf8_lossy(t))
+                })
+            })
             .unwrap_or_default()
     }
 
     pub fn parse(text: &str) -> OsRelease {
         let mut os = OsRelease::default();
-        for line in text.lines() {
+        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
             let Some((k, v)) = line.split_once('=') else {
                 continue;
             };
@@ -30,6 +42,10 @@ impl OsRelease {
                 "ID" => os.id = Some(v),
                 "VERSION_ID" => os.version_id = Some(v),
                 "VERSION_CODENAME" => os.codename = Some(v),
+                "NAME" => os.name = Some(v),
+                "PRETTY_NAME" => os.pretty_name = Some(v),
+                "VERSION" => os.version = Some(v),
+                "CPE_NAME" => os.cpe_name = Some(v),
                 _ => {}
             }
         }

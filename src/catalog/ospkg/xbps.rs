@@ -86,8 +86,36 @@ pub fn catalog(
                     .map(str::to_string),
                 database: format!("/{path}"),
                 files,
+                source: meta
+                    .get("sourcepkg")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                depends: strings(meta.get("run_depends"))
+                    .map(|d| vec![xbps_name(d)])
+                    .collect(),
+                provides: strings(meta.get("provides")).map(xbps_name).collect(),
             });
         }
+    }
+}
+
+fn strings(v: Option<&plist::Value>) -> impl Iterator<Item = &str> {
+    let items = match v {
+        Some(plist::Value::Array(items)) => items.as_slice(),
+        _ => &[],
+    };
+    items.iter().filter_map(|i| i.as_str())
+}
+
+/// `glibc>=2.36_1`, `libcurl<8`, `foo-1.0_1` (a pkgver) → the package name.
+fn xbps_name(d: &str) -> String {
+    if let Some(i) = d.find(['<', '>', '=', '~']) {
+        return d[..i].to_string();
+    }
+    // pkgver form: the version follows the last `-` and contains `_` (the revision).
+    match d.rsplit_once('-') {
+        Some((name, version)) if version.contains('_') && !name.is_empty() => name.to_string(),
+        _ => d.to_string(),
     }
 }
 
