@@ -18,6 +18,7 @@ pub mod golang;
 pub mod hash;
 pub mod image;
 pub mod license;
+pub mod loader;
 pub mod model;
 pub mod native;
 pub mod native_meta;

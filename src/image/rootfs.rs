@@ -27,6 +27,8 @@ pub struct FileResult {
     pub deleted_by: Option<usize>,
     pub node: FileNode,
     pub analysis: Analysis,
+    /// What the dynamic loader reads from it (ELF only), for [`crate::loader`].
+    pub loader: Option<Box<crate::loader::ElfFacts>>,
 }
 
 struct Entry {
@@ -267,6 +269,7 @@ impl Rootfs {
             deleted_by: None,
             node,
             analysis,
+            loader: crate::loader::facts::read(&data).map(Box::new),
         });
         if let Some(e) = self.entries.get_mut(path) {
             e.result = Some(index);
@@ -303,6 +306,7 @@ impl FileResult {
             layer,
             deleted_by: None,
             node,
+            loader: self.loader.clone(),
             analysis: Analysis {
                 format: a.format,
                 slices: a.slices.clone(),

@@ -1,0 +1,143 @@
+//! What the dynamic loader of a root filesystem will do with each program in it: which file
+//! each DT_NEEDED name loads (glibc's or musl's search order, inside the root), and the
+//! findings that predict a load failure, each worded as the loader words it.
+//!
+//! Model (docs/images.md): the kernel runs `PT_INTERP`; glibc then searches, per needed name,
+//! DT_RPATH (requester and its loaders, only without DT_RUNPATH), DT_RUNPATH (requester),
+//! `/etc/ld.so.cache` (what `ldconfig` built from `ld.so.conf`; without a readable cache the
+//! `ld.so.conf` directories stand in), the default directories;
+//! musl searches the requester chain's RUNPATH/RPATH, then `/etc/ld-musl-ARCH.path` (or its
+//! default), and answers `libc`, `libm`, `libpthread`, … with itself. Dependencies load
+//! breadth first; glibc then checks every version requirement of every loaded object, and
+//! symbols are looked up in the global scope (the program, its dependencies, the loader).
+
+pub mod config;
+pub mod facts;
+pub mod graph;
+mod rules;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use facts::ElfFacts;
+pub use rules::{Family, RULES};
+
+use crate::image::linking::FileIndex;
+use crate::model::Severity;
+
+/// A finding that predicts a load failure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LoaderFinding {
+    /// `library-not-found`, `symbol-version-missing`, `interpreter-missing`,
+    /// `libc-family-mismatch`, `undefined-symbol`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// The program (document file name) whose start fails.
+    pub file: String,
+    /// The document file id of `file`.
+    pub file_id: String,
+    /// What the loader would say.
+    pub message: String,
+    /// How assay got there: needed-by chain, directories searched, symbols concerned.
+    pub evidence: Vec<String>,
+}
+
+impl LoaderFinding {
+    /// The text every SBOM format carries as an annotation of the file.
+    pub fn annotation(&self) -> String {
+        format!(
+            "assay:loader: {} {}: {} [evidence: {}]",
+            self.severity.as_str(),
+            self.rule,
+            self.message,
+            self.evidence.join("; ")
+        )
+    }
+}
+
+/// One ELF file of the root, as the resolver needs it.
+pub struct RootObject<'a> {
+    pub file_id: &'a str,
+    /// Document file name (`./usr/bin/curl`).
+    pub name: &'a str,
+    pub facts: &'a ElfFacts,
+}
+
+/// Where one DT_NEEDED of one file goes, from that file's own search context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub from: String,
+    pub needed: String,
+    pub to: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An analysed file.
+    File(String),
+    /// A path that exists but is not an analysed ELF file.
+    Path(String),
+    /// The musl loader itself answers (`libc.so.6`, `libm.so.6`, …).
+    Loader(String),
+    NotFound,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub links: Vec<Link>,
+    pub findings: Vec<LoaderFinding>,
+    /// Problems with the root itself (include cycles, symlink loops), by path.
+    pub problems: Vec<(String, String)>,
+}
+
+/// Resolves every ELF file's DT_NEEDED and checks every program (`PT_INTERP`) of one root.
+/// `objects` is keyed by path inside the root (no leading `/`).
+pub fn analyse(
+    index: &FileIndex<'_>,
+    texts: &BTreeMap<&str, &[u8]>,
+    objects: &BTreeMap<&str, RootObject<'_>>,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut conf_problems = Vec::new();
+    let conf_dirs = config::ld_so_conf_dirs(texts, &mut conf_problems);
+    for p in conf_problems {
+        out.problems.push(("/etc/ld.so.conf".into(), p));
+    }
+    let root = rules::RootInfo::new(index, texts, conf_dirs);
+    if let Some(p) = root.cache_problem() {
+        out.problems.push(("/etc/ld.so.cache".into(), p));
+    }
+    for (path, object) in objects {
+        let family = object
+            .facts
+            .interpreter
+            .as_deref()
+            .map(Family::of_interpreter)
+            .unwrap_or_else(|| root.family_guess());
+        let sim = rules::Simulation::new(&root, index, objects, family);
+        for needed in &object.facts.needed {
+            let to = match sim.search_alone(path, object.facts, needed, &mut out.problems) {
+                rules::Found::Object(p) => match index.file_id(&p) {
+                    Some(id) => Target::File(id.to_string()),
+                    None => Target::Path(p),
+                },
+                rules::Found::Loader(p) => Target::Loader(p),
+                rules::Found::Nothing(_) => Target::NotFound,
+            };
+            out.links.push(Link {
+                from: object.file_id.to_string(),
+                needed: needed.clone(),
+                to,
+            });
+        }
+        if object.facts.is_program() {
+            sim.run_program(path, object, &mut out.findings, &mut out.problems);
+        }
+    }
+    out.findings.sort();
+    out.findings.dedup();
+    out.problems.sort();
+    out.problems.dedup();
+    out
+}
