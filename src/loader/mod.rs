@@ -118,7 +118,7 @@ pub fn analyse(
         let sim = rules::Simulation::new(&root, index, objects, family);
         for needed in &object.facts.needed {
             let to = match sim.search_alone(path, object.facts, needed, &mut out.problems) {
-                rules::Found::Object(p) => match index.file_id(&p) {
+                rules::Found::Object(p, _) => match index.file_id(&p) {
                     Some(id) => Target::File(id.to_string()),
                     None => Target::Path(p),
                 },

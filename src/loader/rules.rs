@@ -128,8 +128,8 @@ impl<'t> RootInfo<'t> {
 
 /// Where a search ended.
 pub enum Found {
-    /// Canonical path of the file the loader opens.
-    Object(String),
+    /// The file the loader opens: its canonical path, and the path it was found at.
+    Object(String, String),
     /// musl answers the name with itself (the loader's path).
     Loader(String),
     /// Not found; the directories searched, in order.
@@ -283,7 +283,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
                             return None;
                         }
                     }
-                    Some(Found::Object(canonical))
+                    Some(Found::Object(canonical, candidate.clone()))
                 }
                 Lookup::Loop => {
                     problems.push((
@@ -381,6 +381,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
         let Some(interp) = facts.interpreter.as_deref() else {
             return;
         };
+        let first = findings.len();
         let finding =
             |rule: &'static str, severity, message: String, evidence: Vec<String>| LoaderFinding {
                 rule,
@@ -480,7 +481,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
                 }
                 match self.search(&chain, Some(interp), name, problems) {
                     Found::Loader(_) => rtld.names.push(name.clone()),
-                    Found::Object(canonical) => {
+                    Found::Object(canonical, found_at) => {
                         if canonical == rtld.canonical {
                             rtld.names.push(name.clone());
                         } else if let Some(l) = loaded.iter_mut().find(|l| l.canonical == canonical)
@@ -490,11 +491,6 @@ impl<'r, 'a> Simulation<'r, 'a> {
                             let facts = self.objects.get(canonical.as_str()).map(|o| o.facts);
                             let mut names = vec![name.clone()];
                             names.extend(facts.and_then(|f| f.soname.clone()));
-                            let found_at = if name.contains('/') {
-                                name.trim_start_matches('/').to_string()
-                            } else {
-                                canonical.clone()
-                            };
                             loaded.push(Loaded {
                                 path: found_at,
                                 canonical,
@@ -542,9 +538,15 @@ impl<'r, 'a> Simulation<'r, 'a> {
                 findings.push(finding("symbol-version-missing", Severity::Error, m, e))
             });
         }
-        self.check_symbols(&shown, facts, &loaded, &mut |sev, m, e| {
-            findings.push(finding("undefined-symbol", sev, m, e))
-        });
+        // With a library missing the loader stops there; its symbols would only add noise.
+        if !findings[first..]
+            .iter()
+            .any(|f| f.rule == "library-not-found")
+        {
+            self.check_symbols(&shown, facts, &loaded, &mut |sev, m, e| {
+                findings.push(finding("undefined-symbol", sev, m, e))
+            });
+        }
     }
 
     /// glibc checks each loaded object's version requirements against the object that
