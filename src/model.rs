@@ -13,6 +13,8 @@ use serde::Serialize;
 use crate::binary::{Format, Platform};
 use crate::golang::GoInfo;
 
+pub mod loader;
+
 /// The node every file hangs from.
 pub const ROOT_ID: &str = "root";
 
@@ -36,9 +38,9 @@ pub struct Document {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<crate::license::Finding>,
     /// Predicted load failures of the programs in an image or root filesystem
-    /// ([`crate::loader`]), sorted.
+    /// (the loader model), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub loader_findings: Vec<crate::loader::LoaderFinding>,
+    pub loader_findings: Vec<loader::LoaderFinding>,
 }
 
 impl Document {
@@ -291,7 +293,7 @@ pub struct GraphBuilder {
     relationships: BTreeSet<Relationship>,
     problems: Vec<Problem>,
     files_examined: u64,
-    loader_findings: Vec<crate::loader::LoaderFinding>,
+    loader_findings: Vec<loader::LoaderFinding>,
 }
 
 impl GraphBuilder {
@@ -337,7 +339,7 @@ impl GraphBuilder {
         }
     }
 
-    pub fn loader_finding(&mut self, finding: crate::loader::LoaderFinding) {
+    pub fn loader_finding(&mut self, finding: loader::LoaderFinding) {
         self.loader_findings.push(finding);
     }
 
@@ -356,7 +358,7 @@ impl GraphBuilder {
                     .filter(|c| {
                         !c.properties
                             .iter()
-                            .any(|p| p.name == crate::loader::graph::STATUS_PROPERTY)
+                            .any(|p| p.name == loader::STATUS_PROPERTY)
                     })
                     .and_then(|c| provided.get(&native_lookup_key(&c.name)));
                 if let Some(file_id) = target.filter(|f| **f != r.from) {

@@ -85,7 +85,10 @@ pub(crate) fn scan_with_licenses(
     if let [single] = targets {
         if let Some(target) = crate::image::ImageTarget::parse(single) {
             let target = target.map_err(|e| e.to_string())?;
-            let options = crate::image::Options::default();
+            let options = crate::image::Options {
+                rootfs_pass: Some(crate::loader::graph::apply),
+                ..crate::image::Options::default()
+            };
             let mut doc =
                 crate::image::scan(&target, &options, created).map_err(|e| format!("{e:#}"))?;
             let policy = apply(&mut doc, &[], flags)?;

@@ -112,8 +112,10 @@ pub(super) fn build(
             .iter()
             .cloned()
             .for_each(|p| graph.problem(p));
-        // DT_NEEDED to the file the image's own loader would pick.
-        crate::loader::graph::apply(&rootfs, &texts, &mut graph);
+        // DT_NEEDED to the file the image's own loader would pick (the loader model).
+        if let Some(pass) = options.rootfs_pass {
+            pass(&rootfs, &texts, &mut graph);
+        }
 
         for p in &packages {
             let id = p.id();

@@ -1,13 +1,17 @@
 //! The image's visible filesystem as the dynamic loader sees it: every path with its symlink
-//! target, and the analysed file at each path. [`crate::loader`] resolves DT_NEEDED, the
-//! interpreter and search paths against it; symlinks resolve inside the root (an absolute
+//! target, and the analysed file at each path. The loader model (src/loader/) resolves
+//! DT_NEEDED, the interpreter and search paths against it; symlinks resolve inside the root (an absolute
 //! target is relative to the root, `..` stops at the root), loops are bounded.
 
 use std::collections::BTreeMap;
 
-/// Loader configuration files are buffered with the package databases.
+/// Loader configuration files (glibc's `ld.so.conf` with its includes and `ld.so.cache`,
+/// musl's `ld-musl-ARCH.path`) are buffered with the package databases.
 pub fn wants(path: &str) -> bool {
-    crate::loader::config::wants(path)
+    path == "etc/ld.so.conf"
+        || (path.starts_with("etc/ld.so.conf.d/") && path.ends_with(".conf"))
+        || path == "etc/ld.so.cache"
+        || (path.starts_with("etc/ld-musl-") && path.ends_with(".path"))
 }
 
 /// Symlink hops allowed while resolving one path (Linux's limit is 40).

@@ -10,6 +10,7 @@
 mod archive;
 mod digest;
 pub(crate) mod document;
+mod elf_facts;
 mod layer;
 pub mod linking;
 mod manifest;
@@ -52,7 +53,13 @@ pub struct Options {
     pub all_platforms: bool,
     pub scope: Scope,
     pub registry: RegistryOptions,
+    /// Run on each platform's root filesystem once its files are in the graph: the loader
+    /// model (a layer above images) resolves DT_NEEDED and adds its findings this way.
+    pub rootfs_pass: Option<RootfsPass>,
 }
+
+/// A pass over one scanned root filesystem: its files, its buffered configuration texts.
+pub type RootfsPass = fn(&Rootfs, &BTreeMap<&str, &[u8]>, &mut crate::model::GraphBuilder);
 
 /// What the SBOM says about the image (the root component); carried in
 /// [`crate::model::Subject::image`].

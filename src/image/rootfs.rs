@@ -27,8 +27,8 @@ pub struct FileResult {
     pub deleted_by: Option<usize>,
     pub node: FileNode,
     pub analysis: Analysis,
-    /// What the dynamic loader reads from it (ELF only), for [`crate::loader`].
-    pub loader: Option<Box<crate::loader::ElfFacts>>,
+    /// What the dynamic loader reads from it (ELF only), for the loader model.
+    pub loader: Option<Box<crate::model::loader::ElfFacts>>,
 }
 
 struct Entry {
@@ -269,7 +269,7 @@ impl Rootfs {
             deleted_by: None,
             node,
             analysis,
-            loader: crate::loader::facts::read(&data).map(Box::new),
+            loader: super::elf_facts::read(&data).map(Box::new),
         });
         if let Some(e) = self.entries.get_mut(path) {
             e.result = Some(index);

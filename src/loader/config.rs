@@ -3,14 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Files that configure the loader; buffered with the package databases.
-pub fn wants(path: &str) -> bool {
-    path == "etc/ld.so.conf"
-        || (path.starts_with("etc/ld.so.conf.d/") && path.ends_with(".conf"))
-        || path == "etc/ld.so.cache"
-        || (path.starts_with("etc/ld-musl-") && path.ends_with(".path"))
-}
-
 /// glibc's view of `/etc/ld.so.cache`: the loader searches it (not `ld.so.conf`) after
 /// DT_RUNPATH, so a library added to an `ld.so.conf` directory without running `ldconfig`
 /// is not found there.

@@ -12,9 +12,9 @@ use crate::model::{
     Component, ComponentKind, GraphBuilder, Problem, Property, RelationshipKind, Severity,
 };
 
-/// The property that tells the by-name linking to leave a library alone.
-pub const STATUS_PROPERTY: &str = "assay:loader:status";
+pub use crate::model::loader::STATUS_PROPERTY;
 
+/// Runs as the image scan's rootfs pass ([`crate::image::Options::rootfs_pass`]).
 pub fn apply(rootfs: &Rootfs, texts: &BTreeMap<&str, &[u8]>, graph: &mut GraphBuilder) {
     let index = rootfs.file_index();
     let objects: BTreeMap<&str, RootObject<'_>> = rootfs

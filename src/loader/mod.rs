@@ -12,49 +12,15 @@
 //! symbols are looked up in the global scope (the program, its dependencies, the loader).
 
 pub mod config;
-pub mod facts;
 pub mod graph;
 mod rules;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-pub use facts::ElfFacts;
+pub use crate::model::loader::{ElfFacts, LoaderFinding};
 pub use rules::{Family, RULES};
 
 use crate::image::linking::FileIndex;
-use crate::model::Severity;
-
-/// A finding that predicts a load failure.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct LoaderFinding {
-    /// `library-not-found`, `symbol-version-missing`, `interpreter-missing`,
-    /// `libc-family-mismatch`, `undefined-symbol`.
-    pub rule: &'static str,
-    pub severity: Severity,
-    /// The program (document file name) whose start fails.
-    pub file: String,
-    /// The document file id of `file`.
-    pub file_id: String,
-    /// What the loader would say.
-    pub message: String,
-    /// How assay got there: needed-by chain, directories searched, symbols concerned.
-    pub evidence: Vec<String>,
-}
-
-impl LoaderFinding {
-    /// The text every SBOM format carries as an annotation of the file.
-    pub fn annotation(&self) -> String {
-        format!(
-            "assay:loader: {} {}: {} [evidence: {}]",
-            self.severity.as_str(),
-            self.rule,
-            self.message,
-            self.evidence.join("; ")
-        )
-    }
-}
 
 /// One ELF file of the root, as the resolver needs it.
 pub struct RootObject<'a> {

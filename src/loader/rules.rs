@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::facts::ElfFacts;
 use super::{config, LoaderFinding, RootObject};
 use crate::image::linking::{FileIndex, Lookup};
+use crate::model::loader::ElfFacts;
 use crate::model::Severity;
 
 /// Every rule id, with what it predicts.

@@ -1,55 +1,18 @@
-//! What the dynamic loader reads from one ELF file: interpreter, DT_NEEDED, search paths,
-//! binding mode, versioned and unversioned imports, and what the file defines. Kept small
-//! (names only) because an image scan holds these for every ELF file until resolution.
+//! Reads what the dynamic loader reads from one ELF file ([`ElfFacts`]): interpreter,
+//! DT_NEEDED, search paths, binding mode, versioned and unversioned imports, and what the
+//! file defines. Kept small (names only): an image scan holds these for every ELF file until
+//! the loader model (src/loader/) resolves them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use object::read::elf::{ElfFile, FileHeader};
 use object::read::{ExportFlags, ImportFlags, NameOrOrdinal};
 use object::{Object, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget};
 
+use crate::model::loader::{ElfFacts, Import};
+
 /// Upper bound on symbols read per table (hostile counts).
 const MAX_SYMBOLS: usize = 1 << 20;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ElfFacts {
-    /// ELF class and machine: the loader skips candidates of another class or machine.
-    pub class64: bool,
-    pub machine: u16,
-    /// `PT_INTERP`: a program the kernel hands to this loader.
-    pub interpreter: Option<String>,
-    pub soname: Option<String>,
-    pub needed: Vec<String>,
-    pub rpath: Vec<String>,
-    pub runpath: Vec<String>,
-    /// `DT_BIND_NOW`, `DF_BIND_NOW` or `DF_1_NOW`: every symbol is bound at load time.
-    pub bind_now: bool,
-    /// Undefined symbols the file needs from others.
-    pub imports: Vec<Import>,
-    /// Defined dynamic symbols visible to unversioned lookups.
-    pub exports: BTreeSet<String>,
-    /// Version node → symbols defined in it (`GLIBC_2.38` → {`strlcpy`, …}).
-    pub versioned_exports: BTreeMap<String, BTreeSet<String>>,
-    /// Version nodes the file defines (`SHT_GNU_VERDEF`), the base node (its SONAME) aside.
-    pub defined_versions: BTreeSet<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Import {
-    pub name: String,
-    /// Version requirement and the library it names (`GLIBC_2.38`, `libc.so.6`).
-    pub version: Option<(String, String)>,
-    pub weak: bool,
-    /// Bound at load time even without BIND_NOW: it has a relocation other than a PLT
-    /// jump slot (data references, function pointers).
-    pub eager: bool,
-}
-
-impl ElfFacts {
-    pub fn is_program(&self) -> bool {
-        self.interpreter.is_some()
-    }
-}
 
 /// Reads the facts of an ELF file; `None` for other formats or an unparsable file (the
 /// native cataloger reports those).
