@@ -424,6 +424,61 @@ fn bookworm_root_predictions_match_the_real_loader() {
     assert!(others.is_empty(), "{others:#?}");
 }
 
+/// Every program Debian installs: each DT_NEEDED edge points at a file the loader itself
+/// lists (`ld.so --list`, run in the root) for that program.
+#[test]
+fn bookworm_edges_are_what_ld_so_lists() {
+    let f = fixture();
+    let target = format!("dir:{}", f.glibc.display());
+    let doc = common::scan_json(&[&target], 0);
+    let mut checked = 0;
+    for file in doc["files"].as_array().unwrap() {
+        let name = file["name"].as_str().unwrap();
+        if !(name.starts_with("./usr/bin/") || name.starts_with("./usr/sbin/")) {
+            continue;
+        }
+        // `NAME => PATH (addr)` and the loader's own `PATH (addr)` line, each path
+        // canonicalised by the root's own readlink.
+        let script = r#"set -e
+list=$(/lib64/ld-linux-x86-64.so.2 --list "$1")
+echo "$list" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' |
+  while read -r p; do readlink -f "$p"; done"#;
+        let out = Command::new("chroot")
+            .arg(&f.glibc)
+            .args(["sh", "-c", script, "sh", &name[1..]])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            continue; // static, or not an ELF program
+        }
+        let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if listed.is_empty() {
+            continue; // statically linked (`not a dynamic executable`)
+        }
+        let edges: Vec<&str> = doc["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["from"] == file["id"] && r["kind"] == "dynamic-link")
+            .map(|r| r["to"].as_str().unwrap())
+            .collect();
+        assert!(!edges.is_empty(), "{name}: no DT_NEEDED edge");
+        for to in edges {
+            let path = to.strip_prefix("file:.").unwrap_or(to);
+            assert!(
+                listed.iter().any(|l| l == path),
+                "{name}: assay links {to}; ld.so lists {listed:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 200, "only {checked} programs checked");
+}
+
 #[test]
 fn musl_root_predictions_match_the_real_loader() {
     let f = fixture();
