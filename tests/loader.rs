@@ -44,6 +44,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ok", "opt/t/ok"),
     ("needs-yaml", "opt/t/needs-yaml"),
     ("needs-glibc238", "opt/t/needs-glibc238"),
+    ("needs-libm238", "opt/t/needs-libm238"),
     ("origin", "opt/app/bin/origin"),
     ("off-path", "opt/t/off-path"),
     ("stale-cache", "opt/t/stale-cache"),
@@ -122,10 +123,11 @@ fn build() -> Fixture {
         }
     }
 
-    // A distroless-style glibc image: the loader, libc, the loader's configuration.
+    // A distroless-style glibc image: the loader, libc, libm, the loader's configuration.
     let small = tmp.join("small-root");
     for f in [
         "usr/lib/x86_64-linux-gnu/libc.so.6",
+        "usr/lib/x86_64-linux-gnu/libm.so.6",
         "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
         "etc/ld.so.cache",
         "etc/ld.so.conf",
@@ -324,6 +326,10 @@ fn expect_designed_verdicts(v: &[(String, Verdict)]) {
     );
     assert_eq!(
         verdict_of(v, "needs-glibc238"),
+        &Verdict::VersionMissing("GLIBC_2.38".into())
+    );
+    assert_eq!(
+        verdict_of(v, "needs-libm238"),
         &Verdict::VersionMissing("GLIBC_2.38".into())
     );
     assert_eq!(

@@ -47,3 +47,9 @@ prog "$out/bin/undef-lazy" undef_fn "$out/stub/libundef.so.1" -Wl,-z,lazy
 prog "$out/bin/undef-now" undef_fn "$out/stub/libundef.so.1" -Wl,-z,now
 # musl: a program for musl's loader.
 musl-gcc -o "$out/bin/musl-hello" "$here/hello.c"
+# symbol-version-missing through libm: a stub libm.so.6 defines the GLIBC_2.38 node.
+cat > "$out/stub/libm.map" <<'M'
+GLIBC_2.38 { global: assay_libm_fn; local: *; };
+M
+shlib "$out/stub/libm.so.6" libm.so.6 assay_libm_fn -Wl,--version-script="$out/stub/libm.map"
+prog "$out/bin/needs-libm238" assay_libm_fn "$out/stub/libm.so.6"
