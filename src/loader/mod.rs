@@ -107,3 +107,94 @@ pub fn analyse(
     out.problems.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(needed: &[&str], rpath: &[&str], runpath: &[&str]) -> ElfFacts {
+        ElfFacts {
+            class64: true,
+            machine: 62,
+            needed: needed.iter().map(|s| s.to_string()).collect(),
+            rpath: rpath.iter().map(|s| s.to_string()).collect(),
+            runpath: runpath.iter().map(|s| s.to_string()).collect(),
+            ..ElfFacts::default()
+        }
+    }
+
+    #[test]
+    fn rpath_is_inherited_runpath_is_not_and_cycles_end() {
+        let mut program = facts(&["liba.so"], &["/opt/r"], &[]);
+        program.interpreter = Some("/lib64/ld-linux-x86-64.so.2".into());
+        // liba (found through the program's RPATH) needs libb, found only through the
+        // program's RPATH (inherited: liba has no RUNPATH), and libc, which needs liba back.
+        let liba = facts(&["libb.so", "libc.so.6"], &[], &[]);
+        let libb = facts(&["libc.so.6"], &[], &[]);
+        let libc = facts(&["liba.so"], &[], &[]);
+        let ld = facts(&[], &[], &[]);
+        // The same program with RUNPATH instead: libb is not found from liba.
+        let mut program2 = facts(&["liba.so"], &[], &["/opt/r"]);
+        program2.interpreter = program.interpreter.clone();
+        let mut wrong_class = facts(&[], &[], &[]);
+        wrong_class.class64 = false;
+
+        let mut index = crate::image::linking::FileIndex::default();
+        for (p, id) in [
+            ("bin/prog", "p"),
+            ("bin/prog2", "p2"),
+            ("opt/r/liba.so", "a"),
+            ("opt/r/libb.so", "b"),
+            ("lib64/ld-linux-x86-64.so.2", "ld"),
+            ("lib64/libc.so.6", "c32"),
+            ("usr/lib64/libc.so.6", "c"),
+        ] {
+            index.insert(p, None, Some(id));
+        }
+        let objects: BTreeMap<&str, RootObject<'_>> = [
+            ("bin/prog", "p", &program),
+            ("bin/prog2", "p2", &program2),
+            ("opt/r/liba.so", "a", &liba),
+            ("opt/r/libb.so", "b", &libb),
+            ("lib64/ld-linux-x86-64.so.2", "ld", &ld),
+            // A 32-bit libc first on the default path is skipped, as glibc does.
+            ("lib64/libc.so.6", "c32", &wrong_class),
+            ("usr/lib64/libc.so.6", "c", &libc),
+        ]
+        .into_iter()
+        .map(|(p, id, f)| {
+            (
+                p,
+                RootObject {
+                    file_id: id,
+                    name: p,
+                    facts: f,
+                },
+            )
+        })
+        .collect();
+        let out = analyse(&index, &BTreeMap::new(), &objects);
+        let missing: Vec<(&str, &str)> = out
+            .findings
+            .iter()
+            .map(|f| (f.file_id.as_str(), f.rule))
+            .collect();
+        assert_eq!(
+            missing,
+            [("p2", "library-not-found")],
+            "{:#?}",
+            out.findings
+        );
+        assert!(out.findings[0].message.contains("libb.so"));
+        let link = |from: &str, needed: &str| {
+            out.links
+                .iter()
+                .find(|l| l.from == from && l.needed == needed)
+                .map(|l| l.to.clone())
+        };
+        assert_eq!(link("a", "libc.so.6"), Some(Target::File("c".into())));
+        assert_eq!(link("p", "liba.so"), Some(Target::File("a".into())));
+        // On its own, liba has no search path that reaches libb.
+        assert_eq!(link("a", "libb.so"), Some(Target::NotFound));
+    }
+}
