@@ -27,6 +27,7 @@ pub mod hash;
 pub mod image;
 pub mod json;
 pub mod license;
+pub mod loader;
 pub mod model;
 pub mod output;
 pub mod plugin;

@@ -5,7 +5,8 @@
 //! - [`licenses`]: the license rules' findings (`license/<rule>`), always;
 //! - [`abi`]: `[abi] expected = …`, the `abi diff` of scanned libraries against a baseline
 //!   (`abi/removed`, `abi/changed`, `abi/missing`);
-//! - [`plugins`]: `[plugins] host = …`, `plugin-check`'s prediction (`plugin/<check>`).
+//! - [`plugins`]: `[plugins] host = …`, `plugin-check`'s prediction (`plugin/<check>`);
+//! - [`loader`]: `[loader]`, the image loader model's findings (`loader/<rule>`).
 //!
 //! A check fails when one of its findings has level error.
 //!
@@ -15,6 +16,7 @@
 pub mod abi;
 pub mod finding;
 pub mod licenses;
+pub mod loader;
 pub mod plugins;
 
 use serde::Serialize;
@@ -70,6 +72,9 @@ pub fn run(doc: &Document, policy: &Policy) -> Result<CheckReport, String> {
     if let Some(section) = &policy.plugins {
         checks.push(plugins::check(doc, section)?);
     }
+    if let Some(section) = &policy.loader {
+        checks.push(loader::check(doc, section));
+    }
     Ok(CheckReport {
         passed: checks.iter().all(|c| c.passed),
         checks,
@@ -81,5 +86,6 @@ pub fn rules() -> Vec<Rule> {
     let mut rules = licenses::rules();
     rules.extend(abi::rules());
     rules.extend(plugins::rules());
+    rules.extend(loader::rules());
     rules
 }

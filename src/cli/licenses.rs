@@ -80,6 +80,21 @@ pub(crate) fn scan_with_licenses(
     flags: &LicenseFlags,
 ) -> Result<(Document, Policy), String> {
     let created = crate::timestamp::document_timestamp().map_err(|e| e.to_string())?;
+    // One image or root filesystem (`dir:`, `oci-dir:`, …): scanned as `assay scan` does, so
+    // `assay check` sees its loader findings; it names no local module sources.
+    if let [single] = targets {
+        if let Some(target) = crate::image::ImageTarget::parse(single) {
+            let target = target.map_err(|e| e.to_string())?;
+            let options = crate::image::Options {
+                rootfs_pass: Some(crate::loader::graph::apply),
+                ..crate::image::Options::default()
+            };
+            let mut doc =
+                crate::image::scan(&target, &options, created).map_err(|e| format!("{e:#}"))?;
+            let policy = apply(&mut doc, &[], flags)?;
+            return Ok((doc, policy));
+        }
+    }
     // Licenses need no file checksums: only the catalogued components.
     let mut doc = crate::scan::scan(targets, created, crate::scan::Options::default());
     if doc.summary.files_examined == 0 && doc.summary.errors > 0 {

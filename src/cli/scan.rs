@@ -172,6 +172,7 @@ pub fn run(args: ScanArgs) -> u8 {
                     ca_cert: args.ca_cert.clone(),
                     insecure: args.insecure_registry,
                 },
+                rootfs_pass: Some(crate::loader::graph::apply),
             };
             match crate::image::scan(&target, &options, created) {
                 Ok(doc) => doc,

@@ -143,6 +143,10 @@ pub(super) fn build(
             .iter()
             .cloned()
             .for_each(|p| graph.problem(p));
+        // DT_NEEDED to the file the image's own loader would pick (the loader model).
+        if let Some(pass) = options.rootfs_pass {
+            pass(&rootfs, &texts, &mut graph);
+        }
 
         for (i, p) in packages.iter().enumerate() {
             let id = p.id();
@@ -186,8 +190,7 @@ pub(super) fn build(
             component: several.then_some(parent),
         });
     }
-    // By name for now, like a directory scan; exact loader-path resolution is the seam in
-    // `super::linking`.
+    // What the loader model left (PE, Mach-O, names it did not decide) links by name.
     graph.link_native_to_files(&provided);
     // A single-platform image's digest is its manifest's when the target did not name one.
     if info.digest.is_none() && info.platforms.len() == 1 {

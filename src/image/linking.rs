@@ -1,23 +1,21 @@
-//! Seam for DT_NEEDED → DYNAMIC_LINK resolution inside an image (issue 3 provides the
-//! linked-library data: each binary's DT_NEEDED names, RPATH and RUNPATH). Given the image's
-//! visible filesystem and one binary's needs, [`resolve_needed`] finds the file the dynamic
-//! loader would load, following the glibc search order and symlinks (merged-/usr images
-//! link `/lib` → `usr/lib`). Not yet wired into the document: the caller will turn each
-//! [`Resolution::Found`] into a DYNAMIC_LINK edge between file ids and each
-//! [`Resolution::Missing`] into a finding.
+//! The image's visible filesystem as the dynamic loader sees it: every path with its symlink
+//! target, and the analysed file at each path. The loader model (src/loader/) resolves
+//! DT_NEEDED, the interpreter and search paths against it; symlinks resolve inside the root (an absolute
+//! target is relative to the root, `..` stops at the root), loops are bounded.
 
 use std::collections::BTreeMap;
 
-/// `ld.so.conf` and its includes are buffered with the package databases.
+/// Loader configuration files (glibc's `ld.so.conf` with its includes and `ld.so.cache`,
+/// musl's `ld-musl-ARCH.path`) are buffered with the package databases.
 pub fn wants(path: &str) -> bool {
-    path == "etc/ld.so.conf" || (path.starts_with("etc/ld.so.conf.d/") && path.ends_with(".conf"))
+    path == "etc/ld.so.conf"
+        || (path.starts_with("etc/ld.so.conf.d/") && path.ends_with(".conf"))
+        || path == "etc/ld.so.cache"
+        || (path.starts_with("etc/ld-musl-") && path.ends_with(".path"))
 }
 
 /// Symlink hops allowed while resolving one path (Linux's limit is 40).
 const MAX_HOPS: usize = 40;
-
-/// The glibc default directories, searched last.
-const DEFAULT_DIRS: &[&str] = &["lib", "usr/lib", "lib64", "usr/lib64"];
 
 #[derive(Debug, Default)]
 pub struct FileIndex<'a> {
@@ -25,6 +23,16 @@ pub struct FileIndex<'a> {
     entries: BTreeMap<&'a str, Option<&'a str>>,
     /// Path → id of the analysed file there.
     file_ids: BTreeMap<&'a str, &'a str>,
+}
+
+/// What a path names after following symlinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The canonical path (no symlinks left, no leading `/`).
+    Found(String),
+    Missing,
+    /// More than 40 symlinks on the way (a loop, as `ELOOP`).
+    Loop,
 }
 
 impl<'a> FileIndex<'a> {
@@ -35,8 +43,31 @@ impl<'a> FileIndex<'a> {
         }
     }
 
-    /// Resolves symlinks in every component; `None` when the path does not exist or loops.
-    pub fn canonical(&self, path: &str) -> Option<String> {
+    /// Every path in the root.
+    pub fn paths(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.entries.keys().copied()
+    }
+
+    /// The analysed file at a canonical path.
+    pub fn file_id(&self, canonical: &str) -> Option<&'a str> {
+        self.file_ids.get(canonical).copied()
+    }
+
+    /// Whether a canonical path is a directory: something lives below it (layers may leave
+    /// directory entries implicit).
+    pub fn is_dir(&self, canonical: &str) -> bool {
+        if canonical.is_empty() {
+            return true;
+        }
+        let prefix = format!("{canonical}/");
+        self.entries
+            .range(prefix.as_str()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&prefix))
+    }
+
+    /// Resolves symlinks in every component, inside the root.
+    pub fn lookup(&self, path: &str) -> Lookup {
         let mut pending: Vec<String> = path
             .split('/')
             .rev()
@@ -57,12 +88,13 @@ impl<'a> FileIndex<'a> {
             resolved.push(part);
             let here = resolved.join("/");
             match self.entries.get(here.as_str()) {
-                None => return None,
+                None if self.is_dir(&here) => {}
+                None => return Lookup::Missing,
                 Some(None) => {}
                 Some(Some(target)) => {
                     hops += 1;
                     if hops > MAX_HOPS {
-                        return None;
+                        return Lookup::Loop;
                     }
                     resolved.pop();
                     if target.starts_with('/') {
@@ -78,121 +110,16 @@ impl<'a> FileIndex<'a> {
                 }
             }
         }
-        Some(resolved.join("/"))
+        Lookup::Found(resolved.join("/"))
     }
-}
 
-/// Directories from `/etc/ld.so.conf`, following `include` lines (`DIR/*.conf` globs only).
-pub fn ld_so_conf_dirs(texts: &BTreeMap<&str, &[u8]>) -> Vec<String> {
-    let mut dirs = Vec::new();
-    let mut files: Vec<&str> = vec!["etc/ld.so.conf"];
-    let mut seen = 0;
-    while let Some(file) = files.pop() {
-        seen += 1;
-        if seen > 256 {
-            break;
-        }
-        let Some(text) = texts.get(file) else {
-            continue;
-        };
-        for line in String::from_utf8_lossy(text).lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if let Some(pattern) = line.strip_prefix("include") {
-                let pattern = pattern.trim().trim_start_matches('/');
-                if let Some(dir) = pattern.strip_suffix("*.conf") {
-                    files.extend(
-                        texts
-                            .keys()
-                            .filter(|k| k.starts_with(dir) && k.ends_with(".conf"))
-                            .copied(),
-                    );
-                } else {
-                    files.extend(texts.keys().filter(|k| **k == pattern).copied());
-                }
-            } else if !line.is_empty() {
-                dirs.push(
-                    line.trim_start_matches('/')
-                        .trim_end_matches('/')
-                        .to_string(),
-                );
-            }
+    /// A regular file (not a directory) at `path`, canonical.
+    pub fn file(&self, path: &str) -> Lookup {
+        match self.lookup(path) {
+            Lookup::Found(p) if self.is_dir(&p) => Lookup::Missing,
+            other => other,
         }
     }
-    dirs
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
-    /// `path` is the canonical path; `file_id` is set when assay analysed that file.
-    Found {
-        name: String,
-        path: String,
-        file_id: Option<String>,
-    },
-    Missing {
-        name: String,
-        searched: Vec<String>,
-    },
-}
-
-/// Resolves one binary's DT_NEEDED names in glibc's order: a name with `/` as a path;
-/// else DT_RPATH (only without DT_RUNPATH), DT_RUNPATH, the `ld.so.conf` directories, the
-/// default directories. `$ORIGIN` expands to the binary's directory.
-pub fn resolve_needed(
-    index: &FileIndex<'_>,
-    conf_dirs: &[String],
-    binary_path: &str,
-    needed: &[String],
-    rpath: &[String],
-    runpath: &[String],
-) -> Vec<Resolution> {
-    let origin = binary_path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let expand = |d: &String| -> String {
-        d.replace("${ORIGIN}", &format!("/{origin}"))
-            .replace("$ORIGIN", &format!("/{origin}"))
-            .trim_start_matches('/')
-            .trim_end_matches('/')
-            .to_string()
-    };
-    let mut dirs: Vec<String> = Vec::new();
-    if runpath.is_empty() {
-        dirs.extend(rpath.iter().map(expand));
-    }
-    dirs.extend(runpath.iter().map(expand));
-    dirs.extend(conf_dirs.iter().cloned());
-    dirs.extend(DEFAULT_DIRS.iter().map(|d| d.to_string()));
-    needed
-        .iter()
-        .map(|name| {
-            let candidates: Vec<String> = if name.contains('/') {
-                vec![name.trim_start_matches('/').to_string()]
-            } else {
-                dirs.iter()
-                    .map(|d| {
-                        if d.is_empty() {
-                            name.clone()
-                        } else {
-                            format!("{d}/{name}")
-                        }
-                    })
-                    .collect()
-            };
-            for c in &candidates {
-                if let Some(path) = index.canonical(c) {
-                    let file_id = index.file_ids.get(path.as_str()).map(|s| s.to_string());
-                    return Resolution::Found {
-                        name: name.clone(),
-                        path,
-                        file_id,
-                    };
-                }
-            }
-            Resolution::Missing {
-                name: name.clone(),
-                searched: candidates,
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -200,56 +127,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn follows_the_loader_order_and_symlinks() {
+    fn symlinks_resolve_inside_the_root_and_loops_stop() {
         let mut index = FileIndex::default();
         index.insert("lib", Some("usr/lib"), None);
-        index.insert("usr", None, None);
-        index.insert("usr/lib", None, None);
-        index.insert("usr/lib/x86_64-linux-gnu", None, None);
-        index.insert(
-            "usr/lib/x86_64-linux-gnu/libc.so.6",
-            None,
-            Some("file:./usr/lib/x86_64-linux-gnu/libc.so.6"),
-        );
         index.insert(
             "usr/lib/x86_64-linux-gnu/libz.so.1",
             Some("libz.so.1.3"),
             None,
         );
         index.insert("usr/lib/x86_64-linux-gnu/libz.so.1.3", None, Some("file:z"));
-        index.insert("opt", None, None);
-        index.insert("opt/app", None, None);
-        index.insert("opt/app/libown.so", None, Some("file:own"));
-        let mut texts = BTreeMap::new();
-        texts.insert("etc/ld.so.conf", &b"include /etc/ld.so.conf.d/*.conf\n"[..]);
-        texts.insert(
-            "etc/ld.so.conf.d/x86_64-linux-gnu.conf",
-            &b"# multiarch\n/lib/x86_64-linux-gnu\n"[..],
-        );
-        let conf = ld_so_conf_dirs(&texts);
-        assert_eq!(conf, ["lib/x86_64-linux-gnu"]);
-        let needed: Vec<String> = ["libc.so.6", "libz.so.1", "libown.so", "libgone.so"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let r = resolve_needed(
-            &index,
-            &conf,
-            "opt/app/bin",
-            &needed,
-            &[],
-            &["$ORIGIN".to_string()],
+        index.insert("opt/escape", Some("../../../../usr/lib"), None);
+        index.insert("loop/a", Some("b"), None);
+        index.insert("loop/b", Some("/loop/a"), None);
+        assert_eq!(
+            index.file("/lib/x86_64-linux-gnu/libz.so.1"),
+            Lookup::Found("usr/lib/x86_64-linux-gnu/libz.so.1.3".into())
         );
         assert_eq!(
-            r[0],
-            Resolution::Found {
-                name: "libc.so.6".into(),
-                path: "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
-                file_id: Some("file:./usr/lib/x86_64-linux-gnu/libc.so.6".into())
-            }
+            index.file_id("usr/lib/x86_64-linux-gnu/libz.so.1.3"),
+            Some("file:z")
         );
-        assert!(matches!(&r[1], Resolution::Found { file_id: Some(id), .. } if id == "file:z"));
-        assert!(matches!(&r[2], Resolution::Found { file_id: Some(id), .. } if id == "file:own"));
-        assert!(matches!(&r[3], Resolution::Missing { .. }));
+        // `..` stops at the root, as in a chroot.
+        assert_eq!(
+            index.lookup("opt/escape/x86_64-linux-gnu"),
+            Lookup::Found("usr/lib/x86_64-linux-gnu".into())
+        );
+        assert_eq!(index.file("usr/lib/x86_64-linux-gnu"), Lookup::Missing);
+        assert_eq!(index.file("loop/a/libc.so.6"), Lookup::Loop);
+        assert_eq!(index.file("lib/libgone.so"), Lookup::Missing);
     }
 }

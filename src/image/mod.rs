@@ -14,6 +14,7 @@
 mod archive;
 mod digest;
 pub(crate) mod document;
+mod elf_facts;
 mod identity;
 mod layer;
 pub mod linking;
@@ -57,7 +58,13 @@ pub struct Options {
     pub all_platforms: bool,
     pub scope: Scope,
     pub registry: RegistryOptions,
+    /// Run on each platform's root filesystem once its files are in the graph: the loader
+    /// model (a layer above images) resolves DT_NEEDED and adds its findings this way.
+    pub rootfs_pass: Option<RootfsPass>,
 }
+
+/// A pass over one scanned root filesystem: its files, its buffered configuration texts.
+pub type RootfsPass = fn(&Rootfs, &BTreeMap<&str, &[u8]>, &mut crate::model::GraphBuilder);
 
 /// Where a source's blobs come from. Implementations return raw bytes; verification is the
 /// caller's job (see [`digest`]).

@@ -27,6 +27,8 @@ pub struct FileResult {
     pub deleted_by: Option<usize>,
     pub node: FileNode,
     pub analysis: Analysis,
+    /// What the dynamic loader reads from it (ELF only), for the loader model.
+    pub loader: Option<Box<crate::model::loader::ElfFacts>>,
 }
 
 struct Entry {
@@ -277,6 +279,7 @@ impl Rootfs {
             deleted_by: None,
             node,
             analysis,
+            loader: super::elf_facts::read(&data).map(Box::new),
         });
         if let Some(e) = self.entries.get_mut(path) {
             e.result = Some(index);
@@ -313,6 +316,7 @@ impl FileResult {
             layer,
             deleted_by: None,
             node,
+            loader: self.loader.clone(),
             analysis: Analysis {
                 format: a.format,
                 slices: a.slices.clone(),

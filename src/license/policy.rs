@@ -24,6 +24,10 @@
 //! [plugins]                                        # `assay check`: Go plugins load into host
 //! host = "dist/server"
 //! plugins = ["dist/plugins/auth.so"]               # optional: default every plugin scanned
+//!
+//! [loader]                                         # `assay check`: will the image's programs load
+//! ignore = ["undefined-symbol"]                    # optional: rules not reported
+//! warn = ["library-not-found"]                     # optional: rules reported as warnings
 //! ```
 //!
 //! Paths in `[abi]` and `[plugins]` are relative to the policy file's directory.
@@ -44,6 +48,19 @@ pub struct PolicyFile {
     pub licenses: LicensePolicy,
     pub abi: Option<AbiPolicy>,
     pub plugins: Option<PluginPolicy>,
+    pub loader: Option<LoaderPolicy>,
+}
+
+/// `[loader]`: the loader model's findings (docs/images.md) as a gate.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoaderPolicy {
+    /// Rule ids not reported.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Rule ids reported as warnings (they do not fail the check).
+    #[serde(default)]
+    pub warn: Vec<String>,
 }
 
 /// `[abi]`: compare scanned libraries' exports with a baseline (`assay abi diff`).
@@ -141,6 +158,8 @@ pub struct Policy {
     pub abi: Option<AbiPolicy>,
     /// `[plugins]`, paths resolved against the policy file's directory.
     pub plugins: Option<PluginPolicy>,
+    /// `[loader]`.
+    pub loader: Option<LoaderPolicy>,
 }
 
 impl Policy {
@@ -169,6 +188,14 @@ impl Policy {
         let mut policy = Self::from_raw(file.licenses, db)?;
         policy.abi = file.abi;
         policy.plugins = file.plugins;
+        if let Some(loader) = &file.loader {
+            for rule in loader.ignore.iter().chain(&loader.warn) {
+                if !crate::loader::RULES.iter().any(|(id, _)| id == rule) {
+                    return Err(format!("[loader]: unknown rule {rule:?}"));
+                }
+            }
+        }
+        policy.loader = file.loader;
         Ok(policy)
     }
 
@@ -237,6 +264,7 @@ impl Policy {
             raw,
             abi: None,
             plugins: None,
+            loader: None,
         })
     }
 

@@ -20,6 +20,8 @@ pub mod license;
 pub use file::{Checksums, Format, Platform};
 pub use go::GoInfo;
 
+pub mod loader;
+
 /// The node every file hangs from.
 pub const ROOT_ID: &str = "root";
 
@@ -42,6 +44,10 @@ pub struct Document {
     /// License findings (rule engine), most severe first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<license::Finding>,
+    /// Predicted load failures of the programs in an image or root filesystem
+    /// (the loader model), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loader_findings: Vec<loader::LoaderFinding>,
 }
 
 impl Document {
@@ -297,6 +303,7 @@ pub struct GraphBuilder {
     relationships: BTreeSet<Relationship>,
     problems: Vec<Problem>,
     files_examined: u64,
+    loader_findings: Vec<loader::LoaderFinding>,
 }
 
 impl GraphBuilder {
@@ -330,6 +337,22 @@ impl GraphBuilder {
         });
     }
 
+    /// Re-points one edge (`from -kind-> old` becomes `from -kind-> new`), when it exists.
+    pub fn retarget(&mut self, from: &str, kind: RelationshipKind, old: &str, new: &str) {
+        let edge = Relationship {
+            from: from.to_string(),
+            kind,
+            to: old.to_string(),
+        };
+        if self.relationships.remove(&edge) {
+            self.relate(from, kind, new);
+        }
+    }
+
+    pub fn loader_finding(&mut self, finding: loader::LoaderFinding) {
+        self.loader_findings.push(finding);
+    }
+
     /// Points dynamic-link edges at the scanned file that provides the library (by SONAME,
     /// install name or file name; DLL names case-insensitively), and drops library
     /// components no edge points at any more.
@@ -341,6 +364,12 @@ impl GraphBuilder {
                     .components
                     .get(&r.to)
                     .filter(|c| c.kind == ComponentKind::NativeLibrary)
+                    // The loader model already decided where this one goes (nowhere).
+                    .filter(|c| {
+                        !c.properties
+                            .iter()
+                            .any(|p| p.name == loader::STATUS_PROPERTY)
+                    })
                     .and_then(|c| provided.get(&native_lookup_key(&c.name)));
                 if let Some(file_id) = target.filter(|f| **f != r.from) {
                     r.to = file_id.clone();
@@ -407,6 +436,12 @@ impl GraphBuilder {
             summary,
             licenses: BTreeMap::new(),
             findings: Vec::new(),
+            loader_findings: {
+                let mut f = self.loader_findings;
+                f.sort();
+                f.dedup();
+                f
+            },
         }
     }
 }

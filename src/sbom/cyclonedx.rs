@@ -180,6 +180,14 @@ pub fn bom(doc: &Document) -> Value {
         "dependencies": dependencies,
     });
     let mut annotations = annotations;
+    for f in &doc.loader_findings {
+        annotations.push(json!({
+            "subjects": [f.file_id],
+            "annotator": {"component": tool},
+            "timestamp": doc.created,
+            "text": f.annotation(),
+        }));
+    }
     for f in &doc.findings {
         annotations.push(json!({
             "subjects": if f.components.is_empty() { vec![ROOT_ID.to_string()] } else { f.components.clone() },

@@ -53,6 +53,13 @@ pub fn document(doc: &Document) -> Value {
             .or_default()
             .push(annotation(Document::problem_text(p)));
     }
+    // Predicted load failures attach to the program.
+    for f in &doc.loader_findings {
+        problem_notes
+            .entry(f.file_id.as_str())
+            .or_default()
+            .push(annotation(f.annotation()));
+    }
 
     // The subject CONTAINS the binaries, which SPDX allows only for an analysed package:
     // so it is one, with the verification code computed from the files' SHA-1s.

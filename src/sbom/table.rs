@@ -108,6 +108,24 @@ pub fn render(doc: &Document, color: bool) -> String {
         write_rows(&mut out, &rows, &bold);
     }
 
+    if !doc.loader_findings.is_empty() {
+        out.push('\n');
+        out.push_str(&bold("LOADER"));
+        out.push('\n');
+        for f in &doc.loader_findings {
+            let _ = writeln!(
+                out,
+                "{:<8} {:<22} {}: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.file,
+                f.message
+            );
+            for e in &f.evidence {
+                let _ = writeln!(out, "{:<31} {e}", "");
+            }
+        }
+    }
     if !doc.problems.is_empty() {
         out.push('\n');
         out.push_str(&bold("PROBLEMS"));

@@ -27,7 +27,7 @@ pub struct Package {
     /// Database file the package was read from (path inside the image).
     pub database: String,
     /// Paths the package installs, without the leading `/`, as the database lists them
-    /// (directory symlinks of the root are resolved later, [`crate::image`]).
+    /// (directory symlinks of the root are resolved later, by the image pipeline).
     pub files: Vec<String>,
     /// The source package it was built from (dpkg `Source:`, apk `o:`, xbps `sourcepkg`),
     /// when the database records one.
