@@ -7,6 +7,7 @@
 //! the steps together; [`cli`] is the command line. [`plugin`] (`assay plugin-check`) reuses
 //! [`binary`] and [`golang`] to predict whether Go plugins load into a host.
 
+pub mod abi;
 pub mod attribution;
 pub mod binary;
 pub mod catalog;

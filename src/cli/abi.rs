@@ -54,6 +54,9 @@ struct DumpArgs {
     /// Write the baseline to this file instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also look for separate debug files (build id, .gnu_debuglink) under this directory
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    debug_dirs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -67,6 +70,9 @@ struct DiffArgs {
     /// Report format
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Report::Text)]
     output: Report,
+    /// Also look for separate debug files (build id, .gnu_debuglink) under this directory
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    debug_dirs: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,11 +89,16 @@ pub fn run(args: AbiArgs) -> u8 {
 }
 
 fn dump(args: DumpArgs) -> u8 {
-    let baseline = match native::read_path(&args.file) {
-        Ok(file) => {
-            warn_problems(&args.file, &file);
-            abi::baseline_of(&file)
+    match native::read_path(&args.file) {
+        Ok(file) => warn_problems(&args.file, &file),
+        Err(e) => {
+            super::error(e);
+            return exit::ERROR;
         }
+    }
+    // Problems were just reported; this read adds the DWARF types.
+    let baseline = match abi::load_with(&args.file, &args.debug_dirs, &mut |_| {}) {
+        Ok(b) => b,
         Err(e) => {
             super::error(e);
             return exit::ERROR;
@@ -104,8 +115,8 @@ fn dump(args: DumpArgs) -> u8 {
     }
 }
 
-fn load(path: &Path) -> Result<abi::Baseline, String> {
-    abi::load(path, &mut |p| {
+fn load(path: &Path, debug_dirs: &[PathBuf]) -> Result<abi::Baseline, String> {
+    abi::load_with(path, debug_dirs, &mut |p| {
         eprintln!("assay: warning: {}: {p}", path.display())
     })
 }
@@ -132,7 +143,7 @@ fn diff(args: DiffArgs) -> u8 {
             return exit::ERROR;
         }
     };
-    let (before, after) = match (load(old), load(new)) {
+    let (before, after) = match (load(old, &args.debug_dirs), load(new, &args.debug_dirs)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             super::error(e);
