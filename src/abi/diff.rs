@@ -327,16 +327,19 @@ impl Comparer<'_> {
             (Qualified { qualifier, of }, other) | (other, Qualified { qualifier, of })
                 if render(of) == render(other) || self.same_after_strip(of, other) =>
             {
+                // `const` added to what a pointer points to only promises more to callers.
+                let added = !matches!(a, Qualified { .. });
+                let verdict = if added && !by_value && qualifier == "const" {
+                    Verdict::Compatible
+                } else {
+                    Verdict::Review
+                };
                 detail(
                     details,
-                    Verdict::Review,
+                    verdict,
                     format!(
                         "{ctx}: qualifier {qualifier} {} ({} -> {})",
-                        if matches!(a, Qualified { .. }) {
-                            "removed"
-                        } else {
-                            "added"
-                        },
+                        if added { "added" } else { "removed" },
                         render(a),
                         render(b)
                     ),
@@ -467,8 +470,33 @@ impl Comparer<'_> {
                 .collect()
         };
         let (ka, kb) = (member_key(&a.members), member_key(&b.members));
-        let new_index: HashMap<&String, usize> =
+        let mut new_index: HashMap<&String, usize> =
             kb.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        // A member gone and one added at the same place with the same type: a rename, which
+        // callers compiled earlier never see.
+        let old_set: BTreeSet<&String> = ka.iter().collect();
+        let mut renamed: BTreeSet<usize> = BTreeSet::new();
+        for (i, m) in a.members.iter().enumerate() {
+            if new_index.contains_key(&ka[i]) {
+                continue;
+            }
+            let twin = b.members.iter().enumerate().find(|(j, n)| {
+                !old_set.contains(&kb[*j])
+                    && !renamed.contains(j)
+                    && n.offset_bits == m.offset_bits
+                    && n.bit_size == m.bit_size
+                    && n.ty == m.ty
+            });
+            if let Some((j, _)) = twin {
+                renamed.insert(j);
+                detail(
+                    d,
+                    Verdict::Compatible,
+                    format!("{prefix}member '{}' renamed to '{}'", ka[i], kb[j]),
+                );
+                new_index.insert(&ka[i], j);
+            }
+        }
         let old_end = a.members.iter().filter_map(|m| m.offset_bits).max();
         for (i, m) in a.members.iter().enumerate() {
             let name = &ka[i];
@@ -525,7 +553,7 @@ impl Comparer<'_> {
         }
         let old_names: BTreeSet<&String> = ka.iter().collect();
         for (j, m) in b.members.iter().enumerate() {
-            if old_names.contains(&kb[j]) {
+            if old_names.contains(&kb[j]) || renamed.contains(&j) {
                 continue;
             }
             if m.offset_bits.zip(old_end).is_none_or(|(o, e)| o <= e) {

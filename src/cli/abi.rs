@@ -19,8 +19,11 @@ enum AbiCommand {
     /// Write a file's exported ABI as a baseline (JSON, sorted, diff-friendly)
     #[command(after_help = "\
 The baseline lists, per slice (architecture), every exported symbol with its kind, binding,
-ELF version node, size (data objects) and C signature (DWARF) or Go type (plugins).
-Layout: docs/abi-baseline.md.
+ELF version node, size (data objects) and C signature (DWARF) or Go type (plugins); with
+DWARF (embedded, or a separate debug file found by build id / .gnu_debuglink under
+/usr/lib/debug or --debug-dir) also each symbol's full type and the named types it reaches.
+Relocatable objects (.o) export their .symtab global/weak definitions.
+Layout: docs/abi.md.
 
 Examples:
   assay abi dump libfoo.so -o abi/libfoo.json
@@ -33,6 +36,10 @@ Exit codes: 0 written; 2 error.")]
 Removed symbols and changed ones (kind, binding, version node, data-object size, C
 signature, Go type) are breaking; added symbols are not. A changed default version node is
 compatible when the old node is still provided as a hidden version.
+With DWARF types on both sides, changes are followed through pointers, typedefs and members
+and reported once, at the type that changed, with the symbols they impact: verdict breaking,
+review (members appended to a type used only through pointers) or compatible (added
+enumerator, renamed member). Without DWARF a note says so and symbols are compared.
 
 BASELINE and OLD/NEW may each be a binary, an `assay abi dump` JSON file, or a plain text
 list with one symbol per line (`#` comments; `nm -D --defined-only` output works).
@@ -42,7 +49,7 @@ Examples:
   assay abi diff old/libfoo.so new/libfoo.so -o json
   nm -D --defined-only libfoo.so > expected.txt; assay abi diff --expected expected.txt libfoo.so
 
-Exit codes: 0 compatible; 1 breaking change found; 2 error.")]
+Exit codes: 0 compatible; 1 breaking change or change to review found; 2 error.")]
     Diff(DiffArgs),
 }
 
