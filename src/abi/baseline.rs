@@ -2,7 +2,7 @@
 //! ([`AbiSymbol::ty`]) and each slice the named types those reach ([`AbiSlice::types`]),
 //! so that a checked-in baseline catches layout drift without the old binary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use object::Object;
@@ -69,6 +69,27 @@ fn attach_slice(
     };
     slice.debug_info = Some(source.into());
     let macho = matches!(file, object::File::MachO32(_) | object::File::MachO64(_));
+    // Aliases DWARF does not name (a complete-object destructor sharing its code with the
+    // base-object one, `.symver` names) are found by address; not in objects, whose
+    // addresses are section-relative.
+    let mut addresses: BTreeMap<String, u64> = BTreeMap::new();
+    if file.kind() != object::ObjectKind::Relocatable {
+        for export in file
+            .exports()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .take(crate::native::MAX_SYMBOLS)
+        {
+            if let (
+                object::read::NameOrOrdinal::Name(n),
+                object::read::ExportTarget::Address { address },
+            ) = (export.name(), export.target())
+            {
+                addresses.insert(String::from_utf8_lossy(n).into_owned(), address);
+            }
+        }
+    }
     let mut roots = Vec::new();
     for symbol in &mut slice.symbols {
         // Mach-O symbol names carry the C underscore; DWARF names do not.
@@ -76,7 +97,11 @@ fn attach_slice(
             true => symbol.name.strip_prefix('_').unwrap_or(&symbol.name),
             false => &symbol.name,
         };
-        if let Some(ty) = read.by_name.get(name) {
+        let by_address = addresses
+            .get(&symbol.name)
+            .and_then(|a| read.by_address.get(a))
+            .and_then(|n| read.by_name.get(n));
+        if let Some(ty) = read.by_name.get(name).or(by_address) {
             roots.push(ty.clone());
             symbol.ty = Some(ty.clone());
         }
@@ -85,7 +110,8 @@ fn attach_slice(
     slice.type_notes = read.partial;
 }
 
-fn image_types(file: &object::File<'_>) -> Result<ImageTypes, String> {
+/// The type graph of one parsed image's own DWARF (no separate debug file).
+pub fn image_types(file: &object::File<'_>) -> Result<ImageTypes, String> {
     let owned = sections::load(file)?;
     let endian = if file.is_little_endian() {
         gimli::RunTimeEndian::Little

@@ -9,6 +9,7 @@
 //! typedef of the same type).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -127,7 +128,7 @@ pub fn diff(symbols: &[SymbolPair<'_>], old: &TypeTable, new: &TypeTable) -> Vec
                 chain.push(edge.via.clone());
             }
             chain.push(edge.key.clone());
-            let change = cmp.def(&edge.key).clone();
+            let change = cmp.def(&edge.key);
             if !change.details.is_empty() {
                 at_type.entry(edge.key.clone()).or_default().push((
                     Impact {
@@ -137,14 +138,14 @@ pub fn diff(symbols: &[SymbolPair<'_>], old: &TypeTable, new: &TypeTable) -> Vec
                     edge.by_value,
                 ));
             }
-            for next in change.edges {
+            for next in change.edges.iter().cloned() {
                 let by_value = edge.by_value && next.by_value;
                 queue.push_back((Edge { by_value, ..next }, chain.clone()));
             }
         }
     }
     for (key, impacts) in at_type {
-        let change = cmp.def(&key).clone();
+        let change = (*cmp.def(&key)).clone();
         let by_value = impacts.iter().any(|(_, v)| *v);
         let mut details = change.details;
         if change.append_only && !by_value {
@@ -161,8 +162,9 @@ pub fn diff(symbols: &[SymbolPair<'_>], old: &TypeTable, new: &TypeTable) -> Vec
             .map(|(i, _)| i)
             .filter(|i| seen.insert(i.symbol.clone()))
             .collect();
+        let downgraded = change.append_only && !by_value;
         let mut change = leaf(key, details, impacted);
-        if change.verdict == Verdict::Review && change.reason.starts_with("member") {
+        if downgraded && change.verdict == Verdict::Review {
             change.reason = "members appended to a type the impacted symbols reach only through pointers: breaks callers that allocate, copy or embed it".into();
         }
         out.push(change);
@@ -198,7 +200,8 @@ fn leaf(at: String, details: Vec<Detail>, mut impacted: Vec<Impact>) -> LeafChan
 struct Comparer<'t> {
     old: &'t TypeTable,
     new: &'t TypeTable,
-    memo: HashMap<String, DefChange>,
+    /// Each named type is compared once; symbols share the result.
+    memo: HashMap<String, Rc<DefChange>>,
 }
 
 fn detail(details: &mut Vec<Detail>, verdict: Verdict, text: String) {
@@ -206,15 +209,15 @@ fn detail(details: &mut Vec<Detail>, verdict: Verdict, text: String) {
 }
 
 impl Comparer<'_> {
-    fn def(&mut self, key: &str) -> &DefChange {
+    fn def(&mut self, key: &str) -> Rc<DefChange> {
         if !self.memo.contains_key(key) {
             let change = match (self.old.get(key), self.new.get(key)) {
                 (Some(a), Some(b)) => self.compare_def(a, b, ""),
                 _ => DefChange::default(),
             };
-            self.memo.insert(key.to_string(), change);
+            self.memo.insert(key.to_string(), Rc::new(change));
         }
-        &self.memo[key]
+        Rc::clone(&self.memo[key])
     }
 
     /// Follows typedefs to the type they name (bounded), for "same type, other spelling".
@@ -327,12 +330,13 @@ impl Comparer<'_> {
             (Qualified { qualifier, of }, other) | (other, Qualified { qualifier, of })
                 if render(of) == render(other) || self.same_after_strip(of, other) =>
             {
-                // `const` added to what a pointer points to only promises more to callers.
+                // Qualifiers never move bytes; only a pointee losing `const` may let the
+                // library write where callers assumed it would not.
                 let added = !matches!(a, Qualified { .. });
-                let verdict = if added && !by_value && qualifier == "const" {
-                    Verdict::Compatible
-                } else {
+                let verdict = if !added && !by_value && qualifier == "const" {
                     Verdict::Review
+                } else {
+                    Verdict::Compatible
                 };
                 detail(
                     details,

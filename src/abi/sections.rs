@@ -116,9 +116,10 @@ fn write_uint(slot: &mut [u8], value: u64, little: bool) {
     }
 }
 
-/// Candidate separate debug files for an image without `.debug_info`, in the order gdb
-/// tries them: by build id, then by `.gnu_debuglink` name next to the file, in its `.debug/`
-/// folder, and under each debug root (`--debug-dir`, then `/usr/lib/debug`).
+/// Candidate separate debug files for an image without `.debug_info`: a Mach-O `.dSYM`
+/// bundle next to the file or under a debug dir; then, in the order gdb tries them: by
+/// build id, then by `.gnu_debuglink` name next to the file, in its `.debug/` folder, and
+/// under each debug root (`--debug-dir`, then `/usr/lib/debug`).
 pub fn debug_file_candidates(
     file: &object::File<'_>,
     path: Option<&Path>,
@@ -127,6 +128,18 @@ pub fn debug_file_candidates(
     let mut roots: Vec<PathBuf> = debug_dirs.to_vec();
     roots.push(PathBuf::from("/usr/lib/debug"));
     let mut out = Vec::new();
+    // Mach-O: the DWARF stays in the objects; dsymutil gathers it into NAME.dSYM.
+    let macho = matches!(file, object::File::MachO32(_) | object::File::MachO64(_));
+    if let (true, Some(path)) = (macho, path) {
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            let bundle = format!("{name}.dSYM");
+            let inside = Path::new("Contents/Resources/DWARF").join(name);
+            out.push(path.with_file_name(&bundle).join(&inside));
+            for dir in debug_dirs {
+                out.push(dir.join(&bundle).join(&inside));
+            }
+        }
+    }
     if let Ok(Some(id)) = file.build_id() {
         if id.len() >= 2 {
             let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();

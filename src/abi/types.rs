@@ -278,43 +278,57 @@ impl<'a> UnitReader<'_, 'a> {
         let Ok(entry) = self.unit.entry(offset) else {
             return;
         };
-        // A definition may point at its declaration (member functions, static members).
-        let spec = [gimli::DW_AT_specification, gimli::DW_AT_abstract_origin]
-            .into_iter()
-            .find_map(|at| match entry.attr_value(at) {
-                Some(AttributeValue::UnitRef(o)) => self.unit.entry(o).ok(),
-                _ => None,
-            });
-        let described = spec.as_ref().unwrap_or(&entry);
-        if !entry_flag(described, gimli::DW_AT_external)
-            && !entry_flag(&entry, gimli::DW_AT_external)
-        {
+        // A definition may point at its declaration (member functions, static members), a
+        // concrete instance at its abstract one (constructors, destructors, inlines), which
+        // points at the declaration in turn: follow a few links.
+        let mut chain = vec![entry];
+        while chain.len() < 4 {
+            let last = &chain[chain.len() - 1];
+            let next = [gimli::DW_AT_specification, gimli::DW_AT_abstract_origin]
+                .into_iter()
+                .find_map(|at| match last.attr_value(at) {
+                    Some(AttributeValue::UnitRef(o)) => self.unit.entry(o).ok(),
+                    _ => None,
+                });
+            match next {
+                Some(e) => chain.push(e),
+                None => break,
+            }
+        }
+        if !chain.iter().any(|e| entry_flag(e, gimli::DW_AT_external)) {
             return;
         }
-        let name = self
-            .string(&entry, gimli::DW_AT_linkage_name)
-            .or_else(|| self.string(described, gimli::DW_AT_linkage_name))
-            .or_else(|| self.string(described, gimli::DW_AT_name));
+        let name = [
+            gimli::DW_AT_linkage_name,
+            gimli::DW_AT_MIPS_linkage_name,
+            gimli::DW_AT_name,
+        ]
+        .into_iter()
+        .find_map(|at| chain.iter().find_map(|e| self.string(e, at)));
         let Some(name) = name else {
             return;
         };
         if self.out.by_name.contains_key(&name) {
             return;
         }
-        let ty = if entry.tag() == gimli::DW_TAG_subprogram {
-            // Parameters are on the definition; the declaration has them too for methods.
-            let params_from = if self
-                .children(&entry)
-                .iter()
-                .any(|c| c.tag() == gimli::DW_TAG_formal_parameter)
-            {
-                &entry
-            } else {
-                described
-            };
-            let mut f = self.function(params_from, 0);
-            f.ret = self.type_attr(described, 0);
-            if let Some(AttributeValue::Addr(address)) = entry.attr_value(gimli::DW_AT_low_pc) {
+        let typed = chain
+            .iter()
+            .find(|e| e.attr_value(gimli::DW_AT_type).is_some())
+            .unwrap_or(&chain[0])
+            .clone();
+        let ty = if chain[0].tag() == gimli::DW_TAG_subprogram {
+            // Parameters with types: on the definition, or on the abstract instance or
+            // declaration a concrete instance refers to.
+            let with_params = chain.iter().position(|e| {
+                self.children(e).iter().any(|c| {
+                    c.tag() == gimli::DW_TAG_formal_parameter
+                        && c.attr_value(gimli::DW_AT_type).is_some()
+                })
+            });
+            let params_from = chain[with_params.unwrap_or(0)].clone();
+            let mut f = self.function(&params_from, 0);
+            f.ret = self.type_attr(&typed, 0);
+            if let Some(AttributeValue::Addr(address)) = chain[0].attr_value(gimli::DW_AT_low_pc) {
                 self.out
                     .by_address
                     .entry(address)
@@ -322,7 +336,7 @@ impl<'a> UnitReader<'_, 'a> {
             }
             TypeRef::Function(Box::new(f))
         } else {
-            self.type_attr(described, 0)
+            self.type_attr(&typed, 0)
         };
         self.out.by_name.insert(name, ty);
     }

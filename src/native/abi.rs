@@ -569,13 +569,23 @@ pub fn render_text(diff: &AbiDiff, old_name: &str, new_name: &str) -> String {
                 for d in &c.details {
                     let _ = writeln!(out, "        {d}");
                 }
-                for i in &c.impacted {
+                // The first chain shows how the change is reached; `-o json` has all of them.
+                if let Some(first) = c.impacted.first() {
                     let _ = writeln!(
                         out,
                         "        impacts {}  via {}",
-                        i.symbol,
-                        i.chain.join(" -> ")
+                        first.symbol,
+                        first.chain.join(" -> ")
                     );
+                }
+                let rest: Vec<&str> = c
+                    .impacted
+                    .iter()
+                    .skip(1)
+                    .map(|i| i.symbol.as_str())
+                    .collect();
+                if !rest.is_empty() {
+                    let _ = writeln!(out, "        and {} more: {}", rest.len(), rest.join(", "));
                 }
             }
         }
