@@ -17,6 +17,7 @@
 //!
 //! Data flows one way: targets → files → catalogers → graph → enrichers → writers.
 
+pub mod abi;
 pub mod attribution;
 pub mod binary;
 pub mod catalog;

@@ -714,6 +714,24 @@ fn abi_diff_agrees_with_abidiff_on_libdemo() {
                 .to_string()
         })
         .filter(|n| !version_moved.contains(n))
+        // Signature changes found through DWARF types are reported at the changed type.
+        .chain(
+            slice["type_changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["verdict"] != "compatible")
+                .flat_map(|t| t["impacted"].as_array().unwrap().iter())
+                .map(|i| {
+                    i["symbol"]
+                        .as_str()
+                        .unwrap()
+                        .split('@')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                }),
+        )
         .collect();
     let removed: BTreeSet<String> = names("removed").union(&version_moved).cloned().collect();
     assert_eq!(

@@ -14,6 +14,7 @@ use crate::model::Document;
 pub const REMOVED: &str = "abi/removed";
 pub const CHANGED: &str = "abi/changed";
 pub const MISSING: &str = "abi/missing";
+pub const TYPE_CHANGED: &str = "abi/type-changed";
 
 pub fn rules() -> Vec<Rule> {
     let rule = |id: &str, description: &str, level| Rule {
@@ -30,6 +31,11 @@ pub fn rules() -> Vec<Rule> {
             Level::Error,
         ),
         rule(MISSING, "No scanned file provides the library the ABI baseline describes", Level::Error),
+        rule(
+            TYPE_CHANGED,
+            "A type reachable from exported symbols changed (DWARF): error when breaking, warning when to review, note when compatible",
+            Level::Error,
+        ),
     ]
 }
 
@@ -182,6 +188,27 @@ fn findings_of(diff: &AbiDiff, expected: &Path, target: &Path) -> Vec<Finding> {
                         .as_ref()
                         .map(|n| format!(": {n}"))
                         .unwrap_or_default()
+                ),
+                path: at.clone(),
+                line: None,
+            });
+        }
+        // Type changes carry the same verdicts as `assay abi diff`.
+        for t in &slice.type_changes {
+            let symbols: Vec<&str> = t.impacted.iter().map(|i| i.symbol.as_str()).collect();
+            out.push(Finding {
+                rule_id: TYPE_CHANGED.into(),
+                level: match t.verdict {
+                    abi::Verdict::Breaking => Level::Error,
+                    abi::Verdict::Review => Level::Warning,
+                    abi::Verdict::Compatible => Level::Note,
+                },
+                message: format!(
+                    "{}{arch}: {} ({}); impacts {}",
+                    t.at,
+                    t.reason,
+                    t.verdict.as_str(),
+                    symbols.join(", ")
                 ),
                 path: at.clone(),
                 line: None,

@@ -19,8 +19,11 @@ enum AbiCommand {
     /// Write a file's exported ABI as a baseline (JSON, sorted, diff-friendly)
     #[command(after_help = "\
 The baseline lists, per slice (architecture), every exported symbol with its kind, binding,
-ELF version node, size (data objects) and C signature (DWARF) or Go type (plugins).
-Layout: docs/abi-baseline.md.
+ELF version node, size (data objects) and C signature (DWARF) or Go type (plugins); with
+DWARF (embedded, or a separate debug file found by build id / .gnu_debuglink under
+/usr/lib/debug or --debug-dir) also each symbol's full type and the named types it reaches.
+Relocatable objects (.o) export their .symtab global/weak definitions.
+Layout: docs/abi.md.
 
 Examples:
   assay abi dump libfoo.so -o abi/libfoo.json
@@ -33,6 +36,10 @@ Exit codes: 0 written; 2 error.")]
 Removed symbols and changed ones (kind, binding, version node, data-object size, C
 signature, Go type) are breaking; added symbols are not. A changed default version node is
 compatible when the old node is still provided as a hidden version.
+With DWARF types on both sides, changes are followed through pointers, typedefs and members
+and reported once, at the type that changed, with the symbols they impact: verdict breaking,
+review (members appended to a type used only through pointers) or compatible (added
+enumerator, renamed member). Without DWARF a note says so and symbols are compared.
 
 BASELINE and OLD/NEW may each be a binary, an `assay abi dump` JSON file, or a plain text
 list with one symbol per line (`#` comments; `nm -D --defined-only` output works).
@@ -42,7 +49,7 @@ Examples:
   assay abi diff old/libfoo.so new/libfoo.so -o json
   nm -D --defined-only libfoo.so > expected.txt; assay abi diff --expected expected.txt libfoo.so
 
-Exit codes: 0 compatible; 1 breaking change found; 2 error.")]
+Exit codes: 0 compatible; 1 breaking change or change to review found; 2 error.")]
     Diff(DiffArgs),
 }
 
@@ -54,6 +61,9 @@ struct DumpArgs {
     /// Write the baseline to this file instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also look for separate debug files (build id, .gnu_debuglink) under this directory
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    debug_dirs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -67,6 +77,9 @@ struct DiffArgs {
     /// Report format
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Report::Text)]
     output: Report,
+    /// Also look for separate debug files (build id, .gnu_debuglink) under this directory
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    debug_dirs: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,11 +96,16 @@ pub fn run(args: AbiArgs) -> u8 {
 }
 
 fn dump(args: DumpArgs) -> u8 {
-    let baseline = match native::read_path(&args.file) {
-        Ok(file) => {
-            warn_problems(&args.file, &file);
-            abi::baseline_of(&file)
+    match native::read_path(&args.file) {
+        Ok(file) => warn_problems(&args.file, &file),
+        Err(e) => {
+            super::error(e);
+            return exit::ERROR;
         }
+    }
+    // Problems were just reported; this read adds the DWARF types.
+    let baseline = match abi::load_with(&args.file, &args.debug_dirs, &mut |_| {}) {
+        Ok(b) => b,
         Err(e) => {
             super::error(e);
             return exit::ERROR;
@@ -104,8 +122,8 @@ fn dump(args: DumpArgs) -> u8 {
     }
 }
 
-fn load(path: &Path) -> Result<abi::Baseline, String> {
-    abi::load(path, &mut |p| {
+fn load(path: &Path, debug_dirs: &[PathBuf]) -> Result<abi::Baseline, String> {
+    abi::load_with(path, debug_dirs, &mut |p| {
         eprintln!("assay: warning: {}: {p}", path.display())
     })
 }
@@ -132,7 +150,7 @@ fn diff(args: DiffArgs) -> u8 {
             return exit::ERROR;
         }
     };
-    let (before, after) = match (load(old), load(new)) {
+    let (before, after) = match (load(old, &args.debug_dirs), load(new, &args.debug_dirs)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             super::error(e);

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{is_plugin_symbol, ExportedSymbol, FileLinkage};
+pub use crate::abi::diff::{Impact, LeafChange, Verdict};
 
 pub const SCHEMA: &str = "assay-abi";
 pub const SCHEMA_VERSION: u32 = 1;
@@ -47,6 +48,15 @@ pub struct AbiSlice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub go_plugin_path: Option<String>,
     pub symbols: Vec<AbiSymbol>,
+    /// Where the types come from: `dwarf`, `dwarf (separate debug file)` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_info: Option<String>,
+    /// Named types the symbols' types reach, by key (`struct config`); see docs/abi.md.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: crate::abi::types::TypeTable,
+    /// Why the types are partial (bounds hit, unreadable DWARF).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub type_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,6 +80,9 @@ pub struct AbiSymbol {
     /// C signature from DWARF, or the Go type of a plugin symbol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// Full type from DWARF: a function type for functions.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<crate::abi::types::TypeRef>,
 }
 
 impl AbiSymbol {
@@ -105,6 +118,9 @@ pub fn baseline_of(file: &FileLinkage) -> Baseline {
                 id: s.linkage.id.as_ref().map(|l| l.name.clone()),
                 go_plugin_path: s.linkage.go_plugin_path.clone(),
                 symbols: abi_symbols(&s.linkage.exports, s.linkage.go_plugin_path.as_deref()),
+                debug_info: None,
+                types: Default::default(),
+                type_notes: Vec::new(),
             })
             .collect(),
         names_only: false,
@@ -127,6 +143,7 @@ fn abi_symbols(exports: &[ExportedSymbol], plugin: Option<&str>) -> Vec<AbiSymbo
                 .size
                 .filter(|_| matches!(e.kind.as_str(), "object" | "tls")),
             signature: e.signature.clone(),
+            ty: None,
         })
         .collect();
     out.sort();
@@ -138,6 +155,15 @@ fn abi_symbols(exports: &[ExportedSymbol], plugin: Option<&str>) -> Vec<AbiSymbo
 /// as a baseline (JSON or text list, [`parse_baseline`]). Tables of a binary that could not be
 /// read make its baseline incomplete: each such problem is passed to `on_problem`.
 pub fn load(path: &std::path::Path, on_problem: &mut dyn FnMut(&str)) -> Result<Baseline, String> {
+    load_with(path, &[], on_problem)
+}
+
+/// [`load`], looking for separate debug files under `debug_dirs` too.
+pub fn load_with(
+    path: &std::path::Path,
+    debug_dirs: &[std::path::PathBuf],
+    on_problem: &mut dyn FnMut(&str),
+) -> Result<Baseline, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let head = &bytes[..bytes.len().min(crate::binary::MAGIC_LEN)];
     if crate::binary::detect(head).is_some() {
@@ -147,7 +173,9 @@ pub fn load(path: &std::path::Path, on_problem: &mut dyn FnMut(&str)) -> Result<
                 on_problem(p);
             }
         }
-        return Ok(baseline_of(&file));
+        let mut baseline = baseline_of(&file);
+        crate::abi::baseline::attach(&mut baseline, &bytes, Some(path), debug_dirs);
+        return Ok(baseline);
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{}: neither a binary nor a text baseline", path.display()))?;
@@ -215,6 +243,7 @@ pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
             default_version,
             size: None,
             signature: None,
+            ty: None,
         });
     }
     symbols.sort();
@@ -228,6 +257,9 @@ pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
             id: None,
             go_plugin_path: None,
             symbols,
+            debug_info: None,
+            types: Default::default(),
+            type_notes: Vec::new(),
         }],
         names_only: true,
     })
@@ -235,8 +267,11 @@ pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AbiDiff {
-    /// True when a caller built against the old ABI may fail with the new one.
+    /// True when a caller built against the old ABI may fail with the new one (a breaking
+    /// change, or a change to review).
     pub breaking: bool,
+    /// `breaking`, `review` or `compatible`: the worst verdict of any change.
+    pub verdict: Verdict,
     pub summary: Summary,
     pub slices: Vec<SliceDiff>,
 }
@@ -247,6 +282,9 @@ pub struct Summary {
     pub changed: usize,
     pub added: usize,
     pub breaking_changes: usize,
+    /// Changes found by following DWARF types (each counted once, at the changed type).
+    pub type_changes: usize,
+    pub review_changes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -259,6 +297,12 @@ pub struct SliceDiff {
     pub removed: Vec<AbiSymbol>,
     pub changed: Vec<Change>,
     pub added: Vec<AbiSymbol>,
+    /// Type-level changes, at the type that changed, with the symbols they impact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub type_changes: Vec<LeafChange>,
+    /// What limited the comparison (no DWARF on one side, partial types).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -314,6 +358,8 @@ pub fn diff(old: &Baseline, new: &Baseline) -> AbiDiff {
                 removed: old_slice.symbols.clone(),
                 changed: Vec::new(),
                 added: Vec::new(),
+                type_changes: Vec::new(),
+                notes: Vec::new(),
             });
         }
         for new_slice in paired {
@@ -326,11 +372,24 @@ pub fn diff(old: &Baseline, new: &Baseline) -> AbiDiff {
         summary.changed += s.changed.len();
         summary.added += s.added.len();
         summary.breaking_changes += s.changed.iter().filter(|c| c.breaking).count();
+        summary.type_changes += s.type_changes.len();
+        let verdicts = s.type_changes.iter().map(|c| c.verdict);
+        summary.breaking_changes += verdicts.clone().filter(|v| *v == Verdict::Breaking).count();
+        summary.review_changes += verdicts.filter(|v| *v == Verdict::Review).count();
     }
+    let verdict = if summary.removed > 0
+        || summary.breaking_changes > 0
+        || slices.iter().any(|s| s.slice_missing)
+    {
+        Verdict::Breaking
+    } else if summary.review_changes > 0 {
+        Verdict::Review
+    } else {
+        Verdict::Compatible
+    };
     AbiDiff {
-        breaking: summary.removed > 0
-            || summary.breaking_changes > 0
-            || slices.iter().any(|s| s.slice_missing),
+        breaking: verdict != Verdict::Compatible,
+        verdict,
         summary,
         slices,
     }
@@ -350,7 +409,11 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
         removed: Vec::new(),
         changed: Vec::new(),
         added: Vec::new(),
+        type_changes: Vec::new(),
+        notes: Vec::new(),
     };
+    // With DWARF types on both sides the type diff covers signatures.
+    let typed = !old.types.is_empty() && !new.types.is_empty();
     for (key, before) in &old_map {
         let Some(after) = new_map.get(key) else {
             out.removed.push(before.clone());
@@ -373,7 +436,9 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
         compare("version", &before.version, &after.version, true);
         let size = |s: &AbiSymbol| s.size.map(|n| n.to_string());
         compare("size", &size(before), &size(after), true);
-        compare("signature", &before.signature, &after.signature, false);
+        if !(typed && before.ty.is_some() && after.ty.is_some()) {
+            compare("signature", &before.signature, &after.signature, false);
+        }
         if fields.is_empty() {
             continue;
         }
@@ -400,7 +465,52 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
         .filter(|(k, _)| !old_map.contains_key(*k))
         .map(|(_, s)| s.clone())
         .collect();
+    type_diff(old, new, &old_map, &new_map, &mut out);
     out
+}
+
+/// The type-following part of a slice diff ([`crate::abi::diff`]), or a note saying why
+/// only symbols were compared.
+fn type_diff(
+    old: &AbiSlice,
+    new: &AbiSlice,
+    old_map: &BTreeMap<String, AbiSymbol>,
+    new_map: &BTreeMap<String, AbiSymbol>,
+    out: &mut SliceDiff,
+) {
+    let has_types = |s: &AbiSlice| s.symbols.iter().any(|x| x.ty.is_some());
+    let without: Vec<&str> = [("old", old), ("new", new)]
+        .into_iter()
+        .filter(|(_, s)| !has_types(s) && s.go_plugin_path.is_none())
+        .map(|(side, _)| side)
+        .collect();
+    if !without.is_empty() {
+        if !old.symbols.is_empty() || !new.symbols.is_empty() {
+            out.notes.push(format!(
+                "no DWARF type information in the {} ABI: compared symbols only (build with -g, or give --debug-dir)",
+                without.join(" and ")
+            ));
+        }
+        return;
+    }
+    for (side, s) in [("old", old), ("new", new)] {
+        for n in &s.type_notes {
+            out.notes.push(format!("{side}: {n}"));
+        }
+    }
+    let pairs: Vec<crate::abi::diff::SymbolPair<'_>> = old_map
+        .iter()
+        .filter_map(|(key, before)| {
+            let after = new_map.get(key)?;
+            Some(crate::abi::diff::SymbolPair {
+                name: after.display_name(),
+                function: matches!(before.ty, Some(crate::abi::types::TypeRef::Function(_))),
+                old: before.ty.as_ref()?,
+                new: after.ty.as_ref()?,
+            })
+        })
+        .collect();
+    out.type_changes = crate::abi::diff::diff(&pairs, &old.types, &new.types);
 }
 
 /// Human-readable report.
@@ -452,19 +562,51 @@ pub fn render_text(diff: &AbiDiff, old_name: &str, new_name: &str) -> String {
                 let _ = writeln!(out, "    + {}", describe(s));
             }
         }
+        if !slice.type_changes.is_empty() {
+            let _ = writeln!(out, "  type changes:");
+            for c in &slice.type_changes {
+                let _ = writeln!(out, "    ! {} [{}]: {}", c.at, c.verdict.as_str(), c.reason);
+                for d in &c.details {
+                    let _ = writeln!(out, "        {d}");
+                }
+                // The first chain shows how the change is reached; `-o json` has all of them.
+                if let Some(first) = c.impacted.first() {
+                    let _ = writeln!(
+                        out,
+                        "        impacts {}  via {}",
+                        first.symbol,
+                        first.chain.join(" -> ")
+                    );
+                }
+                let rest: Vec<&str> = c
+                    .impacted
+                    .iter()
+                    .skip(1)
+                    .map(|i| i.symbol.as_str())
+                    .collect();
+                if !rest.is_empty() {
+                    let _ = writeln!(out, "        and {} more: {}", rest.len(), rest.join(", "));
+                }
+            }
+        }
+        for n in &slice.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
     }
     let s = &diff.summary;
     let _ = writeln!(
         out,
-        "result: {} ({} removed, {} changed of which {} breaking, {} added)",
-        if diff.breaking {
-            "BREAKING"
-        } else {
-            "compatible"
+        "result: {} ({} removed, {} changed, {} type changes; {} breaking, {} to review; {} added)",
+        match diff.verdict {
+            Verdict::Breaking => "BREAKING",
+            Verdict::Review => "REVIEW",
+            Verdict::Compatible => "compatible",
         },
         s.removed,
         s.changed,
+        s.type_changes,
         s.breaking_changes,
+        s.review_changes,
         s.added
     );
     out

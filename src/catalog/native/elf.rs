@@ -4,7 +4,67 @@
 use object::elf;
 use object::read::elf::{ElfFile, FileHeader};
 
-use super::{Library, Linkage, SearchPath};
+use object::{Object, ObjectSymbol, SymbolFlags, SymbolSection};
+
+use super::{ExportedSymbol, Library, Linkage, SearchPath, MAX_SYMBOLS};
+
+pub(super) fn is_elf(file: &object::File<'_>) -> bool {
+    matches!(file, object::File::Elf32(_) | object::File::Elf64(_))
+}
+
+/// A relocatable object (`.o`) has no dynamic symbol table: what it exports to the link
+/// is its `.symtab` global and weak definitions with default or protected visibility.
+pub(super) fn relocatable_exports(file: &object::File<'_>, out: &mut Linkage) {
+    for symbol in file.symbols().take(MAX_SYMBOLS) {
+        if !symbol.is_global() || symbol.is_undefined() {
+            continue;
+        }
+        let SymbolFlags::Elf { st_info, st_other } = symbol.flags() else {
+            continue;
+        };
+        // STV_HIDDEN and STV_INTERNAL never leave the final link unit.
+        let visibility = elf::SymbolVisibility::from(st_other);
+        if visibility == elf::STV_HIDDEN || visibility == elf::STV_INTERNAL {
+            continue;
+        }
+        if matches!(
+            symbol.section(),
+            SymbolSection::None | SymbolSection::Unknown
+        ) {
+            continue;
+        }
+        let Ok(name) = symbol.name() else {
+            out.problems.push("symbol table: unreadable name".into());
+            continue;
+        };
+        // `.symver` names in objects carry the version in the name (`foo@@VERS_2`).
+        let (name, version, default_version) = match name.split_once("@@") {
+            Some((n, v)) => (n, Some(v.to_string()), Some(true)),
+            None => match name.split_once('@') {
+                Some((n, v)) => (n, Some(v.to_string()), Some(false)),
+                None => (name, None, None),
+            },
+        };
+        let kind = symbol_kind(st_info.st_type());
+        out.exports.push(ExportedSymbol {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            binding: binding(st_info.st_bind()).to_string(),
+            version,
+            default_version,
+            size: Some(symbol.size()),
+            // Section-relative in an object: not an address anything else can match.
+            address: None,
+            ordinal: None,
+            library: None,
+            target: None,
+            signature: None,
+        });
+    }
+    out.exports
+        .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    out.exports.dedup();
+}
 
 pub(super) fn read_dynamic(file: &object::File<'_>, out: &mut Linkage) {
     match file {

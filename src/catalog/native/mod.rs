@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use object::read::{ExportFlags, ExportTarget, ImportFlags, ImportLibraryFlags, NameOrOrdinal};
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
+
 use serde::{Deserialize, Serialize};
 
 pub use self::file::{read_bytes, read_path, FileLinkage, SliceLinkage};
@@ -258,6 +259,9 @@ fn read_imports(file: &object::File<'_>, out: &mut Linkage) {
 }
 
 fn read_exports(file: &object::File<'_>, out: &mut Linkage) {
+    if file.kind() == object::ObjectKind::Relocatable && elf::is_elf(file) {
+        return elf::relocatable_exports(file, out);
+    }
     let exports = match file.exports() {
         Ok(e) => e,
         Err(e) => return out.problems.push(format!("exported symbols: {e}")),

@@ -1,0 +1,5 @@
+#ifdef V2
+int count(const char *s) { return s[0]; }
+#else
+int count(char *s) { return s[0]; }
+#endif

@@ -1,0 +1,5 @@
+#ifdef V2
+double scale(double a) { return a; }
+#else
+double scale(int a) { return a; }
+#endif
