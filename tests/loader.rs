@@ -532,6 +532,25 @@ fn oci_image_predictions_match_the_real_loader() {
         assert!(text.contains(needle), "{format} lacks the loader finding");
         assert!(text.contains("libyaml-0.so.2"), "{format}");
     }
+    // With the findings in, the SBOMs still pass the official validators.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("loader-sboms");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, file) in [
+        ("spdx-json", "image.spdx.json"),
+        ("cyclonedx-json", "image.cdx.json"),
+        ("spdx-tag-value", "image.spdx"),
+        ("cyclonedx-xml", "image.cdx.xml"),
+    ] {
+        let path = dir.join(file);
+        let out = common::assay(&[
+            "scan",
+            &target,
+            "-o",
+            &format!("{format}={}", path.display()),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        common::validate(format, &[&path]);
+    }
     // The table shows them.
     let table = common::stdout(&common::assay(&["scan", &target]));
     assert!(table.contains("LOADER"), "{table}");

@@ -9,18 +9,20 @@ use crate::check;
 #[command(after_help = "\
 Runs the license rules, and the checks the policy names: [abi] expected = \"baseline.json\"
 (scanned libraries against an ABI baseline, as `assay abi diff`), [plugins] host = \"server\"
-(will the scanned Go plugins load, as `assay plugin-check`). See README, \"assay check\".
+(will the scanned Go plugins load, as `assay plugin-check`), [loader] (will the programs of an
+image or dir:ROOTFS target load: docs/loader.md). See README, \"assay check\".
 
 Formats for -o (FORMAT or FORMAT=FILE; repeatable; at most one without =FILE):
   table   one block per check with its findings, then the result (default)
   json    the same as JSON: checks[] {check, subject, passed, findings[]}, passed
   sarif   SARIF 2.1.0 for code scanning: rule ids license/<rule>, abi/removed, abi/changed,
-          abi/missing, plugin/<check>; the file as location
+          abi/missing, plugin/<check>, loader/<rule>; the file as location
 
 Examples:
   assay check ./server
   assay check --policy assay.toml ./dist/*
   assay check --policy assay.toml dist/ -o sarif=assay.sarif
+  assay check --policy assay.toml oci-dir:./layout:v1
 
 Exit codes: 0 nothing fails the policy; 1 a finding at error level (each is printed);
 2 error (bad policy, unreadable baseline or host, nothing readable, output not written).")]

@@ -37,16 +37,20 @@ pub fn apply(rootfs: &Rootfs, texts: &BTreeMap<&str, &[u8]>, graph: &mut GraphBu
     let outcome = analyse(&index, texts, &objects);
     for link in &outcome.links {
         let old = format!("native:{}", link.needed);
-        let new = match &link.to {
-            Target::File(id) => id.clone(),
+        // musl answers libc & co. with its loader: that file, or nothing when it is missing.
+        let to = match &link.to {
             Target::Loader(path) => match index.file(path) {
                 Lookup::Found(c) => match index.file_id(&c) {
-                    Some(id) => id.to_string(),
+                    Some(id) => Target::File(id.to_string()),
                     None => continue,
                 },
-                _ => continue,
+                _ => Target::NotFound,
             },
-            Target::Path(_) => continue,
+            other => other.clone(),
+        };
+        let new = match &to {
+            Target::File(id) => id.clone(),
+            Target::Loader(_) | Target::Path(_) => continue,
             Target::NotFound => {
                 let id = format!("native-missing:{}", link.needed);
                 graph.add_component(Component {
