@@ -21,6 +21,7 @@ APT_PACKAGES=(
   openssl          # test CA and leaf certificate
   gcc              # a tiny C program and shared library for the image fixture
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
+  rpm              # rpmbuild and rpm databases for tests/rpm_header.rs
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
