@@ -22,6 +22,7 @@ APT_PACKAGES=(
   gcc              # a tiny C program and shared library for the image fixture
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
   musl musl-tools  # musl loader and musl-gcc: musl roots and programs (tests/loader.rs)
+  rpm              # rpmbuild and rpm databases for tests/rpm_header.rs
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -207,4 +207,20 @@ mod tests {
         assert_eq!(m.place("up/x"), Err(Unplaced::Escapes));
         assert_eq!(m.place("../etc/passwd"), Err(Unplaced::Escapes));
     }
+
+    #[test]
+    fn os_component_from_os_release() {
+        let mut os = OsRelease::parse(
+            "NAME=\"Fedora Linux\"\nID=fedora\nVERSION_ID=39\nCPE_NAME=\"cpe:/o:fedoraproject:fedora:39\"\n",
+        );
+        os.path = Some("/etc/os-release".into());
+        let c = os_component(&os, &|p| format!("./{p}")).unwrap();
+        assert_eq!((c.id.as_str(), c.name.as_str()), ("os:fedora@39", "fedora"));
+        assert_eq!(c.occurrences, ["./etc/os-release"]);
+        assert!(c.properties.contains(&Property::new(
+            "assay:cpe",
+            "cpe:/o:fedoraproject:fedora:39"
+        )));
+        assert!(os_component(&OsRelease::default(), &|p| p.to_string()).is_none());
+    }
 }

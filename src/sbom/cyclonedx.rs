@@ -70,6 +70,9 @@ pub fn bom(doc: &Document) -> Value {
         if let Some(v) = &comp.version {
             c["version"] = json!(v);
         }
+        if let Some(cpe) = super::cpe_of(comp) {
+            c["cpe"] = json!(cpe);
+        }
         if comp.purl.is_empty() {
             // Native libraries are known by name only (see ComponentKind::NativeLibrary).
             if let Some(obj) = c.as_object_mut() {

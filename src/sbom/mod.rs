@@ -118,6 +118,14 @@ pub fn image_properties(doc: &Document) -> Vec<crate::model::Property> {
     props
 }
 
+/// A component's CPE when its source records one (`assay:cpe`: os-release `CPE_NAME`).
+pub(crate) fn cpe_of(c: &crate::model::Component) -> Option<&str> {
+    c.properties
+        .iter()
+        .find(|p| p.name == "assay:cpe")
+        .map(|p| p.value.as_str())
+}
+
 /// The purl of the scanned image, when the subject is one.
 pub fn image_purl(doc: &Document) -> Option<String> {
     let image = doc.subject.image.as_ref()?;

@@ -165,6 +165,15 @@ pub fn document(doc: &Document) -> Value {
                 obj.remove("externalRefs");
             }
         }
+        if let Some(cpe) = super::cpe_of(c) {
+            let mut refs = pkg["externalRefs"].as_array().cloned().unwrap_or_default();
+            refs.push(json!({
+                "referenceCategory": "SECURITY",
+                "referenceType": if cpe.starts_with("cpe:2.3:") { "cpe23Type" } else { "cpe22Type" },
+                "referenceLocator": cpe,
+            }));
+            pkg["externalRefs"] = Value::Array(refs);
+        }
         let lic_notes = license_fields(doc, c, &mut pkg, &mut license_refs);
         let mut notes: Vec<Value> = c
             .ancestors

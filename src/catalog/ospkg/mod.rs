@@ -7,6 +7,7 @@ mod depends;
 mod dpkg;
 mod osrelease;
 mod plist;
+pub mod rpm_header;
 mod xbps;
 
 use std::collections::BTreeMap;

@@ -140,3 +140,16 @@ fn files_of(texts: &BTreeMap<&str, &[u8]>, pkgname: &str) -> Vec<String> {
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_names() {
+        assert_eq!(xbps_name("glibc>=2.36_1"), "glibc");
+        assert_eq!(xbps_name("libcurl<8"), "libcurl");
+        assert_eq!(xbps_name("ca-certificates-20230311_1"), "ca-certificates");
+        assert_eq!(xbps_name("run-parts"), "run-parts");
+    }
+}

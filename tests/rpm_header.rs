@@ -1,0 +1,137 @@
+//! rpm header blobs against Debian's `rpm` tool: a package built here with `rpmbuild`, then
+//! installed (`--justdb`) into a SQLite rpm database made by `rpm --initdb`. The header
+//! parser must read what `rpm -q --qf` prints, from the `.rpm` file and from the database
+//! blob. (The database readers themselves are not wired into image scans yet.)
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assay::catalog::ospkg::rpm_header;
+
+const SPEC: &str = "Name: assay-hello
+Version: 1.2
+Release: 3
+Epoch: 4
+Summary: test
+License: MIT AND Apache-2.0
+BuildArch: x86_64
+Requires: libc.so.6()(64bit)
+Provides: greeting = 1.2
+%description
+test
+%install
+mkdir -p %{buildroot}/usr/bin %{buildroot}/usr/lib64
+echo bin > %{buildroot}/usr/bin/hello
+echo x > %{buildroot}/usr/lib64/data
+%files
+/usr/bin/hello
+/usr/lib64/data
+";
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const QF: &str = "%{NAME}\\n%{VERSION}\\n%{RELEASE}\\n%{EPOCH}\\n%{ARCH}\\n%{LICENSE}\\n%{SOURCERPM}\\n[%{REQUIRENAME}\\n]--\\n[%{PROVIDENAME}\\n]--\\n[%{FILENAMES}\\n]";
+
+/// The parsed header printed the way the query format above prints it.
+fn as_query(h: &rpm_header::RpmHeader) -> String {
+    let mut s = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
+        h.name,
+        h.version,
+        h.release,
+        h.epoch.map_or("(none)".to_string(), |e| e.to_string()),
+        h.arch.as_deref().unwrap_or("(none)"),
+        h.license.as_deref().unwrap_or("(none)"),
+        h.source_rpm.as_deref().unwrap_or("(none)"),
+    );
+    for r in &h.requires {
+        s.push_str(&format!("{r}\n"));
+    }
+    s.push_str("--\n");
+    for p in &h.provides {
+        s.push_str(&format!("{p}\n"));
+    }
+    s.push_str("--\n");
+    for f in &h.files {
+        s.push_str(&format!("/{f}\n"));
+    }
+    s
+}
+
+fn build_rpm(dir: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join("SPECS")).unwrap();
+    std::fs::write(dir.join("SPECS/hello.spec"), SPEC).unwrap();
+    run(Command::new("rpmbuild")
+        .arg("--define")
+        .arg(format!("_topdir {}", dir.display()))
+        .args(["--define", "__os_install_post %{nil}"])
+        .args(["--define", "debug_package %{nil}"])
+        .arg("-bb")
+        .arg(dir.join("SPECS/hello.spec")));
+    dir.join("RPMS/x86_64/assay-hello-1.2-3.x86_64.rpm")
+}
+
+#[test]
+fn header_of_a_built_package_and_of_its_sqlite_database_entry_match_rpm() {
+    common::require_tool("rpmbuild");
+    common::require_tool("python3");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-header");
+    let rpm = build_rpm(&dir);
+    // Requires the rpmlib() features rpmbuild adds are left out by the parser.
+    let truth = run(Command::new("rpm").args(["-qp", "--qf", QF]).arg(&rpm))
+        .lines()
+        .filter(|l| !l.starts_with("rpmlib("))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    let bytes = std::fs::read(&rpm).unwrap();
+    let header = rpm_header::parse(rpm_header::main_header_of_package(&bytes).unwrap()).unwrap();
+    assert_eq!(as_query(&header), truth);
+    assert_eq!(header.epoch, Some(4));
+    assert_eq!(header.files, ["usr/bin/hello", "usr/lib64/data"]);
+    assert_eq!(
+        header
+            .source_rpm
+            .as_deref()
+            .and_then(rpm_header::source_name)
+            .as_deref(),
+        Some("assay-hello")
+    );
+
+    // The same header as the SQLite rpm database stores it (Packages.blob).
+    let db = dir.join("db");
+    std::fs::create_dir_all(&db).unwrap();
+    let rpm_db = |args: &[&str]| {
+        let mut cmd = Command::new("rpm");
+        cmd.arg("--dbpath")
+            .arg(&db)
+            .args(["--define", "_db_backend sqlite"])
+            .args(args);
+        cmd
+    };
+    run(&mut rpm_db(&["--initdb"]));
+    run(rpm_db(&["-i", "--justdb", "--nodeps", "--noscripts"]).arg(&rpm));
+    let blob_file = dir.join("blob");
+    run(Command::new("python3").arg("-c").arg(format!(
+        "import sqlite3; c = sqlite3.connect('{}'); b = c.execute('select blob from Packages').fetchone()[0]; open('{}', 'wb').write(b)",
+        db.join("rpmdb.sqlite").display(),
+        blob_file.display()
+    )));
+    let from_db = rpm_header::parse(&std::fs::read(&blob_file).unwrap()).unwrap();
+    let db_truth = run(&mut rpm_db(&["-qa", "--qf", QF]))
+        .lines()
+        .filter(|l| !l.starts_with("rpmlib("))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    assert_eq!(as_query(&from_db), db_truth);
+}
