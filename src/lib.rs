@@ -11,7 +11,7 @@
 //! | catalogers | [`catalog`]: one folder per ecosystem, plus the per-file analysis |
 //! | pipelines | [`scan`] (directories), [`image`] (container images) |
 //! | enrichers | [`license`] |
-//! | checks | [`check`], [`diff`], [`plugin`], ABI in `catalog::native::abi` |
+//! | checks | [`check`], [`diff`], [`plugin`], [`abi`] |
 //! | writers | [`sbom`], [`report`], [`attribution`], and [`output`] choosing among them |
 //! | command line | [`cli`] |
 //!

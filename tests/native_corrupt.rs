@@ -8,7 +8,8 @@ use std::path::Path;
 
 use common::Rng;
 
-use assay::catalog::native::{self, abi};
+use assay::abi::symbols as abi;
+use assay::catalog::native;
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
 use object::read::macho::{MachHeader, MachOFile64};
 use object::{Endianness, Object, ObjectSection};

@@ -7,9 +7,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(file) = assay::catalog::native::read_bytes(data) {
-        let mut baseline = assay::catalog::native::abi::baseline_of(&file);
+        let mut baseline = assay::abi::symbols::baseline_of(&file);
         assay::abi::baseline::attach(&mut baseline, data, None, &[]);
-        let _ = assay::catalog::native::abi::diff(&baseline, &baseline);
+        let _ = assay::abi::symbols::diff(&baseline, &baseline);
     }
     if let Ok(file) = object::File::parse(data) {
         let _ = assay::abi::baseline::image_types(&file);

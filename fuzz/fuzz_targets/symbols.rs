@@ -8,10 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(file) = assay::catalog::native::read_bytes(data) {
-        let baseline = assay::catalog::native::abi::baseline_of(&file);
-        let _ = assay::catalog::native::abi::diff(&baseline, &baseline);
+        let baseline = assay::abi::symbols::baseline_of(&file);
+        let _ = assay::abi::symbols::diff(&baseline, &baseline);
     }
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = assay::catalog::native::abi::parse_baseline(text);
+        let _ = assay::abi::symbols::parse_baseline(text);
     }
 });

@@ -9,7 +9,7 @@ use object::Object;
 
 use super::sections;
 use super::types::{self, ImageTypes, TypeRef, TypeTable};
-use crate::catalog::native::abi::{AbiSlice, Baseline};
+use crate::abi::symbols::{AbiSlice, Baseline};
 
 /// `debug_info` values of a slice.
 pub const EMBEDDED: &str = "dwarf";

@@ -1,5 +1,5 @@
 //! `[abi] expected = "baseline"`: scanned libraries' exports compared with the baseline by
-//! `abi diff` ([`crate::catalog::native::abi::diff`]). Which files: `target` when given; otherwise
+//! `abi diff` ([`crate::abi::symbols::diff`]). Which files: `target` when given; otherwise
 //! every scanned file whose SONAME / install name (`assay:native:id`) is one the baseline
 //! records. A baseline that records none (a plain name list) needs `target`.
 
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::finding::{Finding, Level, Rule};
 use super::CheckRun;
-use crate::catalog::native::abi::{self, AbiDiff};
+use crate::abi::symbols::{self as abi, AbiDiff};
 use crate::license::policy::AbiPolicy;
 use crate::model::Document;
 

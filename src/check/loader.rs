@@ -2,9 +2,9 @@
 //! ([`crate::loader`]) as check findings, rule `loader/<rule>`, located at the program.
 
 use super::CheckRun;
+use crate::check::finding::{Finding, Level, Rule};
 use crate::license::policy::LoaderPolicy;
 use crate::model::{Document, Severity};
-use crate::check::finding::{Finding, Level, Rule};
 
 pub fn rule_id(rule: &str) -> String {
     format!("loader/{rule}")

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::exit;
-use crate::catalog::native::{self, abi};
+use crate::abi::symbols as abi;
+use crate::catalog::native;
 
 #[derive(Args)]
 pub struct AbiArgs {

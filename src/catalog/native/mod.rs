@@ -7,7 +7,6 @@
 //! file is untrusted: a failing table becomes a message in [`Linkage::problems`] and the rest
 //! of the image is still reported.
 
-pub mod abi;
 mod cataloger;
 mod dwarf;
 mod elf;

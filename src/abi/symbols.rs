@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_plugin_symbol, ExportedSymbol, FileLinkage};
-pub use crate::abi::diff::{Impact, LeafChange, Verdict};
+pub use super::diff::{Impact, LeafChange, Verdict};
+use crate::catalog::native::{is_plugin_symbol, ExportedSymbol, FileLinkage};
 
 pub const SCHEMA: &str = "assay-abi";
 pub const SCHEMA_VERSION: u32 = 1;
@@ -53,7 +53,7 @@ pub struct AbiSlice {
     pub debug_info: Option<String>,
     /// Named types the symbols' types reach, by key (`struct config`); see docs/abi.md.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub types: crate::abi::types::TypeTable,
+    pub types: super::types::TypeTable,
     /// Why the types are partial (bounds hit, unreadable DWARF).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub type_notes: Vec<String>,
@@ -82,7 +82,7 @@ pub struct AbiSymbol {
     pub signature: Option<String>,
     /// Full type from DWARF: a function type for functions.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub ty: Option<crate::abi::types::TypeRef>,
+    pub ty: Option<super::types::TypeRef>,
 }
 
 impl AbiSymbol {
@@ -167,14 +167,15 @@ pub fn load_with(
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let head = &bytes[..bytes.len().min(crate::binary::MAGIC_LEN)];
     if crate::binary::detect(head).is_some() {
-        let file = super::read_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = crate::catalog::native::read_bytes(&bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         for slice in &file.slices {
             for p in &slice.linkage.problems {
                 on_problem(p);
             }
         }
         let mut baseline = baseline_of(&file);
-        crate::abi::baseline::attach(&mut baseline, &bytes, Some(path), debug_dirs);
+        super::baseline::attach(&mut baseline, &bytes, Some(path), debug_dirs);
         return Ok(baseline);
     }
     let text = String::from_utf8(bytes)
@@ -469,7 +470,7 @@ fn diff_slice(old: &AbiSlice, new: &AbiSlice, names_only: bool) -> SliceDiff {
     out
 }
 
-/// The type-following part of a slice diff ([`crate::abi::diff`]), or a note saying why
+/// The type-following part of a slice diff ([`super::diff`]), or a note saying why
 /// only symbols were compared.
 fn type_diff(
     old: &AbiSlice,
@@ -498,19 +499,19 @@ fn type_diff(
             out.notes.push(format!("{side}: {n}"));
         }
     }
-    let pairs: Vec<crate::abi::diff::SymbolPair<'_>> = old_map
+    let pairs: Vec<super::diff::SymbolPair<'_>> = old_map
         .iter()
         .filter_map(|(key, before)| {
             let after = new_map.get(key)?;
-            Some(crate::abi::diff::SymbolPair {
+            Some(super::diff::SymbolPair {
                 name: after.display_name(),
-                function: matches!(before.ty, Some(crate::abi::types::TypeRef::Function(_))),
+                function: matches!(before.ty, Some(super::types::TypeRef::Function(_))),
                 old: before.ty.as_ref()?,
                 new: after.ty.as_ref()?,
             })
         })
         .collect();
-    out.type_changes = crate::abi::diff::diff(&pairs, &old.types, &new.types);
+    out.type_changes = super::diff::diff(&pairs, &old.types, &new.types);
 }
 
 /// Human-readable report.
