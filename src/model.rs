@@ -163,6 +163,8 @@ pub enum ComponentKind {
     ApkPackage,
     /// A Void Linux package (xbps pkgdb).
     XbpsPackage,
+    /// An rpm package (rpm database).
+    RpmPackage,
     /// One platform's image of a multi-platform image index (`--all-platforms`).
     ContainerImage,
     /// The distribution an image's root filesystem is (from `os-release`).
@@ -190,6 +192,7 @@ impl ComponentKind {
                 | ComponentKind::DebPackage
                 | ComponentKind::ApkPackage
                 | ComponentKind::XbpsPackage
+                | ComponentKind::RpmPackage
                 | ComponentKind::ContainerImage
                 | ComponentKind::OperatingSystem
         )
