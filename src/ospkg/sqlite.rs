@@ -155,28 +155,25 @@ fn decode_record(record: &[u8]) -> Result<Vec<Value>, String> {
     let mut body = header_len;
     let mut values = Vec::with_capacity(types.len());
     for t in types {
-        let (len, value): (usize, Box<dyn Fn(&[u8]) -> Value>) = match t {
-            0 => (0, Box::new(|_| Value::Null)),
-            1..=4 => (t as usize, Box::new(int)),
-            5 => (6, Box::new(int)),
-            6 => (8, Box::new(int)),
-            8 => (0, Box::new(|_| Value::Int(0))),
-            9 => (0, Box::new(|_| Value::Int(1))),
-            7 => (8, Box::new(|_| Value::Null)), // floats: rpm's tables have none
-            t if t >= 12 && t % 2 == 0 => (
-                ((t - 12) / 2) as usize,
-                Box::new(|b: &[u8]| Value::Blob(b.to_vec())),
-            ),
-            t if t >= 13 => (
-                ((t - 13) / 2) as usize,
-                Box::new(|b: &[u8]| Value::Text(String::from_utf8_lossy(b).into_owned())),
-            ),
+        let len = match t {
+            0 | 8 | 9 => 0,
+            1..=4 => t as usize,
+            5 => 6,
+            6 | 7 => 8,
+            t if t >= 12 => ((t - 12) / 2) as usize,
             t => return Err(format!("bad serial type {t}")),
         };
         let bytes = record
             .get(body..body.checked_add(len).ok_or("overflow")?)
             .ok_or("record shorter than its header")?;
-        values.push(value(bytes));
+        values.push(match t {
+            0 | 7 => Value::Null, // floats: rpm's tables have none
+            8 => Value::Int(0),
+            9 => Value::Int(1),
+            1..=6 => int(bytes),
+            t if t % 2 == 0 => Value::Blob(bytes.to_vec()),
+            _ => Value::Text(String::from_utf8_lossy(bytes).into_owned()),
+        });
         body += len;
     }
     Ok(values)
