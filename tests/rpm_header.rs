@@ -1,7 +1,8 @@
 //! rpm header blobs against Debian's `rpm` tool: a package built here with `rpmbuild`, then
 //! installed (`--justdb`) into a SQLite rpm database made by `rpm --initdb`. The header
 //! parser must read what `rpm -q --qf` prints, from the `.rpm` file and from the database
-//! blob. (The database readers themselves are not wired into image scans yet.)
+//! blob; and `assay scan dir:` of a root holding that database ties the package's ELF file
+//! to it. The package lists 300 more files so its header spans SQLite overflow pages.
 
 mod common;
 
@@ -22,12 +23,14 @@ Provides: greeting = 1.2
 %description
 test
 %install
-mkdir -p %{buildroot}/usr/bin %{buildroot}/usr/lib64
-echo bin > %{buildroot}/usr/bin/hello
+mkdir -p %{buildroot}/usr/bin %{buildroot}/usr/lib64 %{buildroot}/usr/share/assay-hello
+cp /usr/bin/true %{buildroot}/usr/bin/hello
 echo x > %{buildroot}/usr/lib64/data
+for i in $(seq 1 300); do echo $i > %{buildroot}/usr/share/assay-hello/file-with-a-long-name-$i; done
 %files
 /usr/bin/hello
 /usr/lib64/data
+/usr/share/assay-hello
 ";
 
 fn run(cmd: &mut Command) -> String {
@@ -98,7 +101,10 @@ fn header_of_a_built_package_and_of_its_sqlite_database_entry_match_rpm() {
     let header = rpm_header::parse(rpm_header::main_header_of_package(&bytes).unwrap()).unwrap();
     assert_eq!(as_query(&header), truth);
     assert_eq!(header.epoch, Some(4));
-    assert_eq!(header.files, ["usr/bin/hello", "usr/lib64/data"]);
+    // Two files, a directory with 300 files, and rpmbuild's build-id links.
+    assert!(header.files.len() > 303, "{}", header.files.len());
+    assert!(header.files.iter().any(|f| f == "usr/bin/hello"));
+    assert_eq!(header.files[0], "usr/bin/hello");
     assert_eq!(
         header
             .source_rpm
@@ -134,4 +140,64 @@ fn header_of_a_built_package_and_of_its_sqlite_database_entry_match_rpm() {
         .map(|l| format!("{l}\n"))
         .collect::<String>();
     assert_eq!(as_query(&from_db), db_truth);
+}
+
+#[test]
+fn sqlite_rpm_database_in_a_root_filesystem() {
+    common::require_tool("rpmbuild");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-root");
+    let _ = std::fs::remove_dir_all(&dir);
+    let rpm = build_rpm(&dir.join("build"));
+    let root = dir.join("root");
+    let db = root.join("var/lib/rpm");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    run(Command::new("rpm").arg("--dbpath").arg(&db).args([
+        "--define",
+        "_db_backend sqlite",
+        "--initdb",
+    ]));
+    run(Command::new("rpm")
+        .arg("--dbpath")
+        .arg(&db)
+        .args(["--define", "_db_backend sqlite"])
+        .args(["-i", "--justdb", "--nodeps", "--noscripts"])
+        .arg(&rpm));
+    std::fs::copy("/usr/bin/true", root.join("usr/bin/hello")).unwrap();
+    let scan = |root: &Path| -> serde_json::Value {
+        let out = common::assay(&["scan", &format!("dir:{}", root.display()), "-o", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let doc = scan(&root);
+    let rpms: Vec<&serde_json::Value> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "rpm-package")
+        .collect();
+    assert_eq!(rpms.len(), 1, "{rpms:?}");
+    assert_eq!(rpms[0]["version"], "1.2-3");
+    assert_eq!(
+        rpms[0]["purl"],
+        "pkg:rpm/assay-hello@1.2-3?arch=x86_64&epoch=4"
+    );
+    let id = rpms[0]["id"].as_str().unwrap();
+    assert!(doc["relationships"].as_array().unwrap().iter().any(|r| {
+        r["from"] == id && r["kind"] == "contains" && r["to"] == "file:./usr/bin/hello"
+    }));
+
+    // A damaged database is a problem for that database; the files are still scanned.
+    let sqlite = db.join("rpmdb.sqlite");
+    let mut bytes = std::fs::read(&sqlite).unwrap();
+    let half = bytes.len() / 2;
+    bytes.truncate(half);
+    std::fs::write(&sqlite, bytes).unwrap();
+    let doc = scan(&root);
+    let problems = doc["problems"].to_string();
+    assert!(
+        problems.contains("rpm database unreadable") || problems.contains("bad header"),
+        "{problems}"
+    );
+    assert!(doc["files"].to_string().contains("./usr/bin/hello"));
 }

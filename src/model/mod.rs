@@ -176,6 +176,8 @@ pub enum ComponentKind {
     ApkPackage,
     /// A Void Linux package (xbps pkgdb).
     XbpsPackage,
+    /// An rpm package (rpm database).
+    RpmPackage,
     /// One platform's image of a multi-platform image index (`--all-platforms`).
     ContainerImage,
     /// The distribution an image's root filesystem is (from `os-release`).
@@ -203,6 +205,7 @@ impl ComponentKind {
                 | ComponentKind::DebPackage
                 | ComponentKind::ApkPackage
                 | ComponentKind::XbpsPackage
+                | ComponentKind::RpmPackage
                 | ComponentKind::ContainerImage
                 | ComponentKind::OperatingSystem
         )

@@ -7,7 +7,9 @@ mod depends;
 mod dpkg;
 mod osrelease;
 mod plist;
+mod rpm;
 pub mod rpm_header;
+mod sqlite;
 mod xbps;
 
 use std::collections::BTreeMap;
@@ -46,6 +48,7 @@ impl Package {
         let kind = match self.kind {
             ComponentKind::DebPackage => "deb",
             ComponentKind::ApkPackage => "apk",
+            ComponentKind::RpmPackage => "rpm",
             _ => "xbps",
         };
         format!(
@@ -63,6 +66,7 @@ pub fn wants(path: &str) -> bool {
         || dpkg::wants(path)
         || apk::wants(path)
         || xbps::wants(path)
+        || rpm::wants(path)
 }
 
 /// Runs every package cataloger over the image's database texts (path → content).
@@ -73,6 +77,7 @@ pub fn catalog(texts: &BTreeMap<&str, &[u8]>) -> (Vec<Package>, Vec<Problem>) {
     dpkg::catalog(texts, &os, &mut packages, &mut problems);
     apk::catalog(texts, &os, &mut packages, &mut problems);
     xbps::catalog(texts, &os, &mut packages, &mut problems);
+    rpm::catalog(texts, &os, &mut packages, &mut problems);
     packages.sort_by_key(Package::id);
     packages.dedup_by(|a, b| a.id() == b.id());
     (packages, problems)

@@ -218,7 +218,7 @@ mod tests {
         let mut entries = Vec::new();
         let mut put = |tag: u32, kind: u32, count: u32, bytes: &[u8], data: &mut Vec<u8>| {
             if kind == INT32 {
-                while data.len() % 4 != 0 {
+                while !data.len().is_multiple_of(4) {
                     data.push(0);
                 }
             }
