@@ -413,6 +413,58 @@ fn abi_diff_matrix_agrees_with_abidiff() {
         failures.join("\n")
     );
 
+    // A dumped baseline carries the types: layout drift is caught without the old binary,
+    // and the baseline round-trips to the same verdict. An old-style baseline (names only)
+    // still reads, with a note that only symbols were compared.
+    let v1 = out.join("config_v2_insert_middle.V1.so");
+    let v2 = out.join("config_v2_insert_middle.V2.so");
+    let baseline = out.join("config.abi.json");
+    let assay =
+        |args: &[&std::ffi::OsStr]| run(Command::new(env!("CARGO_BIN_EXE_assay")).args(args));
+    let (code, _, err) = assay(&[
+        "abi".as_ref(),
+        "dump".as_ref(),
+        v1.as_os_str(),
+        "-o".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let dumped: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(
+        dumped["slices"][0]["types"]["struct config_v2"]["members"][1]["offset_bits"],
+        64
+    );
+    let expected = |file: &Path| {
+        assay(&[
+            "abi".as_ref(),
+            "diff".as_ref(),
+            "--expected".as_ref(),
+            baseline.as_os_str(),
+            file.as_os_str(),
+        ])
+    };
+    assert_eq!(expected(&v1).0, 0, "a build matches its own baseline");
+    let (code, text, _) = expected(&v2);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("member 'timestamp' offset changed from 64 to 192 bits"),
+        "{text}"
+    );
+    let names = out.join("config.names.txt");
+    std::fs::write(&names, "config_apply\nconfig_stamp\nconfig_version\n").unwrap();
+    let (code, text, _) = assay(&[
+        "abi".as_ref(),
+        "diff".as_ref(),
+        "--expected".as_ref(),
+        names.as_os_str(),
+        v2.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("no DWARF type information in the old ABI"),
+        "{text}"
+    );
+
     // The design notes' case, in the words abidiff uses.
     let config = outcomes
         .iter()
