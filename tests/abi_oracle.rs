@@ -103,6 +103,56 @@ fn build(source: &Path, out: &Path, variant: &str) {
     assert_eq!(code, 0, "link {name}.{variant}: {err}");
 }
 
+/// Cases also linked as a Mach-O dylib with a `.dSYM` (the DWARF of a dylib lives there);
+/// the others are diffed as Mach-O objects only, to keep the matrix within its CI budget.
+fn with_dylib(case: &str) -> bool {
+    case.starts_with("cxx_") || case.starts_with("config_v2") || case == "pointer_chain"
+}
+
+/// Builds the same case for arm64 macOS with clang (Mach-O-style DWARF, which abidiff cannot
+/// read): `<case>.<V>.macho.o`, and for [`with_dylib`] cases `<case>.<V>.dylib` with its
+/// `.dSYM` from dsymutil.
+fn build_macho(source: &Path, out: &Path, variant: &str) {
+    let name = source.file_stem().unwrap().to_str().unwrap();
+    let object = out.join(format!("{name}.{variant}.macho.o"));
+    let (code, _, err) = run(Command::new("clang-19")
+        .args([
+            "-target",
+            "arm64-apple-macos11",
+            "-ffreestanding",
+            "-g",
+            "-O0",
+        ])
+        .arg(format!("-D{variant}"))
+        .arg("-c")
+        .arg(source)
+        .arg("-o")
+        .arg(&object));
+    assert_eq!(code, 0, "clang {}: {err}", source.display());
+    if !with_dylib(name) {
+        return;
+    }
+    let dylib = out.join(format!("{name}.{variant}.dylib"));
+    let (code, _, err) = run(Command::new("clang-19")
+        .args([
+            "-target",
+            "arm64-apple-macos11",
+            "-nostdlib",
+            "-shared",
+            "-fuse-ld=lld",
+        ])
+        .args([
+            "-Wl,-undefined,dynamic_lookup",
+            "-Wl,-install_name,@rpath/lib.dylib",
+        ])
+        .arg(&object)
+        .arg("-o")
+        .arg(&dylib));
+    assert_eq!(code, 0, "ld64.lld {name}.{variant}: {err}");
+    let (code, _, err) = run(Command::new("dsymutil-19").arg(&dylib));
+    assert_eq!(code, 0, "dsymutil {name}.{variant}: {err}");
+}
+
 /// The function or variable name in an abidiff declaration: `function int f(config*)` →
 /// `f`, `method virtual Shape::~Shape(int)` → `Shape::~Shape`, `int table[4]` → `table`.
 fn declared_name(decl: &str) -> Option<String> {
@@ -147,7 +197,15 @@ fn abidiff_impacted(text: &str) -> BTreeSet<String> {
 /// Symbols assay reports as removed, changed or impacted (compatible changes excluded).
 fn assay_impacted(diff: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let strip = |s: &str| s.split('@').next().unwrap_or(s).to_string();
+    // Mach-O names carry the C underscore (`_config_apply`, `__ZN5Shape4areaEv`).
+    let macho = diff["slices"][0]["arch"] == "arm64";
+    let strip = |s: &str| {
+        let s = s.split('@').next().unwrap_or(s);
+        match macho {
+            true => s.strip_prefix('_').unwrap_or(s).to_string(),
+            false => s.to_string(),
+        }
+    };
     for slice in diff["slices"].as_array().unwrap() {
         for s in slice["removed"].as_array().unwrap() {
             out.insert(strip(s["name"].as_str().unwrap()));
@@ -212,7 +270,14 @@ struct Outcome {
 
 #[test]
 fn abi_diff_matrix_agrees_with_abidiff() {
-    for tool in ["gcc", "g++", "abidiff", "c++filt"] {
+    for tool in [
+        "gcc",
+        "g++",
+        "abidiff",
+        "c++filt",
+        "clang-19",
+        "dsymutil-19",
+    ] {
         need(tool);
     }
     let started = std::time::Instant::now();
@@ -233,23 +298,42 @@ fn abi_diff_matrix_agrees_with_abidiff() {
         .iter()
         .flat_map(|s| [(s.clone(), "V1"), (s.clone(), "V2")])
         .collect();
-    parallel(builds, |(s, v)| build(s, &out, v));
+    parallel(builds, |(s, v)| {
+        build(s, &out, v);
+        // Mach-O has no symbol versions: that case is ELF-only.
+        if !s.ends_with("symbol_version_change.c") {
+            build_macho(s, &out, v);
+        }
+    });
     let built = started.elapsed();
 
     let pairs: Vec<(String, &'static str)> = sources
         .iter()
         .flat_map(|s| {
             let n = s.file_stem().unwrap().to_str().unwrap().to_string();
-            [(n.clone(), "so"), (n, "o")]
+            let mut kinds = vec![(n.clone(), "so"), (n.clone(), "o")];
+            if with_dylib(&n) {
+                kinds.push((n.clone(), "dylib"));
+            }
+            if n != "symbol_version_change" {
+                kinds.push((n, "macho.o"));
+            }
+            kinds
         })
         .collect();
     let outcomes = parallel(pairs, |(case, kind)| {
         let old = out.join(format!("{case}.V1.{kind}"));
         let new = out.join(format!("{case}.V2.{kind}"));
+        let kind: &'static str = kind;
+        // abidiff reads ELF only: Mach-O builds are held to its verdict on the ELF library.
+        let elf = |v: &str| match kind {
+            "dylib" | "macho.o" => out.join(format!("{case}.{v}.so")),
+            _ => out.join(format!("{case}.{v}.{kind}")),
+        };
         let (abidiff_code, reference, _) = run(Command::new("abidiff")
             .args(["--leaf-changes-only", "--impacted-interfaces"])
-            .arg(&old)
-            .arg(&new));
+            .arg(elf("V1"))
+            .arg(elf("V2")));
         assert!(
             abidiff_code & 3 == 0,
             "abidiff failed on {case}.{kind}: {reference}"
@@ -313,7 +397,7 @@ fn abi_diff_matrix_agrees_with_abidiff() {
     }
     let incompatible = outcomes.iter().filter(|o| o.abidiff_code & 8 != 0).count();
     eprintln!(
-        "abi oracle: {} pairs ({} cases × .so/.o); change/no-change agreement {status_agree}/{n}; \
+        "abi oracle: {} pairs ({} cases: ELF .so/.o, Mach-O .dylib+dSYM/.o); change/no-change agreement {status_agree}/{n}; \
          impacted-symbol sets equal {set_agree}/{n}; breaking where abidiff says incompatible \
          {breaking_where_incompatible}/{incompatible}; build {:.1}s, total {:.1}s",
         outcomes.len(),
@@ -327,6 +411,58 @@ fn abi_diff_matrix_agrees_with_abidiff() {
         "{} disagreements:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+
+    // A dumped baseline carries the types: layout drift is caught without the old binary,
+    // and the baseline round-trips to the same verdict. An old-style baseline (names only)
+    // still reads, with a note that only symbols were compared.
+    let v1 = out.join("config_v2_insert_middle.V1.so");
+    let v2 = out.join("config_v2_insert_middle.V2.so");
+    let baseline = out.join("config.abi.json");
+    let assay =
+        |args: &[&std::ffi::OsStr]| run(Command::new(env!("CARGO_BIN_EXE_assay")).args(args));
+    let (code, _, err) = assay(&[
+        "abi".as_ref(),
+        "dump".as_ref(),
+        v1.as_os_str(),
+        "-o".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let dumped: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(
+        dumped["slices"][0]["types"]["struct config_v2"]["members"][1]["offset_bits"],
+        64
+    );
+    let expected = |file: &Path| {
+        assay(&[
+            "abi".as_ref(),
+            "diff".as_ref(),
+            "--expected".as_ref(),
+            baseline.as_os_str(),
+            file.as_os_str(),
+        ])
+    };
+    assert_eq!(expected(&v1).0, 0, "a build matches its own baseline");
+    let (code, text, _) = expected(&v2);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("member 'timestamp' offset changed from 64 to 192 bits"),
+        "{text}"
+    );
+    let names = out.join("config.names.txt");
+    std::fs::write(&names, "config_apply\nconfig_stamp\nconfig_version\n").unwrap();
+    let (code, text, _) = assay(&[
+        "abi".as_ref(),
+        "diff".as_ref(),
+        "--expected".as_ref(),
+        names.as_os_str(),
+        v2.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("no DWARF type information in the old ABI"),
+        "{text}"
     );
 
     // The design notes' case, in the words abidiff uses.

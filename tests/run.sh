@@ -20,6 +20,8 @@ APT_PACKAGES=(
   apache2-utils    # htpasswd (bcrypt) for the registry's basic auth
   openssl          # test CA and leaf certificate
   gcc              # a tiny C program and shared library for the image fixture
+  g++              # C++ cases of the ABI oracle matrix (tests/abi_oracle.rs)
+  clang-19 lld-19  # Mach-O (arm64-apple-macos) builds of the ABI matrix; dsymutil-19 comes with llvm-19
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
   musl musl-tools  # musl loader and musl-gcc: musl roots and programs (tests/loader.rs)
   rpm              # rpmbuild and rpm databases for tests/rpm_header.rs

@@ -132,7 +132,7 @@ fn abi_symbols(exports: &[ExportedSymbol], plugin: Option<&str>) -> Vec<AbiSymbo
         .iter()
         // ELF version definitions appear as absolute symbols named after the node.
         .filter(|e| e.version.as_deref() != Some(e.name.as_str()))
-        .filter(|e| plugin.map_or(true, |p| is_plugin_symbol(p, &e.name)))
+        .filter(|e| plugin.is_none_or(|p| is_plugin_symbol(p, &e.name)))
         .map(|e| AbiSymbol {
             name: e.name.clone(),
             kind: Some(e.kind.clone()),
@@ -642,6 +642,7 @@ mod tests {
             default_version: version.map(|_| default),
             size: None,
             signature: None,
+            ty: None,
         }
     }
 
@@ -655,6 +656,9 @@ mod tests {
                 id: None,
                 go_plugin_path: None,
                 symbols,
+                debug_info: None,
+                types: Default::default(),
+                type_notes: Vec::new(),
             }],
             names_only: false,
         }

@@ -286,9 +286,9 @@ impl<'a> UnitReader<'_, 'a> {
             let last = &chain[chain.len() - 1];
             let next = [gimli::DW_AT_specification, gimli::DW_AT_abstract_origin]
                 .into_iter()
-                .find_map(|at| match last.attr_value(at) {
-                    Some(AttributeValue::UnitRef(o)) => self.unit.entry(o).ok(),
-                    _ => None,
+                .find_map(|at| {
+                    let target = self.same_unit_ref(last.attr_value(at)?)?;
+                    self.unit.entry(target).ok()
                 });
             match next {
                 Some(e) => chain.push(e),
@@ -339,6 +339,16 @@ impl<'a> UnitReader<'_, 'a> {
             self.type_attr(&typed, 0)
         };
         self.out.by_name.insert(name, ty);
+    }
+
+    /// A reference into this unit: `DW_FORM_ref*`, or a `DW_FORM_ref_addr` that lands in it
+    /// (dsymutil writes those).
+    fn same_unit_ref(&self, value: AttributeValue<R<'a>>) -> Option<UnitOffset> {
+        match value {
+            AttributeValue::UnitRef(o) => Some(o),
+            AttributeValue::DebugInfoRef(o) => o.to_unit_offset(&self.unit.header),
+            _ => None,
+        }
     }
 
     fn string(&self, entry: &Die<'a>, at: gimli::DwAt) -> Option<String> {
