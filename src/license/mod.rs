@@ -10,10 +10,13 @@ pub mod cargo;
 pub mod classify;
 pub mod db;
 pub mod expr;
+pub mod files;
+pub mod ospkg;
 pub mod policy;
 pub mod remote;
 pub mod resolve;
 pub mod rules;
+pub mod variants;
 
 use serde::Serialize;
 
@@ -42,6 +45,8 @@ pub enum LicenseSource {
     /// A well-known C library recognised in a binary, by name (and version where its
     /// license changed).
     KnownLibrary,
+    /// The OS package database's own license field (apk `L:`, xbps `license`).
+    PackageDatabase,
     /// Nothing found.
     NotFound,
 }
@@ -59,6 +64,7 @@ impl LicenseSource {
             LicenseSource::CargoRegistry => "cargo-registry",
             LicenseSource::RustStdlib => "rust-stdlib",
             LicenseSource::KnownLibrary => "known-library",
+            LicenseSource::PackageDatabase => "package-database",
             LicenseSource::NotFound => "not-found",
         }
     }
