@@ -21,6 +21,7 @@ APT_PACKAGES=(
   openssl          # test CA and leaf certificate
   gcc              # a tiny C program and shared library for the image fixture
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
+  python3-debian   # DEP-5 parser: truth for Debian package licenses (tests/os_licenses.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

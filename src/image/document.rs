@@ -63,6 +63,8 @@ pub(super) fn build(
         };
 
         let texts = rootfs.texts();
+        let file_index = rootfs.file_index();
+        let index = |path: &str| file_index.canonical(path);
         let (packages, package_problems) = crate::ospkg::catalog(&texts);
         package_problems.into_iter().for_each(|p| graph.problem(p));
 
@@ -121,6 +123,10 @@ pub(super) fn build(
             }
             if let Some(l) = &p.license {
                 properties.push(Property::new("assay:package:license", l));
+            } else if p.kind == crate::model::ComponentKind::DebPackage {
+                properties.extend(crate::license::debian::package_properties(
+                    &p.name, &texts, &index,
+                ));
             }
             graph.add_component(Component {
                 id: id.clone(),

@@ -9,6 +9,7 @@
 pub mod cargo;
 pub mod classify;
 pub mod db;
+pub mod debian;
 pub mod expr;
 pub mod files;
 pub mod ospkg;

@@ -22,28 +22,42 @@ pub fn from_package_database(c: &Component, db: &LicenseDb) -> Option<ComponentL
     if declared.is_empty() {
         return None;
     }
-    let database = c
-        .properties
-        .iter()
-        .find(|p| p.name == "assay:package:database")
-        .map(|p| p.value.clone());
+    let property = |name: &str| {
+        c.properties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.clone())
+    };
+    // Debian: from /usr/share/doc/PKG/copyright (see `debian`), with its own method.
+    let copyright = property("assay:package:license-file");
+    let location = copyright
+        .clone()
+        .or_else(|| property("assay:package:database"));
+    let stated: f32 = property("assay:package:license-confidence")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
+    let base_method = property("assay:package:license-method")
+        .unwrap_or_else(|| "package-license-field".to_string());
     let (expression, confidence, method) = match LicenseExpr::parse(declared, db) {
-        Ok(e) => (e.to_string(), 1.0, "package-license-field"),
+        Ok(e) => (e.to_string(), stated, base_method),
         // Kept as declared: the rule engine reports it as not a valid SPDX expression.
         Err(_) => (
             declared.to_string(),
             0.0,
-            "package-license-field (not SPDX)",
+            format!("{base_method} (not SPDX)"),
         ),
     };
     Some(ComponentLicense {
         expression: Some(expression.clone()),
         source: LicenseSource::PackageDatabase,
-        location: database,
+        location,
         confidence,
-        method: method.into(),
+        method,
         evidence: vec![LicenseEvidence {
-            file: format!("license field: {declared}"),
+            file: match &copyright {
+                Some(f) => format!("{f}: {declared}"),
+                None => format!("license field: {declared}"),
+            },
             sha256: None,
             expression: Some(expression),
         }],

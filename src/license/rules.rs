@@ -490,7 +490,7 @@ fn kind_word(k: RelationshipKind) -> &'static str {
 fn not_found_message(c: &Component) -> String {
     let name = &c.name;
     match c.kind {
-        ComponentKind::DebPackage => format!("No license was found for the Debian package {name}: dpkg's database records none, and its /usr/share/doc/{name}/copyright file is not read yet. Pin it with a [[licenses.clarify]] entry."),
+        ComponentKind::DebPackage => format!("No license was found for the Debian package {name}: its /usr/share/doc/{name}/copyright file is missing (or its doc directory points nowhere) or names no license assay can read. Pin it with a [[licenses.clarify]] entry."),
         ComponentKind::ApkPackage | ComponentKind::XbpsPackage => format!("No license was found for the package {name}: its package database entry records none. Pin it with a [[licenses.clarify]] entry."),
         ComponentKind::RustCrate | ComponentKind::RustRootCrate => format!("No license was found for the crate {name}: no Cargo.toml of it in the local cargo registry and no license-db entry. Pin it with a [[licenses.clarify]] entry."),
         _ => format!("No license was found for {name}: no license files in the module cache or next to the scanned files, and no license-db entry. Without a license the component may not be redistributed (pkg.go.dev fails closed the same way). Try --licenses=remote, or pin it with a [[licenses.clarify]] entry."),

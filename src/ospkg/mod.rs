@@ -51,6 +51,7 @@ pub fn wants(path: &str) -> bool {
         || dpkg::wants(path)
         || apk::wants(path)
         || xbps::wants(path)
+        || crate::license::debian::wants(path)
 }
 
 /// Runs every package cataloger over the image's database texts (path → content).
