@@ -240,5 +240,6 @@ fn spdx_license_list_texts() {
         deprecated.is_empty(),
         "deprecated ids emitted: {deprecated:#?}"
     );
-    assert!(right as f64 / n as f64 >= 0.80, "{right} of {n}");
+    // Measured: 676 of 715 (0.945) with SPDX license list 3.29 (spdx 0.13.6).
+    assert!(right as f64 / n as f64 >= 0.92, "{right} of {n}");
 }
