@@ -146,7 +146,7 @@ fn a_modified_license_is_not_the_standard_one() {
     assert_eq!(c.expression.as_deref(), Some("BSD-3-Clause"));
     let fb_patents = (
         "PATENTS".to_string(),
-        with_patents[bsd.len()..].as_bytes().to_vec(),
+        with_patents.as_bytes()[bsd.len()..].to_vec(),
     );
     let (c, _) = classify_files(&[bsd_file, fb_patents], bundled());
     let e = c.expression.unwrap();

@@ -124,7 +124,7 @@ pub(super) fn build(
             if let Some(l) = &p.license {
                 properties.push(Property::new("assay:package:license", l));
             } else if p.kind == crate::model::ComponentKind::DebPackage {
-                properties.extend(crate::license::debian::package_properties(
+                properties.extend(crate::ospkg::copyright::package_properties(
                     &p.name, &texts, &index,
                 ));
             }

@@ -9,7 +9,6 @@
 pub mod cargo;
 pub mod classify;
 pub mod db;
-pub mod debian;
 pub mod expr;
 pub mod files;
 pub mod ospkg;

@@ -3,6 +3,7 @@
 //! own, so a binary can be attributed to its package.
 
 mod apk;
+pub mod copyright;
 mod dpkg;
 mod osrelease;
 mod plist;
@@ -51,7 +52,7 @@ pub fn wants(path: &str) -> bool {
         || dpkg::wants(path)
         || apk::wants(path)
         || xbps::wants(path)
-        || crate::license::debian::wants(path)
+        || copyright::wants(path)
 }
 
 /// Runs every package cataloger over the image's database texts (path → content).

@@ -1,17 +1,14 @@
-//! Licenses of Debian packages from `/usr/share/doc/PKG/copyright`.
+//! Licenses of Debian packages from `/usr/share/doc/PKG/copyright`, read with the package
+//! database (this is a cataloger: what the file states, no text classification).
 //!
 //! Machine-readable files (DEP-5, `Format: …copyright-format…`): the `License:` synopsis of
 //! every `Files:` paragraph, combined with AND. Debian's short names map to SPDX ids (table
-//! below, from the DEP-5 specification's list of short names); a name outside the table
-//! (`Apache-2.0~glozer`, `permissive`, `public-domain`) is classified from its license text
-//! (the standalone `License:` paragraph or the inline text); a modified text becomes a
-//! `LicenseRef-` named after the Debian name. Free-text files: the classifier on the whole
-//! text, plus the `/usr/share/common-licenses/NAME` files the text refers to.
+//! below, from the DEP-5 specification's list of short names, and names that already are
+//! SPDX ids); any other name (`Apache-2.0~glozer`, `permissive`, `public-domain`) is kept as
+//! the packager's own name, `LicenseRef-Debian-<name>`. Free-text files: the
+//! `/usr/share/common-licenses/NAME` files the text refers to.
 
 use std::collections::BTreeMap;
-
-use super::classify::classify_text;
-use super::db::LicenseDb;
 
 const DOC: &str = "usr/share/doc/";
 
@@ -35,33 +32,32 @@ pub fn for_package(
     name: &str,
     texts: &BTreeMap<&str, &[u8]>,
     canonical: &dyn Fn(&str) -> Option<String>,
-    db: &LicenseDb,
 ) -> Option<(DebianLicense, String)> {
     let path = copyright_path(name);
     let path = canonical(&path).unwrap_or(path);
     let text = texts.get(path.as_str())?;
     let text = String::from_utf8_lossy(text);
-    read(&text, db).map(|l| (l, path))
+    read(&text).map(|l| (l, path))
 }
 
 /// The properties a Debian package component carries for its license (read by
-/// [`super::ospkg::from_package_database`]): expression, method, file.
+/// the license resolver): expression, method, file, confidence.
 pub fn package_properties(
     name: &str,
     texts: &BTreeMap<&str, &[u8]>,
     canonical: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<crate::model::Property> {
     use crate::model::Property;
-    let Some((l, path)) = for_package(name, texts, canonical, super::db::bundled()) else {
+    let Some((l, path)) = for_package(name, texts, canonical) else {
         return Vec::new();
     };
     vec![
-        Property::new(super::ospkg::PACKAGE_LICENSE_PROPERTY, &l.expression),
+        Property::new("assay:package:license", &l.expression),
         Property::new("assay:package:license-method", l.method),
-        Property::new("assay:package:license-file", &format!("/{path}")),
+        Property::new("assay:package:license-file", format!("/{path}")),
         Property::new(
             "assay:package:license-confidence",
-            &format!("{:.2}", l.confidence),
+            format!("{:.2}", l.confidence),
         ),
     ]
 }
@@ -77,44 +73,31 @@ pub struct DebianLicense {
 }
 
 /// Reads one copyright file. `None` when it states no license assay can name.
-pub fn read(text: &str, db: &LicenseDb) -> Option<DebianLicense> {
+pub fn read(text: &str) -> Option<DebianLicense> {
     let paragraphs = paragraphs(text);
     let dep5 = paragraphs
         .first()
         .and_then(|p| p.get("format"))
         .is_some_and(|f| f.contains("copyright-format") || f.contains("dep5"));
     if dep5 {
-        from_dep5(&paragraphs, db)
+        from_dep5(&paragraphs)
     } else {
-        from_free_text(text, db)
+        from_free_text(text)
     }
 }
 
-fn from_dep5(paragraphs: &[BTreeMap<String, String>], db: &LicenseDb) -> Option<DebianLicense> {
-    // Standalone `License: NAME` paragraphs (no Files:) hold texts for names used above.
-    let mut texts: BTreeMap<String, String> = BTreeMap::new();
-    for p in paragraphs.iter().filter(|p| !p.contains_key("files")) {
-        if let Some(l) = p.get("license") {
-            if let Some((name, body)) = l.split_once('\n') {
-                texts.insert(name.trim().to_string(), body.to_string());
-            }
-        }
-    }
+fn from_dep5(paragraphs: &[BTreeMap<String, String>]) -> Option<DebianLicense> {
     let mut units: Vec<String> = Vec::new();
     let mut confidence: f32 = 1.0;
     for p in paragraphs.iter().filter(|p| p.contains_key("files")) {
         let Some(field) = p.get("license") else {
             continue;
         };
-        let (synopsis, inline) = match field.split_once('\n') {
-            Some((s, body)) => (s.trim(), Some(body)),
-            None => (field.trim(), None),
-        };
+        let synopsis = field.split('\n').next().unwrap_or("").trim();
         if synopsis.is_empty() {
             continue;
         }
-        let text = inline.or_else(|| texts.get(synopsis).map(String::as_str));
-        let (expr, conf) = synopsis_expression(synopsis, text, db);
+        let (expr, conf) = synopsis_expression(synopsis);
         confidence = confidence.min(conf);
         // A plain conjunction contributes its parts, so no license is listed twice.
         let parts: Vec<String> = if expr.contains(" OR ") || expr.contains('(') {
@@ -140,7 +123,7 @@ fn from_dep5(paragraphs: &[BTreeMap<String, String>], db: &LicenseDb) -> Option<
 }
 
 /// A DEP-5 synopsis: short names joined by `or`, `and`, `,` (and), with `with … exception`.
-fn synopsis_expression(synopsis: &str, text: Option<&str>, db: &LicenseDb) -> (String, f32) {
+fn synopsis_expression(synopsis: &str) -> (String, f32) {
     let mut confidence: f32 = 1.0;
     let alternatives: Vec<String> = synopsis
         .split(" or ")
@@ -151,7 +134,7 @@ fn synopsis_expression(synopsis: &str, text: Option<&str>, db: &LicenseDb) -> (S
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(|name| {
-                    let (id, c) = name_expression(name, text, db);
+                    let (id, c) = name_expression(name);
                     confidence = confidence.min(c);
                     id
                 })
@@ -168,10 +151,10 @@ fn synopsis_expression(synopsis: &str, text: Option<&str>, db: &LicenseDb) -> (S
 }
 
 /// One short name (possibly `NAME with X exception`).
-fn name_expression(name: &str, text: Option<&str>, db: &LicenseDb) -> (String, f32) {
+fn name_expression(name: &str) -> (String, f32) {
     let lower = name.to_ascii_lowercase();
     if let Some((base, exception)) = lower.split_once(" with ") {
-        let (base_id, c) = name_expression(base.trim(), text, db);
+        let (base_id, c) = name_expression(base.trim());
         let exception = exception.trim().trim_end_matches(" exception").trim();
         return match exception_id(exception) {
             Some(e) if !base_id.contains(' ') => (format!("{base_id} WITH {e}"), c),
@@ -180,15 +163,6 @@ fn name_expression(name: &str, text: Option<&str>, db: &LicenseDb) -> (String, f
     }
     if let Some(id) = short_name(&lower) {
         return (id, 1.0);
-    }
-    // Not a DEP-5 short name: what its text says, else a reference named after it.
-    if let Some(t) = text {
-        let c = classify_text(t, db);
-        if let (Some(e), "text-match" | "spdx-identifier" | "license-title") =
-            (&c.expression, c.method)
-        {
-            return (e.clone(), c.confidence);
-        }
     }
     // The packager's own name for a license SPDX does not list: stated, so not unknown, but
     // only policy lists can judge it.
@@ -295,10 +269,10 @@ fn exception_id(lower: &str) -> Option<&'static str> {
     })
 }
 
-/// Free text: the classifier, plus files under /usr/share/common-licenses the text names.
-fn from_free_text(text: &str, db: &LicenseDb) -> Option<DebianLicense> {
+/// Free text: the files under /usr/share/common-licenses the text names.
+fn from_free_text(text: &str) -> Option<DebianLicense> {
     let mut units: Vec<String> = Vec::new();
-    let mut confidence: f32 = 1.0;
+    let confidence: f32 = 1.0;
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut rest = flat.as_str();
     while let Some(at) = rest.find("/usr/share/common-licenses/") {
@@ -319,9 +293,8 @@ fn from_free_text(text: &str, db: &LicenseDb) -> Option<DebianLicense> {
                 .map(|v| format!("{lower}-{v}"))
                 .unwrap_or_default()
         };
-        let id = short_name(&if or_later && versioned.starts_with("gpl")
-            || or_later && versioned.starts_with("lgpl")
-        {
+        let gnu = versioned.starts_with("gpl") || versioned.starts_with("lgpl");
+        let id = short_name(&if or_later && gnu {
             format!("{versioned}+")
         } else {
             versioned
@@ -330,13 +303,6 @@ fn from_free_text(text: &str, db: &LicenseDb) -> Option<DebianLicense> {
             if !units.contains(&id) {
                 units.push(id);
             }
-        }
-    }
-    let c = classify_text(text, db);
-    if let (Some(e), true) = (c.expression, c.method != "modified-text") {
-        if !units.contains(&e) && units.is_empty() {
-            confidence = c.confidence;
-            units.push(e);
         }
     }
     if units.is_empty() {
@@ -415,12 +381,11 @@ fn paragraphs(text: &str) -> Vec<BTreeMap<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::license::db::bundled;
 
     #[test]
     fn dep5_fields_combined() {
         let text = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: x\nLicense: GPL-2+\n\nFiles: lib/*\nLicense: LGPL-2.1+ or BSD-3-clause\n\nFiles: debian/*\nLicense: Expat\n";
-        let l = read(text, bundled()).unwrap();
+        let l = read(text).unwrap();
         assert_eq!(
             l.expression,
             "GPL-2.0-or-later AND (LGPL-2.1-or-later OR BSD-3-Clause) AND MIT"
