@@ -25,6 +25,7 @@ APT_PACKAGES=(
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
   musl musl-tools  # musl loader and musl-gcc: musl roots and programs (tests/loader.rs)
   rpm              # rpmbuild and rpm databases for tests/rpm_header.rs
+  python3-debian   # DEP-5 parser: truth for Debian package licenses (tests/os_licenses.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

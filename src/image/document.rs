@@ -72,6 +72,11 @@ pub(super) fn build(
         };
 
         let texts = rootfs.texts();
+        let file_index = rootfs.file_index();
+        let index = |path: &str| match file_index.lookup(path) {
+            super::linking::Lookup::Found(p) => Some(p),
+            _ => None,
+        };
         let (packages, package_problems) = crate::catalog::ospkg::catalog(&texts);
         package_problems.into_iter().for_each(|p| graph.problem(p));
         let os = crate::catalog::ospkg::OsRelease::find(&texts);
@@ -156,6 +161,10 @@ pub(super) fn build(
             }
             if let Some(l) = &p.license {
                 properties.push(Property::new("assay:package:license", l));
+            } else if p.kind == crate::model::ComponentKind::DebPackage {
+                properties.extend(crate::catalog::ospkg::copyright::package_properties(
+                    &p.name, &texts, &index,
+                ));
             }
             if let Some(s) = &p.source {
                 properties.push(Property::new("assay:package:source", s));

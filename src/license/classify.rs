@@ -26,6 +26,10 @@ pub struct Classification {
     pub method: &'static str,
     /// Score between 0.8 and 0.9, or several licenses in one file: worth a `clarify`.
     pub ambiguous: bool,
+    /// For a modified license text (reported as a `LicenseRef-`): the license it was
+    /// modified from and the first words that differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
 }
 
 impl Classification {
@@ -35,6 +39,7 @@ impl Classification {
             confidence: 0.0,
             method: "none",
             ambiguous: false,
+            variant_of: None,
         }
     }
 }
@@ -88,6 +93,7 @@ fn from_keywords(text: &str) -> Option<Classification> {
             confidence: 0.9,
             method: "license-title",
             ambiguous: false,
+            variant_of: None,
         })
 }
 
@@ -111,6 +117,7 @@ fn with_linking_exception(text: &str, c: Classification) -> Classification {
                 confidence: 0.9,
                 method: "license-title",
                 ambiguous: false,
+                variant_of: None,
             }
         }
         _ => c,
@@ -144,6 +151,7 @@ fn from_identifier_lines(text: &str, db: &LicenseDb) -> Option<Classification> {
         confidence: 1.0,
         method: "spdx-identifier",
         ambiguous: false,
+        variant_of: None,
     })
 }
 
@@ -236,48 +244,204 @@ fn from_dual_license_statement(text: &str) -> Option<Classification> {
         confidence: 0.95,
         method: "dual-license-statement",
         ambiguous: false,
+        variant_of: None,
     })
 }
 
 fn from_text_match(text: &str) -> Classification {
     let data = spdx::detection::TextData::new(text);
+    let whole = store().analyze(&data);
+    if whole.score > CONFIDENT_SCORE {
+        let (located, _) = data.optimize_bounds(whole.data);
+        return located_matches(text, &[(whole.name, whole.score, located.lines_view())]);
+    }
+    if let Some(c) = from_lgpl3(text, &data) {
+        return c;
+    }
+    // Several licenses, none dominant enough to match the whole: find each, white it out,
+    // look again.
     let scanner = Scanner::new(store())
         .confidence_threshold(MIN_SCORE)
         .shallow_limit(CONFIDENT_SCORE)
         .optimize(true)
         .max_passes(6);
     let result = scanner.scan(&data);
-    // (name, score) pairs: the whole text when it matched confidently, else the licenses
-    // found inside it.
-    let mut matches: Vec<(String, f32)> = Vec::new();
+    if !result.containing.is_empty() {
+        let found: Vec<(&str, f32, (usize, usize))> = result
+            .containing
+            .iter()
+            .map(|c| (c.license.name, c.score, c.line_range))
+            .collect();
+        return located_matches(text, &found);
+    }
     match result.license {
-        Some(l) if result.score > CONFIDENT_SCORE || result.containing.is_empty() => {
-            matches.push((l.name.to_string(), result.score))
-        }
-        _ => {
-            for c in &result.containing {
-                matches.push((c.license.name.to_string(), c.score));
+        Some(l) => {
+            let lower = text.to_ascii_lowercase();
+            Classification {
+                ambiguous: result.score < CONFIDENT_SCORE,
+                expression: Some(guard(l.name, &lower, text)),
+                confidence: result.score,
+                method: "text-match",
+                variant_of: None,
             }
         }
+        None => from_segments(text),
     }
-    if matches.is_empty() {
-        return from_segments(text);
+}
+
+/// A plain LGPL-3.0 text (`COPYING.LESSER`, or a Markdown rendering of it).
+fn from_lgpl3(text: &str, data: &spdx::detection::TextData) -> Option<Classification> {
+    let score = super::variants::lgpl3_score(data);
+    if score < CONFIDENT_SCORE {
+        return None;
     }
     let lower = text.to_ascii_lowercase();
+    Some(Classification {
+        expression: Some(guard("LGPL-3.0-only", &lower, text)),
+        confidence: score,
+        method: "text-match",
+        ambiguous: false,
+        variant_of: None,
+    })
+}
+
+/// Licenses located in the text (detector name, score, line range): check the first (the
+/// dominant one) is that license unmodified, then look for further licenses in the lines no
+/// match covers (vendored code's notices appended to a project's license).
+fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classification {
+    let lower = text.to_ascii_lowercase();
+    let lines: Vec<&str> = text.split('\n').collect();
     let mut ids: Vec<String> = Vec::new();
     let mut confidence: f32 = 1.0;
-    for (name, score) in &matches {
+    let mut covered = vec![false; lines.len()];
+    for (i, (name, score, (start, end))) in found.iter().enumerate() {
+        let (start, end) = ((*start).min(lines.len()), (*end).min(lines.len()));
         let id = guard(name, &lower, text);
+        if i == 0 {
+            // The matched region, and a little before it for a title above the body.
+            let region = &lines[start..end.max(start)];
+            let head = &lines[start.saturating_sub(3)..end.max(start)];
+            if let Some(c) = modified(text, region, head, name, &id, *score) {
+                return c;
+            }
+        }
+        covered[start..end.max(start)]
+            .iter_mut()
+            .for_each(|c| *c = true);
         confidence = confidence.min(*score);
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
+    // Everything outside the matches, line numbers kept so segments stay whole.
+    let rest: Vec<&str> = lines
+        .iter()
+        .zip(&covered)
+        .map(|(l, c)| if *c { "" } else { *l })
+        .collect();
+    let mut extra_terms = false;
+    for (segment, c) in segments(&rest) {
+        match c.expression {
+            Some(e) => {
+                confidence = confidence.min(c.confidence);
+                if !ids.contains(&e) {
+                    ids.push(e);
+                }
+            }
+            None => {
+                // Unmatched prose that grants or limits patent rights changes the terms.
+                let s = segment.to_ascii_lowercase();
+                extra_terms |= s.split_whitespace().count() >= 40
+                    && s.contains("patent")
+                    && (s.contains("grant") || s.contains("terminate"));
+            }
+        }
+    }
+    if extra_terms {
+        let base = ids.first().cloned().unwrap_or_default();
+        return modified_ref(text, &base, confidence, "additional patent terms");
+    }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
         expression: Some(join_and(&ids)),
         confidence,
-        method: "text-match",
+        method: if ids.len() > 1 {
+            "text-match-several"
+        } else {
+            "text-match"
+        },
+        variant_of: None,
+    }
+}
+
+/// A matched text that differs from its reference in its terms: the SPDX id of the variant
+/// when SPDX lists it (Pixar's modified Apache), else a `LicenseRef-` carrying the text.
+fn modified(
+    text: &str,
+    region: &[&str],
+    head: &[&str],
+    detected: &str,
+    id: &str,
+    score: f32,
+) -> Option<Classification> {
+    use super::variants::*;
+    // Compare with what the text claims to be: Pixar is Apache-2.0 modified.
+    let base = if detected == "Pixar" {
+        "Apache-2.0"
+    } else {
+        id
+    };
+    let reference = spdx::license_id(base)?.text();
+    let (run, sample) = longest_novel_run(region, reference);
+    let titled = titled_modified(head);
+    let changed =
+        run >= MIN_NOVEL_RUN || titled || (base == "Apache-2.0" && apache_version_changed(head));
+    if !changed {
+        return None;
+    }
+    if detected == "Pixar" {
+        // Pixar's text is the one SPDX lists under that id: keep it only if it IS that text.
+        let pixar = spdx::license_id("Pixar")?.text();
+        if longest_novel_run(region, pixar).0 < MIN_NOVEL_RUN && !apache_version_changed(head) {
+            return Some(Classification {
+                expression: Some("Pixar".into()),
+                confidence: score,
+                method: "text-match",
+                ambiguous: false,
+                variant_of: None,
+            });
+        }
+    }
+    let why = if titled {
+        "titled as modified".to_string()
+    } else if run >= MIN_NOVEL_RUN {
+        format!(
+            "{run} words not in the reference text: \"{}\"",
+            truncate(&sample, 80)
+        )
+    } else {
+        "version changed".to_string()
+    };
+    Some(modified_ref(text, base, score, &why))
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
+}
+
+/// `LicenseRef-assay-<sha256 of the text, 12 hex>`: the same name the resolver gives an
+/// unclassified file, so the extracted text is the file.
+fn modified_ref(text: &str, base: &str, score: f32, why: &str) -> Classification {
+    let sha = crate::hash::sha256_hex(text.as_bytes());
+    Classification {
+        expression: Some(format!("LicenseRef-assay-{}", &sha[..12])),
+        confidence: score,
+        method: "modified-text",
+        ambiguous: true,
+        variant_of: Some(format!("{base} ({why})")),
     }
 }
 
@@ -285,38 +449,14 @@ fn from_text_match(text: &str) -> Classification {
 /// two BSD texts) can defeat whole-text matching: match each segment on its own.
 fn from_segments(text: &str) -> Classification {
     let lines: Vec<&str> = text.lines().collect();
-    let starts: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, l)| {
-            let t = l.trim_start().to_ascii_lowercase();
-            (t.starts_with("copyright") || t.starts_with("----") || t.starts_with("===="))
-                && (*i == 0
-                    || lines[i - 1].trim().is_empty()
-                    || t.starts_with("--")
-                    || t.starts_with("=="))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if starts.len() < 2 {
+    if segment_starts(&lines).len() < 2 {
         return Classification::none();
     }
-    let mut bounds = starts.clone();
-    if bounds[0] != 0 {
-        bounds.insert(0, 0);
-    }
-    bounds.push(lines.len());
-    let mut parts: Vec<Classification> = Vec::new();
-    for w in bounds.windows(2) {
-        let segment = lines[w[0]..w[1]].join("\n");
-        if segment.split_whitespace().count() < 20 {
-            continue;
-        }
-        let c = from_text_match_once(&segment);
-        if c.expression.is_some() {
-            parts.push(c);
-        }
-    }
+    let parts: Vec<Classification> = segments(&lines)
+        .into_iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.expression.is_some())
+        .collect();
     let mut ids: Vec<String> = Vec::new();
     let mut confidence: f32 = 1.0;
     for c in &parts {
@@ -335,7 +475,48 @@ fn from_segments(text: &str) -> Classification {
         expression: Some(join_and(&ids)),
         confidence,
         method: "text-match-segments",
+        variant_of: None,
     }
+}
+
+/// Lines where a new license text plausibly starts: a copyright line or a license title
+/// after a blank line, or a separator rule.
+fn segment_starts(lines: &[&str]) -> Vec<usize> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            let t = l
+                .trim_start()
+                .trim_start_matches('#')
+                .trim()
+                .to_ascii_lowercase();
+            let rule = t.starts_with("----") || t.starts_with("====");
+            let title = t.starts_with("copyright")
+                || ((t.ends_with("license") || t.ends_with("license (mit)")) && t.len() < 40);
+            rule || (title && (*i == 0 || lines[i - 1].trim().is_empty()))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Each segment of at least 20 words with its own classification.
+fn segments(lines: &[&str]) -> Vec<(String, Classification)> {
+    let mut bounds = segment_starts(lines);
+    if bounds.first() != Some(&0) {
+        bounds.insert(0, 0);
+    }
+    bounds.push(lines.len());
+    let mut out = Vec::new();
+    for w in bounds.windows(2) {
+        let segment = lines[w[0]..w[1]].join("\n");
+        if segment.split_whitespace().count() < 20 {
+            continue;
+        }
+        let c = from_text_match_once(&segment);
+        out.push((segment, c));
+    }
+    out
 }
 
 fn from_text_match_once(text: &str) -> Classification {
@@ -350,6 +531,7 @@ fn from_text_match_once(text: &str) -> Classification {
         confidence: m.score,
         method: "text-match",
         ambiguous: m.score < CONFIDENT_SCORE,
+        variant_of: None,
     }
 }
 
@@ -406,6 +588,10 @@ fn guard(name: &str, lower: &str, text: &str) -> String {
         return format!("{base}-{}", if or_later { "or-later" } else { "only" });
     }
     let _ = text;
+    // Deprecated ids are never emitted: SPDX documents replaced them.
+    if let Some(r) = super::variants::replacement_for_deprecated(name) {
+        return r.to_string();
+    }
     name.to_string()
 }
 
@@ -416,7 +602,8 @@ fn gnu_base(name: &str) -> Option<&str> {
         .trim_end_matches("-or-later")
         .trim_end_matches('+');
     [
-        "GPL-2.0", "GPL-3.0", "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-3.0",
+        "GPL-1.0", "GPL-2.0", "GPL-3.0", "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-1.0",
+        "AGPL-3.0", "GFDL-1.1", "GFDL-1.2", "GFDL-1.3",
     ]
     .contains(&base)
     .then_some(base)
@@ -463,28 +650,29 @@ fn join_and(parts: &[String]) -> String {
         .join(" AND ")
 }
 
-/// File names pkg.go.dev treats as license files in a module root; NOTICE and PATENTS are
-/// evidence for attribution, not licenses.
+/// Whether `name` is a license file of a module root (see [`super::files::is_license_file`],
+/// the one rule) or a PATENTS file (an additional grant, read with them).
 pub fn is_license_file_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".go") || lower.ends_with(".sh") || lower.ends_with(".py") {
-        return false;
+    super::files::is_license_file(name).is_some() || super::files::is_patents_file(name)
+}
+
+/// A PATENTS file next to a license. Google's grant for Go (golang.org/x/…, and copies in
+/// other Go projects) only adds rights and is part of what "BSD-3-Clause" means for Go code
+/// (see the Go standard library's facts): evidence, not a license. Any other patent grant
+/// (Facebook's "Additional Grant of Patent Rights", with its termination clause) changes the
+/// terms: a `LicenseRef-` with its text, AND-ed with the license.
+fn classify_patents(text: &str) -> Classification {
+    let flat = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let go_grant = flat.contains("additional ip rights grant (patents)")
+        && flat.contains("as part of the go project");
+    if go_grant || flat.split(' ').count() < 20 {
+        return Classification::none();
     }
-    let stem = lower
-        .strip_suffix(".md")
-        .or_else(|| lower.strip_suffix(".markdown"))
-        .or_else(|| lower.strip_suffix(".txt"))
-        .or_else(|| lower.strip_suffix(".rst"))
-        .unwrap_or(&lower);
-    matches!(
-        stem,
-        "copying" | "copyright" | "licence" | "license" | "unlicense" | "license.code"
-    ) || stem.starts_with("license-")
-        || stem.starts_with("license.")
-        || stem.starts_with("license_")
-        || stem.starts_with("licence-")
-        || stem.starts_with("mit-license")
-        || stem.starts_with("copying.")
+    modified_ref(text, "a patent grant", 1.0, "separate PATENTS terms")
 }
 
 /// The combined result for a module root's license files: distinct expressions all apply
@@ -493,9 +681,20 @@ pub fn classify_files(
     files: &[(String, Vec<u8>)],
     db: &LicenseDb,
 ) -> (Classification, Vec<(String, Classification)>) {
+    use super::files::{is_license_file, is_patents_file, LicenseFileKind};
     let mut per_file = Vec::new();
+    // Files whose license applies to the binary: not documentation-only licenses.
+    let mut applies: Vec<bool> = Vec::new();
     for (name, bytes) in files {
-        if !is_license_file_name(name) {
+        let kind = is_license_file(name);
+        let patents = is_patents_file(name);
+        if kind.is_none() && !patents {
+            continue;
+        }
+        applies.push(kind != Some(LicenseFileKind::Docs));
+        if patents {
+            let text = String::from_utf8_lossy(bytes);
+            per_file.push((name.clone(), classify_patents(&text)));
             continue;
         }
         // Exact texts the bundled db has classified need no classifier: loading its store
@@ -509,6 +708,7 @@ pub fn classify_files(
                     confidence,
                     method: "known-text",
                     ambiguous: confidence < 0.9,
+                    variant_of: None,
                 },
             ));
             continue;
@@ -518,7 +718,9 @@ pub fn classify_files(
     }
     let found: Vec<&Classification> = per_file
         .iter()
-        .map(|(_, c)| c)
+        .zip(&applies)
+        .filter(|(_, applies)| **applies)
+        .map(|((_, c), _)| c)
         .filter(|c| c.expression.is_some())
         .collect();
     if found.is_empty() {
@@ -532,6 +734,11 @@ pub fn classify_files(
             }
         }
     }
+    // LGPL-3.0 is GPL-3.0 plus additional permissions and is shipped with the GPL text
+    // beside it (COPYING + COPYING.LESSER): the pair is LGPL-3.0, not both.
+    if exprs.iter().any(|e| e.starts_with("LGPL-3.0")) {
+        exprs.retain(|e| e != "GPL-3.0-only" && e != "GPL-3.0-or-later");
+    }
     exprs.sort();
     let combined = Classification {
         expression: Some(join_and(&exprs)),
@@ -542,6 +749,7 @@ pub fn classify_files(
             "several-files"
         },
         ambiguous: found.iter().any(|c| c.ambiguous),
+        variant_of: found.iter().find_map(|c| c.variant_of.clone()),
     };
     (combined, per_file)
 }

@@ -159,6 +159,11 @@ fn unit_of(req: &spdx::LicenseReq) -> LicenseUnit {
                 spdx::gnu_license_id(id.base(), false)
                     .map(|l| l.name.to_string())
                     .unwrap_or_else(|| id.name.to_string())
+            } else if let Some(r) =
+                super::variants::replacement_for_deprecated(id.name).filter(|r| !r.contains(' '))
+            {
+                // Deprecated ids are never emitted (BSD-2-Clause-FreeBSD → -Views).
+                r.to_string()
             } else {
                 id.name.to_string()
             }

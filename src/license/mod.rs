@@ -12,10 +12,13 @@ pub mod cargo;
 pub mod classify;
 pub mod db;
 pub mod expr;
+pub mod files;
+pub mod ospkg;
 pub mod policy;
 pub mod remote;
 pub mod resolve;
 pub mod rules;
+pub mod variants;
 
 pub use crate::model::license::{
     ComponentLicense, ExtractedText, Finding, FindingSeverity, LicenseEvidence, LicenseFileText,

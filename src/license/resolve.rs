@@ -134,6 +134,10 @@ fn resolve_one(
                 .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db));
             return (found.unwrap_or_else(ComponentLicense::not_found), None);
         }
+        ComponentKind::ApkPackage | ComponentKind::XbpsPackage | ComponentKind::DebPackage => {
+            let found = super::ospkg::from_package_database(c, db);
+            return (found.unwrap_or_else(ComponentLicense::not_found), None);
+        }
         ComponentKind::StaticLibrary => {
             let found = known_library(&c.name, version);
             return (found.unwrap_or_else(ComponentLicense::not_found), None);
@@ -142,8 +146,10 @@ fn resolve_one(
     }
     // 1. files on disk
     if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
-        let dir = cache.join(format!("{}@{}", escape_path(&c.name), escape_path(v)));
-        if let Some(lic) = from_dir(&dir, LicenseSource::ModuleCache, db) {
+        let rel = format!("{}@{}", escape_path(&c.name), escape_path(v));
+        if let Some(mut lic) = from_dir(&cache.join(&rel), LicenseSource::ModuleCache, db) {
+            // Portable: the same SBOM whichever machine's cache answered.
+            lic.location = Some(format!("$GOMODCACHE/{rel}"));
             return (lic, None);
         }
     }
@@ -367,16 +373,17 @@ pub fn from_files(
         confidence,
         method,
         ambiguous,
+        variant_of,
     } = combined;
     let mut lic = ComponentLicense {
         expression,
         source,
         location: Some(location),
         confidence,
-        method: if ambiguous {
-            format!("{method} (ambiguous)")
-        } else {
-            method.to_string()
+        method: match (&variant_of, ambiguous) {
+            (Some(v), _) => format!("{method}: a modified {v}"),
+            (None, true) => format!("{method} (ambiguous)"),
+            (None, false) => method.to_string(),
         },
         evidence,
         extracted: Vec::new(),
@@ -393,6 +400,23 @@ pub fn from_files(
             }
         })
         .collect();
+    // Modified texts and extra patent terms became `LicenseRef-assay-<hash>`: carry the text.
+    for ((name, c), (_, bytes)) in per_file.iter().zip(
+        files
+            .iter()
+            .filter(|(n, _)| super::classify::is_license_file_name(n)),
+    ) {
+        let Some(e) = c.expression.as_deref() else {
+            continue;
+        };
+        if e.starts_with("LicenseRef-assay-") && !lic.extracted.iter().any(|x| x.license_ref == e) {
+            let _ = name;
+            lic.extracted.push(ExtractedText {
+                license_ref: e.to_string(),
+                text: String::from_utf8_lossy(bytes).into_owned(),
+            });
+        }
+    }
     if lic.expression.is_none() {
         if let Some((name, bytes)) = files
             .iter()

@@ -296,7 +296,12 @@ pub fn evaluate(
         let threshold = policy.raw.confidence_threshold;
         match (&parsed, lic.expression.as_deref()) {
             (None, None) => {
-                push("unknown-license", FindingSeverity::Error, None, format!("No license was found for {}: no license files in the module cache or next to the scanned files, and no license-db entry. Without a license the component may not be redistributed (pkg.go.dev fails closed the same way). Try --licenses=remote, or pin it with a [[licenses.clarify]] entry.", c.name));
+                push(
+                    "unknown-license",
+                    FindingSeverity::Error,
+                    None,
+                    not_found_message(c),
+                );
                 continue;
             }
             (None, Some(e)) => {
@@ -478,5 +483,16 @@ fn kind_word(k: RelationshipKind) -> &'static str {
         RelationshipKind::DependsOn => "depends-on",
         RelationshipKind::StaticLink => "static-link",
         RelationshipKind::DynamicLink => "dynamic-link",
+    }
+}
+
+/// Why nothing was found, in the terms of where this kind of component's license lives.
+fn not_found_message(c: &Component) -> String {
+    let name = &c.name;
+    match c.kind {
+        ComponentKind::DebPackage => format!("No license was found for the Debian package {name}: its /usr/share/doc/{name}/copyright file is missing (or its doc directory points nowhere) or names no license assay can read. Pin it with a [[licenses.clarify]] entry."),
+        ComponentKind::ApkPackage | ComponentKind::XbpsPackage => format!("No license was found for the package {name}: its package database entry records none. Pin it with a [[licenses.clarify]] entry."),
+        ComponentKind::RustCrate | ComponentKind::RustRootCrate => format!("No license was found for the crate {name}: no Cargo.toml of it in the local cargo registry and no license-db entry. Pin it with a [[licenses.clarify]] entry."),
+        _ => format!("No license was found for {name}: no license files in the module cache or next to the scanned files, and no license-db entry. Without a license the component may not be redistributed (pkg.go.dev fails closed the same way). Try --licenses=remote, or pin it with a [[licenses.clarify]] entry."),
     }
 }

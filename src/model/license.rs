@@ -28,6 +28,8 @@ pub enum LicenseSource {
     /// A well-known C library recognised in a binary, by name (and version where its
     /// license changed).
     KnownLibrary,
+    /// The OS package database's own license field (apk `L:`, xbps `license`).
+    PackageDatabase,
     /// Nothing found.
     NotFound,
 }
@@ -45,6 +47,7 @@ impl LicenseSource {
             LicenseSource::CargoRegistry => "cargo-registry",
             LicenseSource::RustStdlib => "rust-stdlib",
             LicenseSource::KnownLibrary => "known-library",
+            LicenseSource::PackageDatabase => "package-database",
             LicenseSource::NotFound => "not-found",
         }
     }

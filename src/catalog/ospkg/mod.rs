@@ -3,6 +3,7 @@
 //! own, so a binary can be attributed to its package.
 
 mod apk;
+pub mod copyright;
 mod depends;
 mod dpkg;
 mod osrelease;
@@ -67,6 +68,7 @@ pub fn wants(path: &str) -> bool {
         || apk::wants(path)
         || xbps::wants(path)
         || rpm::wants(path)
+        || copyright::wants(path)
 }
 
 /// Runs every package cataloger over the image's database texts (path → content).
