@@ -151,7 +151,9 @@ pub fn run(args: ScanArgs) -> u8 {
         Ok(None) => {
             let progress = super::progress::Progress::new(args.quiet);
             let options = crate::scan::Options {
-                checksums: outputs.iter().any(|o| o.format.needs_checksums()),
+                checksums: outputs.iter().fold(crate::hash::Digests::None, |d, o| {
+                    d.union(o.format.digests())
+                }),
                 progress: progress.callback(),
             };
             let doc = crate::scan::scan(&args.targets, created, options);
