@@ -9,6 +9,7 @@
 
 pub mod attribution;
 pub mod binary;
+pub mod cache;
 pub mod catalog;
 pub mod check;
 pub mod cli;
@@ -29,6 +30,7 @@ pub mod rust;
 pub mod sbom;
 pub mod scan;
 pub mod source;
+pub mod spill;
 pub mod timestamp;
 pub mod upx;
 pub mod wasm;

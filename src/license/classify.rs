@@ -513,8 +513,11 @@ pub fn classify_files(
             ));
             continue;
         }
-        let text = String::from_utf8_lossy(bytes);
-        per_file.push((name.clone(), classify_text(&text, db)));
+        // Remembered across scans by the text's digest (see crate::cache).
+        let classified = crate::cache::classifications::get_or_classify(&hash, || {
+            classify_text(&String::from_utf8_lossy(bytes), db)
+        });
+        per_file.push((name.clone(), classified));
     }
     let found: Vec<&Classification> = per_file
         .iter()
