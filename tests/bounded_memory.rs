@@ -151,6 +151,8 @@ fn bomb_layout() -> (PathBuf, String) {
 /// Both are reported; the anonymous peak is the bound asserted: pages of a mapped spill
 /// file are page cache (reclaimable, and counted in RSS once a cataloger reads them),
 /// while a buffered copy of the file is anonymous memory the kernel cannot take back.
+// The child is reaped by wait4 (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut std::process::Command) -> (i32, Vec<u8>, u64, i64) {
     let out_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bomb-scan.json");
     let out_file = std::fs::File::create(&out_path).unwrap();

@@ -341,6 +341,8 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
     let mut cursor = ehdr.len();
 
     let mut pending: Vec<u8> = Vec::new();
+    // Blocks that lie inside one segment are independent: decoded in place, in parallel.
+    let mut in_place: Vec<(Block<'_>, usize)> = Vec::new();
     for (offset, size) in loads {
         let end = offset.checked_add(size).ok_or("segment overflows")?;
         if end > file_size {
@@ -352,9 +354,10 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
                 let (b, next) = block_at(data, at)?.ok_or("blocks end before the segments do")?;
                 at = next;
                 if b.unpacked <= end - pos {
-                    // The usual case: the block lies inside the segment, decode in place.
-                    decompress_into(&b, &mut out[pos..pos + b.unpacked])?;
-                    pos += b.unpacked;
+                    // The usual case: the block lies inside the segment.
+                    let unpacked = b.unpacked;
+                    in_place.push((b, pos));
+                    pos += unpacked;
                     continue;
                 }
                 pending = decompress(&b)?;
@@ -366,6 +369,7 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
         }
         cursor = cursor.max(end);
     }
+    decode_in_parallel(&mut out, in_place)?;
     // The bytes after the last segment (non-loaded sections, section headers) are one
     // more block, stored after the loader: found by its exact size.
     if cursor < file_size {
@@ -377,6 +381,65 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
     Ok(Unpacked {
         bytes: out,
         _permit: permit,
+    })
+}
+
+/// Decodes blocks into their (ascending, disjoint) places in `out` on up to one thread per
+/// core. Plain threads, not the scan's rayon pool: a rayon worker waiting here could pick
+/// up another packed file and wait on the unpack budget this file holds.
+fn decode_in_parallel(out: &mut [u8], jobs: Vec<(Block<'_>, usize)>) -> Result<(), String> {
+    let mut work: Vec<(Block<'_>, &mut [u8])> = Vec::with_capacity(jobs.len());
+    let mut rest = out;
+    let mut base = 0;
+    for (b, pos) in jobs {
+        let gap = pos.checked_sub(base).ok_or("overlapping blocks")?;
+        let after_gap = std::mem::take(&mut rest)
+            .get_mut(gap..)
+            .ok_or("block past the end of the file")?;
+        if after_gap.len() < b.unpacked {
+            return Err("block past the end of the file".into());
+        }
+        let (mine, tail) = after_gap.split_at_mut(b.unpacked);
+        base = pos + b.unpacked;
+        rest = tail;
+        work.push((b, mine));
+    }
+    // Largest first, so the last block to finish is a small one.
+    work.sort_by_key(|(b, _)| std::cmp::Reverse(b.unpacked));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len());
+    if threads <= 1 {
+        return work
+            .into_iter()
+            .try_for_each(|(b, dst)| decompress_into(&b, dst));
+    }
+    let queue = std::sync::Mutex::new(work);
+    let next = || {
+        queue
+            .lock()
+            .ok()
+            .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)))
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), String> {
+                    while let Some((b, dst)) = next() {
+                        decompress_into(&b, dst)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("block decoder panicked".into()))
+            })
+            .collect::<Result<Vec<()>, String>>()
+            .map(|_| ())
     })
 }
 
