@@ -28,7 +28,7 @@ cat "${files[@]}" >/dev/null
 DIR=$OUT/upx/pair
 rm -rf "$DIR" && mkdir -p "$DIR" && cp "${files[@]}" "$DIR/"
 
-unpack_all() { for f in "$@"; do upx -q -d -f -o "$OUT/upx/unpacked.tmp" "$f" >/dev/null; rm -f "$OUT/upx/unpacked.tmp"; done; }
+unpack_all() { local t; t=$(mktemp); for f in "$@"; do upx -q -d -f -o "$t" "$f" >/dev/null; done; rm -f "$t"; }
 echo "UPX pair: $(du -ch "${files[@]}" | tail -1 | cut -f1) packed; RUNS=${RUNS:-3}, medians, page cache warm"
 read -r u_s u_k < <(median_measure bash -c "$(declare -f unpack_all); unpack_all ${files[*]}")
 row "upx -d (each file, writes it out)" "$u_s" "$u_k"
