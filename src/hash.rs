@@ -10,13 +10,7 @@ use std::io::Read;
 
 use sha1::Digest;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Checksums {
-    /// Absent when no requested output records SHA-1.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sha1: Option<String>,
-    pub sha256: String,
-}
+pub use crate::model::file::Checksums;
 
 /// Which digests a scan computes for each file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,11 +1,21 @@
-//! assay: what is inside compiled binaries, under which licenses, and whether their exported
-//! ABI still matches.
+//! assay: what is inside compiled binaries and container images, under which licenses, and
+//! whether their exported ABI still matches.
 //!
-//! Data flows one way: [`source`] finds the files → [`binary`] recognises formats and splits
-//! containers into object images → [`catalog`] runs every cataloger (Go, …) on each image →
-//! [`model`] merges the results into one graph → [`sbom`] writers render it. [`scan`] wires
-//! the steps together; [`cli`] is the command line. [`plugin`] (`assay plugin-check`) reuses
-//! [`binary`] and [`golang`] to predict whether Go plugins load into a host.
+//! The crate is layered; a module uses only modules below it (see `docs/architecture.md`):
+//!
+//! | layer | modules |
+//! |---|---|
+//! | model | [`model`]: the document, components, relationships, files, problems, plain facts |
+//! | helpers | [`hash`], [`purl`], [`json`], [`timestamp`] |
+//! | inputs | [`source`] (files and directories), [`binary`] (formats, slices), [`upx`] |
+//! | catalogers | [`catalog`]: one folder per ecosystem, plus the per-file analysis |
+//! | pipelines | [`scan`] (directories), [`image`] (container images) |
+//! | enrichers | [`license`] |
+//! | checks | [`check`], [`diff`], [`plugin`], ABI in `catalog::native::abi` |
+//! | writers | [`sbom`], [`report`], [`attribution`], and [`output`] choosing among them |
+//! | command line | [`cli`] |
+//!
+//! Data flows one way: targets → files → catalogers → graph → enrichers → writers.
 
 pub mod attribution;
 pub mod binary;
@@ -14,23 +24,18 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod diff;
-pub mod dwarf;
-pub mod golang;
 pub mod hash;
 pub mod image;
+pub mod json;
 pub mod license;
 pub mod model;
-pub mod native;
-pub mod native_meta;
-pub mod ospkg;
+pub mod output;
 pub mod plugin;
 pub mod purl;
 pub mod report;
-pub mod rust;
 pub mod sbom;
 pub mod scan;
 pub mod source;
 pub mod spill;
 pub mod timestamp;
 pub mod upx;
-pub mod wasm;

@@ -1,6 +1,8 @@
 //! Inputs: turn the user's targets (files and directories) into the list of regular files to
 //! examine, with a stable scan-relative name each. Loops, unreadable entries and special
 //! files are reported, never fatal.
+//!
+//! Layer: input. May use [`crate::model`] only.
 
 use std::path::{Path, PathBuf};
 

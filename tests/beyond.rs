@@ -723,7 +723,7 @@ fn damaged_copies_of_every_new_fixture_never_panic() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let len = data.len();
         for cut in [64, 1024, len / 3, len / 2, len - 1] {
-            let _ = assay::scan::analyze(&name, &data[..cut.min(len)]);
+            let _ = assay::catalog::analyze::analyze(&name, &data[..cut.min(len)]);
         }
         // Deterministic damage spread over the file: every byte of a window set to 0xff.
         for k in 1..8 {
@@ -732,7 +732,7 @@ fn damaged_copies_of_every_new_fixture_never_panic() {
             for b in &mut damaged[at..(at + 64).min(len)] {
                 *b = 0xff;
             }
-            let _ = assay::scan::analyze(&name, &damaged);
+            let _ = assay::catalog::analyze::analyze(&name, &damaged);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::Rng;
 
-use assay::native::{self, abi};
+use assay::catalog::native::{self, abi};
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
 use object::read::macho::{MachHeader, MachOFile64};
 use object::{Endianness, Object, ObjectSection};

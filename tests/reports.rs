@@ -1,4 +1,4 @@
-//! SARIF output and the GitHub Actions workflow shipped in the README.
+//! SARIF output and the GitHub Actions workflow shipped in docs/ci.md.
 
 mod common;
 
@@ -56,11 +56,11 @@ fn workflow() -> String {
 }
 
 #[test]
-fn the_readme_workflow_is_the_example_file_and_a_valid_github_workflow() {
-    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README");
+fn the_documented_workflow_is_the_example_file_and_a_valid_github_workflow() {
+    let readme = std::fs::read_to_string(common::repo().join("docs/ci.md")).expect("docs/ci.md");
     assert!(
         readme.contains(&format!("```yaml\n{}```", workflow())),
-        "README's workflow differs from examples/github-actions/assay.yml"
+        "docs/ci.md's workflow differs from examples/github-actions/assay.yml"
     );
     let check = common::venv().join("bin/check-jsonschema");
     assert!(

@@ -42,7 +42,7 @@ fn mutated_fixtures_never_panic() {
                     }
                 }
             }
-            let _ = assay::scan::analyze(fixture, &data);
+            let _ = assay::catalog::analyze::analyze(fixture, &data);
             runs += 1;
         }
     }
@@ -59,12 +59,12 @@ fn tiny_and_degenerate_inputs() {
         b"!<arch>\n",
         b"\xff Go buildinf:",
     ] {
-        let _ = assay::scan::analyze("x", data);
+        let _ = assay::catalog::analyze::analyze("x", data);
         let mut padded = data.to_vec();
         padded.resize(4096, 0);
-        let _ = assay::scan::analyze("x", &padded);
+        let _ = assay::catalog::analyze::analyze("x", &padded);
         padded.resize(4096, 0xff);
-        let _ = assay::scan::analyze("x", &padded);
+        let _ = assay::catalog::analyze::analyze("x", &padded);
     }
-    let _ = assay::golang::modinfo::parse("=>\t\t\t\nbuild\t\"\nbuild\t\"\\\nbuild\t`\n");
+    let _ = assay::catalog::golang::modinfo::parse("=>\t\t\t\nbuild\t\"\nbuild\t\"\\\nbuild\t`\n");
 }

@@ -1,5 +1,5 @@
 //! Whole-file analysis: format detection, slicing, every cataloger.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = assay::scan::analyze("fuzz", data);
+    let _ = assay::catalog::analyze::analyze("fuzz", data);
 });

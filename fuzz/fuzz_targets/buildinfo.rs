@@ -2,6 +2,6 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(file) = object::File::parse(data) {
-        let _ = assay::golang::buildinfo::read(&file);
+        let _ = assay::catalog::golang::buildinfo::read(&file);
     }
 });

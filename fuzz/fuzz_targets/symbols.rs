@@ -7,11 +7,11 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(file) = assay::native::read_bytes(data) {
-        let baseline = assay::native::abi::baseline_of(&file);
-        let _ = assay::native::abi::diff(&baseline, &baseline);
+    if let Ok(file) = assay::catalog::native::read_bytes(data) {
+        let baseline = assay::catalog::native::abi::baseline_of(&file);
+        let _ = assay::catalog::native::abi::diff(&baseline, &baseline);
     }
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = assay::native::abi::parse_baseline(text);
+        let _ = assay::catalog::native::abi::parse_baseline(text);
     }
 });

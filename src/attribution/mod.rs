@@ -2,6 +2,8 @@
 //! Markdown ([`markdown`]) and self-contained HTML ([`html`]). All three read one
 //! [`Attribution`]: every component with its license and evidence, the findings, and the
 //! full text of every license used.
+//!
+//! Layer: writers. May use the model and the license enricher.
 
 pub mod html;
 pub mod markdown;

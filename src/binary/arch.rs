@@ -3,18 +3,7 @@
 
 use object::{Architecture, Endianness, Object};
 
-/// What a slice was built for, as far as the object headers tell.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Platform {
-    /// Go-style architecture name; the `object` crate's name when Go has none.
-    pub arch: String,
-    /// Operating system when the headers say so (`None` for a generic ELF).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
-    /// 32 or 64.
-    pub bits: u8,
-    pub endian: &'static str,
-}
+use crate::model::file::Platform;
 
 /// Names an architecture; `endian` disambiguates the families that come in both orders.
 pub fn architecture_name(arch: Architecture, endian: Option<Endianness>) -> Option<&'static str> {

@@ -4,49 +4,20 @@
 //! Everything here borrows from the caller's bytes (normally a memory map), so a step
 //! touches only the pages it reads. All offsets and counts come from untrusted input and
 //! are bounds-checked; nothing in this module panics on malformed data.
+//!
+//! Layer: input. May use [`crate::model`] only.
 
 mod arch;
 pub mod data;
 mod region;
 
-pub use arch::{describe, Platform};
+pub use crate::model::file::{Format, Platform};
+pub use arch::describe;
 pub use region::{read_at_address, read_go_string, Endian};
 
 use object::read::archive::ArchiveFile;
 use object::read::macho::{FatArch, MachOFatFile32, MachOFatFile64};
 use object::FileKind;
-
-/// Container or object format of a whole file, decided by magic bytes only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub enum Format {
-    #[serde(rename = "ELF")]
-    Elf,
-    #[serde(rename = "Mach-O")]
-    MachO,
-    #[serde(rename = "Mach-O-fat")]
-    MachOFat,
-    #[serde(rename = "PE")]
-    Pe,
-    /// A Unix `ar` archive (static library, Go `-buildmode=c-archive`).
-    #[serde(rename = "ar")]
-    Archive,
-    /// A WebAssembly module (no object model: read by [`crate::wasm`]).
-    #[serde(rename = "wasm")]
-    Wasm,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Elf => "ELF",
-            Format::MachO => "Mach-O",
-            Format::MachOFat => "Mach-O-fat",
-            Format::Pe => "PE",
-            Format::Archive => "ar",
-            Format::Wasm => "wasm",
-        }
-    }
-}
 
 /// The number of leading bytes [`detect`] needs to decide.
 pub const MAGIC_LEN: usize = 64;

@@ -1,4 +1,5 @@
-//! Persistent caches that make repeated scans cheap. Every entry is a pure function of its
+//! Persistent caches that make repeated scans cheap (the store and where it lives; the
+//! caches themselves sit with their users, e.g. license::classify_cache). Every entry is a pure function of its
 //! key (which includes what produced it), so a hit can never change output; entries are
 //! verified on read, and a damaged, truncated or foreign entry is ignored and rebuilt.
 //!
@@ -6,7 +7,6 @@
 //! `~/.cache/assay`; `--no-cache` (or `ASSAY_NO_CACHE=1`) turns them off. See
 //! docs/performance.md.
 
-pub mod classifications;
 pub mod store;
 
 use std::path::PathBuf;

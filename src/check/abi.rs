@@ -1,15 +1,15 @@
 //! `[abi] expected = "baseline"`: scanned libraries' exports compared with the baseline by
-//! `abi diff` ([`crate::native::abi::diff`]). Which files: `target` when given; otherwise
+//! `abi diff` ([`crate::catalog::native::abi::diff`]). Which files: `target` when given; otherwise
 //! every scanned file whose SONAME / install name (`assay:native:id`) is one the baseline
 //! records. A baseline that records none (a plain name list) needs `target`.
 
 use std::path::{Path, PathBuf};
 
+use super::finding::{Finding, Level, Rule};
 use super::CheckRun;
+use crate::catalog::native::abi::{self, AbiDiff};
 use crate::license::policy::AbiPolicy;
 use crate::model::Document;
-use crate::native::abi::{self, AbiDiff};
-use crate::report::{Finding, Level, Rule};
 
 pub const REMOVED: &str = "abi/removed";
 pub const CHANGED: &str = "abi/changed";
@@ -56,7 +56,7 @@ pub fn check(doc: &Document, policy: &AbiPolicy) -> Result<CheckRun, String> {
     let mut findings = Vec::new();
     for p in problems {
         findings.push(Finding {
-            rule_id: crate::report::scan_problem_rule().id,
+            rule_id: super::finding::scan_problem_rule().id,
             level: Level::Warning,
             message: format!("ABI baseline incomplete: {p}"),
             path: Some(expected.display().to_string()),
@@ -79,7 +79,7 @@ pub fn check(doc: &Document, policy: &AbiPolicy) -> Result<CheckRun, String> {
     for target in &targets {
         let actual = abi::load(target, &mut |p| {
             findings.push(Finding {
-                rule_id: crate::report::scan_problem_rule().id,
+                rule_id: super::finding::scan_problem_rule().id,
                 level: Level::Warning,
                 message: format!("exports not fully readable: {p}"),
                 path: Some(target.display().to_string()),
@@ -121,7 +121,7 @@ fn scanned_providers(doc: &Document, ids: &[&str]) -> Vec<PathBuf> {
                     .any(|p| p.name == "assay:native:id" && ids.contains(&p.value.as_str()))
             })
         })
-        .map(|f| PathBuf::from(crate::report::file_path(doc, &f.name)))
+        .map(|f| PathBuf::from(super::finding::file_path(doc, &f.name)))
         .collect();
     out.sort();
     out

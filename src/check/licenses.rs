@@ -1,10 +1,10 @@
 //! The license rules' findings (already computed by the scan's license pass) as check
 //! findings: rule `license/<rule>`, located at the first binary the component is in.
 
+use super::finding::{Finding, Level, Rule};
 use super::CheckRun;
 use crate::license::FindingSeverity;
 use crate::model::Document;
-use crate::report::{Finding, Level, Rule};
 
 pub fn rule_id(rule: &str) -> String {
     format!("license/{rule}")
@@ -39,7 +39,7 @@ pub fn check(doc: &Document) -> CheckRun {
                 path: components
                     .first()
                     .and_then(|c| c.occurrences.first())
-                    .map(|file| crate::report::file_path(doc, file)),
+                    .map(|file| super::finding::file_path(doc, file)),
                 line: None,
             }
         })

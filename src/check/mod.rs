@@ -8,17 +8,20 @@
 //! - [`plugins`]: `[plugins] host = …`, `plugin-check`'s prediction (`plugin/<check>`).
 //!
 //! A check fails when one of its findings has level error.
+//!
+//! Layer: checks. May use enrichers, catalogers (symbols, ABI), [`crate::plugin`] and the model;
+//! rendering lives in the report writers, above.
 
 pub mod abi;
+pub mod finding;
 pub mod licenses;
 pub mod plugins;
-pub mod render;
 
 use serde::Serialize;
 
 use crate::license::policy::Policy;
 use crate::model::Document;
-use crate::report::{Finding, Level, Rule};
+use finding::{Finding, Level, Rule};
 
 /// One check's outcome.
 #[derive(Debug, Clone, Serialize)]

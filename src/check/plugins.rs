@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::finding::{Finding, Level, Rule};
 use super::CheckRun;
 use crate::license::policy::PluginPolicy;
 use crate::model::Document;
 use crate::plugin::{self, Check, Outcome, PluginInput};
-use crate::report::{Finding, Level, Rule};
 
 pub const UNPREDICTABLE: &str = "plugin/unpredictable";
 
@@ -97,7 +97,7 @@ fn scanned_plugins(doc: &Document, host: &Path) -> Vec<PathBuf> {
             f.go_slices()
                 .any(|(_, go)| go.modinfo.setting("-buildmode") == Some("plugin"))
         })
-        .map(|f| PathBuf::from(crate::report::file_path(doc, &f.name)))
+        .map(|f| PathBuf::from(super::finding::file_path(doc, &f.name)))
         .filter(|p| !same_file(p, host))
         .collect();
     out.sort();

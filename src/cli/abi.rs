@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::exit;
-use crate::native::{self, abi};
+use crate::catalog::native::{self, abi};
 
 #[derive(Args)]
 pub struct AbiArgs {

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::exit;
-use crate::check::{self, render};
+use crate::check;
 
 #[derive(Args)]
 #[command(after_help = "\
@@ -96,9 +96,9 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     for o in &outputs {
         let text = match o.format {
-            CheckFormat::Table => render::table(&report, args.quiet),
-            CheckFormat::Json => render::json(&report),
-            CheckFormat::Sarif => render::sarif(&report),
+            CheckFormat::Table => crate::report::check::table(&report, args.quiet),
+            CheckFormat::Json => crate::report::check::json(&report),
+            CheckFormat::Sarif => crate::report::check::sarif(&report),
         };
         if let Err(e) = super::write_output(o.path.as_deref(), &text) {
             let target = o.path.as_ref().map(|p| p.display().to_string());

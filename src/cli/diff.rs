@@ -5,8 +5,8 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use crate::diff::render::{self, DiffFormat};
 use crate::diff::{self, Diff, Inventory};
+use crate::report::diff::{self as render, DiffFormat};
 
 #[derive(Args)]
 #[command(after_help = "\

@@ -103,7 +103,7 @@ pub fn run_licenses(args: LicensesArgs) -> u8 {
         _ => None,
     };
     let text = if let Some(format) = auditor_format {
-        crate::sbom::render(&doc, format, false)
+        crate::output::render(&doc, format, false)
     } else if args.output == "json" {
         let v = serde_json::json!({
             "components": doc.components.iter().map(|c| serde_json::json!({

@@ -1,4 +1,6 @@
 //! Command-line interface: argument parsing, exit codes, and where output goes.
+//!
+//! Layer: the top. May use everything; nothing uses it.
 
 mod abi;
 mod check;

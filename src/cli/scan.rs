@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use crate::sbom::{self, OutputSpec};
+use crate::output::{self, OutputSpec};
 
-/// The `scan --help` epilogue; the format list comes from [`sbom::FORMATS`], so it cannot go
+/// The `scan --help` epilogue; the format list comes from [`output::FORMATS`], so it cannot go
 /// stale.
 fn after_help() -> String {
-    let width = sbom::FORMATS.iter().map(|f| f.0.len()).max().unwrap_or(0);
-    let formats: String = sbom::FORMATS
+    let width = output::FORMATS.iter().map(|f| f.0.len()).max().unwrap_or(0);
+    let formats: String = output::FORMATS
         .iter()
         .map(|(name, what)| format!("  {name:<width$}  {what}\n"))
         .collect();
@@ -222,7 +222,7 @@ pub fn run(args: ScanArgs) -> u8 {
 
     let color = args.color.enabled();
     for spec in &outputs {
-        let text = sbom::render(&doc, spec.format, color && spec.path.is_none());
+        let text = output::render(&doc, spec.format, color && spec.path.is_none());
         if let Err(e) = super::write_output(spec.path.as_deref(), &text) {
             let target = spec
                 .path

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use super::exit;
-use crate::native::{self, FileLinkage, Linkage};
+use crate::catalog::native::{self, FileLinkage, Linkage};
 
 #[derive(Args)]
 #[command(after_help = "\

@@ -5,13 +5,15 @@
 //! version (else by name), with versions and licenses, plus the findings the document
 //! carries — and then compared. The documents are untrusted input: every field is optional
 //! and of any type until checked, and nothing here panics on what they contain.
+//!
+//! Layer: checks. May use the license enricher, the model and [`crate::json`]; rendering
+//! lives in the report writers, above.
 
 pub mod policy;
-pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::sbom::{array_of, str_of};
+use crate::json::{array_of, str_of};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -63,7 +63,7 @@ pub(super) fn build(
         };
 
         let texts = rootfs.texts();
-        let (packages, package_problems) = crate::ospkg::catalog(&texts);
+        let (packages, package_problems) = crate::catalog::ospkg::catalog(&texts);
         package_problems.into_iter().for_each(|p| graph.problem(p));
 
         let mut listed: BTreeMap<&str, &str> = BTreeMap::new(); // image path → file id

@@ -6,6 +6,10 @@
 //! Trust: a blob's content is used only once its digest and size match the manifest. Small
 //! blobs (manifests, configs) are verified before parsing; layers are verified as they
 //! stream and any mismatch fails the whole scan, so no partial SBOM is ever written.
+//!
+//! Layer: pipeline (images). Reading images (references, registries, layouts, archives, layers)
+//! is this folder's input half; the root filesystem and document assembly its pipeline half.
+//! May use inputs, catalogers (the per-file analysis, OS packages) and the model.
 
 mod archive;
 mod digest;
@@ -23,8 +27,7 @@ mod rootfs_dir;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use serde::Serialize;
-
+pub use crate::model::image::{FileOrigin, ImageInfo, PlatformImage};
 pub use digest::Digest;
 pub use document::oci_purl;
 pub use platform::PlatformSpec;
@@ -52,50 +55,6 @@ pub struct Options {
     pub all_platforms: bool,
     pub scope: Scope,
     pub registry: RegistryOptions,
-}
-
-/// What the SBOM says about the image (the root component); carried in
-/// [`crate::model::Subject::image`].
-#[derive(Debug, Clone, Serialize)]
-pub struct ImageInfo {
-    /// `oci-dir`, `oci-archive`, `docker-archive`, `dir` or `registry`.
-    pub source: &'static str,
-    /// The image name: repository for a registry, tag or path otherwise.
-    pub name: String,
-    /// Digest of the manifest or index the target names, when it has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub digest: Option<String>,
-    pub platforms: Vec<PlatformImage>,
-    /// Where each file came from, by file id.
-    pub files: BTreeMap<String, FileOrigin>,
-    /// Largest single file buffered during the scan (the variable part of the memory budget).
-    pub largest_buffered_bytes: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlatformImage {
-    /// `os/arch[/variant]`, from the image config.
-    pub platform: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest_digest: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config_digest: Option<String>,
-    pub labels: BTreeMap<String, String>,
-    /// Layer digests, bottom first.
-    pub layers: Vec<String>,
-    /// The platform's component id when several platforms are scanned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub component: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileOrigin {
-    /// Digest of the layer that provides the file (absent for `dir:`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<String>,
-    /// With `--scope all-layers`: the layer that deletes or replaces the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted_by: Option<String>,
 }
 
 /// Where a source's blobs come from. Implementations return raw bytes; verification is the

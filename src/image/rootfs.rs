@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use crate::binary;
+use crate::catalog::analyze::Analysis;
 use crate::model::{FileNode, Problem, Severity};
-use crate::scan::Analysis;
 
 /// A single file larger than this is reported and skipped, not buffered.
 pub const MAX_CANDIDATE_BYTES: u64 = 4 << 30;
@@ -218,7 +218,8 @@ impl Rootfs {
         let mut head = [0u8; binary::MAGIC_LEN];
         let n = read_up_to(reader, &mut head)?;
         let is_binary = binary::detect(&head[..n]).is_some();
-        let is_text = !is_binary && (crate::ospkg::wants(path) || super::linking::wants(path));
+        let is_text =
+            !is_binary && (crate::catalog::ospkg::wants(path) || super::linking::wants(path));
         if !is_binary && !is_text {
             return Ok(());
         }
@@ -275,7 +276,7 @@ impl Rootfs {
             }
             None => {}
         }
-        let Some(analysis) = crate::scan::analyze(&name, &data) else {
+        let Some(analysis) = crate::catalog::analyze::analyze(&name, &data) else {
             self.by_content.insert(sums.sha256, None);
             return Ok(());
         };

@@ -513,8 +513,8 @@ pub fn classify_files(
             ));
             continue;
         }
-        // Remembered across scans by the text's digest (see crate::cache).
-        let classified = crate::cache::classifications::get_or_classify(&hash, || {
+        // Remembered across scans by the text's digest (see classify_cache).
+        let classified = super::classify_cache::get_or_classify(&hash, || {
             classify_text(&String::from_utf8_lossy(bytes), db)
         });
         per_file.push((name.clone(), classified));

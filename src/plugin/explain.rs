@@ -157,7 +157,7 @@ pub fn mismatch_hint(
         let both_local = [p, h].iter().all(|o| {
             o.replaced_by
                 .as_deref()
-                .is_some_and(crate::golang::modinfo::is_directory_path)
+                .is_some_and(crate::catalog::golang::modinfo::is_directory_path)
         });
         if p.module == h.module
             && p.module != "std"

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::dynamic::{self, DynamicView};
 use crate::binary::{self, read_at_address, Platform};
-use crate::golang::{self, GoVersion, ModInfo};
+use crate::catalog::golang::{self, GoVersion, ModInfo};
 
 /// Symbol prefixes of the per-package link hashes: `go:link.` since Go 1.20, `go.link.` before.
 const HASH_PREFIXES: [&str; 2] = ["go:link.", "go.link."];

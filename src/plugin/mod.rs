@@ -4,6 +4,8 @@
 //! [`image`] reads each file (platform, build info, link hashes and the plugin's hash table
 //! through [`dynamic`]), [`predict`] replays the loads in order, [`explain`] maps a
 //! mismatched package to modules and build settings.
+//!
+//! Layer: checks. May use inputs and the Go cataloger.
 
 pub mod dynamic;
 pub mod explain;

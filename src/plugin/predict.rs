@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::explain::{self, ModuleOrigin, SettingDifference};
 use super::image::{path_to_prefix, GoImage, TableOrder};
-use crate::golang::GoVersion;
+use crate::catalog::golang::GoVersion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]

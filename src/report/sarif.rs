@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Finding, Rule};
+use crate::check::finding::{Finding, Rule};
 
 pub const VERSION: &str = "2.1.0";
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -73,7 +73,7 @@ pub fn render(rules: &[Rule], findings: &[Finding]) -> String {
             "results": results,
         }],
     });
-    let mut out = crate::sbom::to_json(&log);
+    let mut out = crate::json::to_json(&log);
     out.push('\n');
     out
 }
@@ -95,7 +95,7 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Finding, Level};
+    use crate::check::finding::{Finding, Level};
 
     #[test]
     fn locations_are_uri_references_and_rules_are_indexed() {

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sbom::{array_of, str_of};
+use crate::json::{array_of, str_of};
 use serde_json::{json, Map, Value};
 
 use crate::model::Document;

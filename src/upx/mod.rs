@@ -8,6 +8,8 @@
 //! filter parameter, unused) followed by its bytes. The first block is the original ELF
 //! header and program headers; the next ones fill the original `PT_LOAD` segments in
 //! order; the bytes after the last segment follow the loader as one more block.
+//!
+//! Layer: input. Uses nothing else in the crate (bytes in, bytes out).
 
 pub mod budget;
 pub mod filter;

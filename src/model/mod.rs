@@ -5,13 +5,20 @@
 //! appears (a module at a real version) has a global id and is listed once with all its
 //! occurrences; one that only means something inside its binary (a `(devel)` main module,
 //! a local-directory replacement) has an id scoped to that file.
+//!
+//! Layer: the ground floor. Uses nothing else in the crate; every other module may use it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::binary::{Format, Platform};
-use crate::golang::GoInfo;
+pub mod file;
+pub mod go;
+pub mod image;
+pub mod license;
+
+pub use file::{Checksums, Format, Platform};
+pub use go::GoInfo;
 
 /// The node every file hangs from.
 pub const ROOT_ID: &str = "root";
@@ -29,12 +36,12 @@ pub struct Document {
     pub relationships: Vec<Relationship>,
     pub problems: Vec<Problem>,
     pub summary: Summary,
-    /// Component id → its license (filled by [`crate::license::annotate`]).
+    /// Component id → its license (filled by the license enricher).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub licenses: BTreeMap<String, crate::license::ComponentLicense>,
+    pub licenses: BTreeMap<String, license::ComponentLicense>,
     /// License findings (rule engine), most severe first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<crate::license::Finding>,
+    pub findings: Vec<license::Finding>,
 }
 
 impl Document {
@@ -76,7 +83,7 @@ pub struct Subject {
     pub targets: Vec<String>,
     /// Set when the subject is a container image (the SBOM's root component is the image).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<crate::image::ImageInfo>,
+    pub image: Option<image::ImageInfo>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -100,7 +107,7 @@ pub struct FileNode {
     /// `sha1` and `sha256`; computed only when an output needs them (every format but the
     /// table), since hashing is the one step that reads every byte.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub checksums: Option<crate::hash::Checksums>,
+    pub checksums: Option<Checksums>,
     pub format: Format,
     pub slices: Vec<SliceNode>,
 }

@@ -8,8 +8,8 @@
 
 use std::sync::OnceLock;
 
-use super::{LocalDir, Store};
-use crate::license::classify::Classification;
+use super::classify::Classification;
+use crate::cache::{LocalDir, Store};
 
 const NAMESPACE: &str = "license-classifications";
 /// Bound on this cache's size on disk; entries are ~100 bytes.
@@ -37,7 +37,7 @@ fn store() -> Option<&'static (LocalDir, String)> {
     static STORE: OnceLock<Option<(LocalDir, String)>> = OnceLock::new();
     STORE
         .get_or_init(|| {
-            let dir = super::dir()?;
+            let dir = crate::cache::dir()?;
             let exe = std::env::current_exe().ok()?.metadata().ok()?;
             let modified = exe
                 .modified()

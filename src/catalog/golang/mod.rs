@@ -7,46 +7,12 @@ pub mod quote;
 pub mod version;
 
 use object::{Object, ObjectSymbol, SymbolKind};
-use serde::Serialize;
 
 use crate::binary::{read_go_string, Endian};
 use crate::catalog::{Cataloger, Findings, Image};
+pub use crate::model::go::{GoInfo, GoVersion, Layout, ModInfo, Module, RecoveredVersion, Setting};
 use crate::model::{Ancestor, Component, ComponentKind, Property, RelationshipKind, Severity};
 use crate::purl;
-pub use buildinfo::Layout;
-pub use modinfo::{ModInfo, Module, Setting};
-pub use version::{GoVersion, RecoveredVersion};
-
-/// Everything the Go build info of one image says, as assay reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GoInfo {
-    pub go_version: GoVersion,
-    /// `module` (has a main module) or `gopath` (a `path` line and no `mod` line).
-    pub mode: &'static str,
-    #[serde(flatten)]
-    pub modinfo: ModInfo,
-    /// Set when the main module is `(devel)` and a version could be recovered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recovered_main_version: Option<RecoveredVersion>,
-    pub layout: Layout,
-    /// `section` or `segment`: how the blob was found.
-    pub located_by: &'static str,
-}
-
-impl GoInfo {
-    /// The main module's version to report: the recorded one when real, else the
-    /// recovered one, else none.
-    pub fn main_version(&self) -> Option<&str> {
-        let main = self.modinfo.main.as_ref()?;
-        if version::is_real_version(&main.version) {
-            Some(&main.version)
-        } else {
-            self.recovered_main_version
-                .as_ref()
-                .map(|r| r.version.as_str())
-        }
-    }
-}
 
 pub struct GoCataloger;
 

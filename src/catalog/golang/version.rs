@@ -1,74 +1,7 @@
 //! Go toolchain version strings and main-module version recovery.
 
-use serde::Serialize;
-
-use super::modinfo::ModInfo;
-
-/// A Go toolchain version as recorded in `runtime.buildVersion`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GoVersion {
-    /// Exactly as recorded, e.g. `go1.22.1 X:boringcrypto`.
-    pub raw: String,
-    /// The toolchain without experiments, e.g. `go1.22.1`.
-    pub toolchain: String,
-    /// `GOEXPERIMENT`s baked into the runtime (`X:` suffix), in recorded order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub experiments: Vec<String>,
-}
-
-impl GoVersion {
-    /// Splits off the experiment suffix: ` X:a,b` (older Go) or `-X:a,b` (newest Go).
-    pub fn parse(raw: &str) -> GoVersion {
-        let raw = raw.trim();
-        let (toolchain, experiments) = match raw.find(" X:").or_else(|| raw.find("-X:")) {
-            Some(i) => (
-                &raw[..i],
-                raw[i + 3..]
-                    .split(',')
-                    .filter(|e| !e.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            ),
-            None => (raw, Vec::new()),
-        };
-        GoVersion {
-            raw: raw.to_string(),
-            toolchain: toolchain.to_string(),
-            experiments,
-        }
-    }
-
-    /// The standard library's version for its purl: `go1.23.4` → `1.23.4`. Development
-    /// toolchains (`devel go1.24-abc…`) keep their full text.
-    pub fn stdlib_version(&self) -> &str {
-        self.toolchain
-            .strip_prefix("go")
-            .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-            .unwrap_or(&self.toolchain)
-    }
-}
-
-/// A version for a `(devel)` main module, recovered from what the binary records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecoveredVersion {
-    pub version: String,
-    /// `ldflags-x` (a `-X` flag in the recorded `-ldflags`), `symbol` (the string value of a
-    /// version variable read through the symbol table), or `vcs-pseudo-version`.
-    pub method: &'static str,
-    /// The evidence, e.g. `-X main.version=1.4.2`.
-    pub evidence: String,
-}
-
-/// True when the main module's recorded version is a real one.
-pub fn is_real_version(version: &str) -> bool {
-    !version.is_empty() && version != "(devel)"
-}
-
-/// True when the version identifies the same source wherever it appears, so a main module at
-/// it can be one component across binaries (`+dirty` builds cannot).
-pub fn is_shared_version(version: &str) -> bool {
-    is_real_version(version) && !version.contains("+dirty")
-}
+use crate::model::go::ModInfo;
+pub use crate::model::go::{is_real_version, is_shared_version, GoVersion, RecoveredVersion};
 
 /// Recovers a version from the build settings: first a `-X …version=` flag, then VCS
 /// stamping. Never invents one.
@@ -201,7 +134,7 @@ fn from_vcs(info: &ModInfo) -> Option<RecoveredVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::golang::modinfo::parse;
+    use crate::catalog::golang::modinfo::parse;
 
     #[test]
     fn experiments_both_spellings() {

@@ -1,10 +1,10 @@
 //! `assay check` output: a table for people, JSON for scripts, SARIF (via
-//! [`crate::report::sarif`]) for code scanning.
+//! [`super::sarif`]) for code scanning.
 
 use std::fmt::Write as _;
 
-use super::CheckReport;
-use crate::report::Level;
+use crate::check::finding::Level;
+use crate::check::CheckReport;
 
 /// One block per check (`ok` / `FAIL`, then its findings), then the overall result. With
 /// `only_errors`, findings below error level are left out.
@@ -48,12 +48,12 @@ pub fn table(report: &CheckReport, only_errors: bool) -> String {
 }
 
 pub fn json(report: &CheckReport) -> String {
-    let mut out = crate::sbom::to_json(report);
+    let mut out = crate::json::to_json(report);
     out.push('\n');
     out
 }
 
 pub fn sarif(report: &CheckReport) -> String {
     let findings: Vec<_> = report.findings().cloned().collect();
-    crate::report::sarif::render(&super::rules(), &findings)
+    super::sarif::render(&crate::check::rules(), &findings)
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Diff, Item};
+use crate::diff::{Diff, Item};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffFormat {
@@ -41,7 +41,7 @@ impl std::str::FromStr for DiffFormat {
 pub fn render(diff: &Diff, format: DiffFormat, color: bool) -> String {
     let mut out = match format {
         DiffFormat::Text => text(diff, color),
-        DiffFormat::Json => crate::sbom::to_json(diff),
+        DiffFormat::Json => crate::json::to_json(diff),
         DiffFormat::Markdown => markdown(diff),
     };
     if !out.ends_with('\n') {

@@ -1,5 +1,19 @@
 //! Catalogers: each turns one parsed object image into facts, components and relationships.
 //! They share nothing but this interface, so a new ecosystem is one more implementation.
+//!
+//! Layer: catalogers, one folder per ecosystem (Go, Rust, native linking, C/C++ build
+//! metadata, wasm, OS package databases) plus the per-file analysis ([`analyze`]) that directory
+//! and image scans share. May use the inputs ([`crate::binary`], [`crate::upx`]), the model and
+//! the helpers (`hash`, `purl`); never the pipelines, enrichers, checks or writers above.
+
+pub mod analyze;
+pub mod dwarf;
+pub mod golang;
+pub mod native;
+pub mod native_meta;
+pub mod ospkg;
+pub mod rust;
+pub mod wasm;
 
 use crate::model::{Component, Problem, Relationship, RelationshipKind, Severity};
 
@@ -15,14 +29,14 @@ pub struct Image<'a, 'data> {
     /// The image's raw bytes (for searches that cannot rely on section headers).
     pub data: &'data [u8],
     /// The DWARF summary, read on first use and shared by the catalogers that need it.
-    pub dwarf: std::cell::OnceCell<Option<crate::dwarf::DwarfSummary>>,
+    pub dwarf: std::cell::OnceCell<Option<crate::catalog::dwarf::DwarfSummary>>,
 }
 
 impl Image<'_, '_> {
     /// The image's DWARF summary (`None` without `.debug_info`), read once.
-    pub fn dwarf(&self) -> Option<&crate::dwarf::DwarfSummary> {
+    pub fn dwarf(&self) -> Option<&crate::catalog::dwarf::DwarfSummary> {
         self.dwarf
-            .get_or_init(|| crate::dwarf::summarize(self.object))
+            .get_or_init(|| crate::catalog::dwarf::summarize(self.object))
             .as_ref()
     }
 }
@@ -30,7 +44,7 @@ impl Image<'_, '_> {
 /// What catalogers found in one image.
 #[derive(Default)]
 pub struct Findings {
-    pub go: Option<crate::golang::GoInfo>,
+    pub go: Option<crate::catalog::golang::GoInfo>,
     /// Facts about the image itself (build-id, packer, the glibc floor), shown on the file.
     pub properties: Vec<crate::model::Property>,
     pub components: Vec<Component>,
@@ -71,9 +85,9 @@ pub trait Cataloger: Sync {
 /// Every cataloger assay ships, in the order they run.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
     vec![
-        Box::new(crate::golang::GoCataloger),
-        Box::new(crate::native::NativeCataloger),
-        Box::new(crate::rust::RustCataloger),
-        Box::new(crate::native_meta::BuildMetadataCataloger),
+        Box::new(crate::catalog::golang::GoCataloger),
+        Box::new(crate::catalog::native::NativeCataloger),
+        Box::new(crate::catalog::rust::RustCataloger),
+        Box::new(crate::catalog::native_meta::BuildMetadataCataloger),
     ]
 }

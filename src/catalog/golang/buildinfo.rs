@@ -9,6 +9,7 @@
 use object::{Object, ObjectSection, ObjectSegment};
 
 use crate::binary::{read_go_string, Endian};
+pub use crate::model::go::Layout;
 
 const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
 const HEADER_LEN: usize = 32;
@@ -29,15 +30,6 @@ pub struct RawBuildInfo {
     pub layout: Layout,
     /// How the search region was chosen (for diagnostics and the SBOM).
     pub located_by: &'static str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Layout {
-    /// Go 1.18+: strings inline after the header.
-    Inline,
-    /// Before Go 1.18: pointers to string headers, `ptr_size` bytes each.
-    Pointers,
 }
 
 /// Why a blob was found but could not be decoded. "No blob at all" is `Ok(None)`, not this.

@@ -7,79 +7,8 @@
 //! does. Unlike Go, a malformed line does not discard the whole record: it is kept as a
 //! warning so the rest of the dependency list is not lost.
 
-use serde::Serialize;
-
 use super::quote;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Module {
-    pub path: String,
-    pub version: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub sum: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replace: Option<Box<Module>>,
-}
-
-impl Module {
-    /// The module that was actually compiled in: the replacement when there is one.
-    pub fn linked(&self) -> &Module {
-        self.replace.as_deref().unwrap_or(self)
-    }
-
-    /// A replacement by a local directory (`=> ../fork`): Go records no version or
-    /// `(devel)` for it. Decided by Go's directory-path rule (`modfile.IsDirectoryPath`).
-    pub fn is_local_replacement(&self) -> bool {
-        self.replace
-            .as_deref()
-            .is_some_and(|r| is_directory_path(&r.path))
-    }
-}
-
-/// True for a filesystem path as `go.mod` replace directives write them: `./x`, `../x`,
-/// `.`, `..`, an absolute path, or a Windows drive path.
-pub fn is_directory_path(path: &str) -> bool {
-    let b = path.as_bytes();
-    path == "."
-        || path == ".."
-        || path.starts_with("./")
-        || path.starts_with("../")
-        || path.starts_with('/')
-        || path.starts_with(".\\")
-        || path.starts_with("..\\")
-        || path.starts_with('\\')
-        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Setting {
-    pub key: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ModInfo {
-    /// The main package path (`path` line).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub path: String,
-    /// The main module; `None` for GOPATH-mode builds, which have a `path` and no `mod`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub main: Option<Module>,
-    pub deps: Vec<Module>,
-    pub settings: Vec<Setting>,
-    /// Lines that did not parse, with the reason; they do not stop the parse.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-impl ModInfo {
-    pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings
-            .iter()
-            .find(|s| s.key == key)
-            .map(|s| s.value.as_str())
-    }
-}
+pub use crate::model::go::{is_directory_path, ModInfo, Module, Setting};
 
 /// Which module line a following `=>` line replaces.
 #[derive(Clone, Copy)]

@@ -48,11 +48,15 @@ pub fn catalog(file_id: &str, file_name: &str, data: &[u8], out: &mut Findings) 
     }
 
     // Rust: cargo-auditable custom section.
-    if let Some(bytes) = module.custom(crate::rust::audit::SECTION) {
-        match crate::rust::audit::decode(bytes) {
-            Ok(d) => {
-                crate::rust::add_audited_to(file_id, file_name, &d, "cargo-auditable-wasm", out)
-            }
+    if let Some(bytes) = module.custom(crate::catalog::rust::audit::SECTION) {
+        match crate::catalog::rust::audit::decode(bytes) {
+            Ok(d) => crate::catalog::rust::add_audited_to(
+                file_id,
+                file_name,
+                &d,
+                "cargo-auditable-wasm",
+                out,
+            ),
             Err(e) => out.problems.push(problem(file_name, Severity::Error, e)),
         }
     }
@@ -78,14 +82,14 @@ pub fn catalog(file_id: &str, file_name: &str, data: &[u8], out: &mut Findings) 
     };
     let mut found_go = false;
     for region in &regions {
-        match crate::golang::buildinfo::read_inline_anywhere(region) {
+        match crate::catalog::golang::buildinfo::read_inline_anywhere(region) {
             Ok(Some(raw)) => {
                 let mut warnings = Vec::new();
-                let info = crate::golang::info_from_raw(raw, None, &mut warnings);
+                let info = crate::catalog::golang::info_from_raw(raw, None, &mut warnings);
                 for w in warnings {
                     out.problems.push(problem(file_name, Severity::Warning, w));
                 }
-                crate::golang::add_components(file_id, file_name, &info, out);
+                crate::catalog::golang::add_components(file_id, file_name, &info, out);
                 out.go = Some(info);
                 found_go = true;
                 break;
@@ -104,22 +108,22 @@ pub fn catalog(file_id: &str, file_name: &str, data: &[u8], out: &mut Findings) 
     if !found_go {
         if let Some(modinfo) = regions
             .iter()
-            .find_map(|r| crate::golang::buildinfo::modinfo_by_sentinels(r))
+            .find_map(|r| crate::catalog::golang::buildinfo::modinfo_by_sentinels(r))
         {
-            let go_version =
-                crate::golang::pclntab::go_version(&regions).unwrap_or_else(|| "unknown".into());
-            let raw = crate::golang::buildinfo::RawBuildInfo {
+            let go_version = crate::catalog::golang::pclntab::go_version(&regions)
+                .unwrap_or_else(|| "unknown".into());
+            let raw = crate::catalog::golang::buildinfo::RawBuildInfo {
                 go_version,
                 modinfo,
-                layout: crate::golang::Layout::Inline,
+                layout: crate::catalog::golang::Layout::Inline,
                 located_by: "wasm-modinfo-sentinels",
             };
             let mut warnings = Vec::new();
-            let info = crate::golang::info_from_raw(raw, None, &mut warnings);
+            let info = crate::catalog::golang::info_from_raw(raw, None, &mut warnings);
             for w in warnings {
                 out.problems.push(problem(file_name, Severity::Warning, w));
             }
-            crate::golang::add_components(file_id, file_name, &info, out);
+            crate::catalog::golang::add_components(file_id, file_name, &info, out);
             out.go = Some(info);
         }
     }

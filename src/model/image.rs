@@ -1,0 +1,50 @@
+//! What an SBOM says about a scanned container image: its name, digests, platforms, layers and
+//! where each file came from. The image scan fills it in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// What the SBOM says about the image (the root component); carried in
+/// [`super::Subject::image`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageInfo {
+    /// `oci-dir`, `oci-archive`, `docker-archive`, `dir` or `registry`.
+    pub source: &'static str,
+    /// The image name: repository for a registry, tag or path otherwise.
+    pub name: String,
+    /// Digest of the manifest or index the target names, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    pub platforms: Vec<PlatformImage>,
+    /// Where each file came from, by file id.
+    pub files: BTreeMap<String, FileOrigin>,
+    /// Largest single file buffered during the scan (the variable part of the memory budget).
+    pub largest_buffered_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformImage {
+    /// `os/arch[/variant]`, from the image config.
+    pub platform: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Layer digests, bottom first.
+    pub layers: Vec<String>,
+    /// The platform's component id when several platforms are scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOrigin {
+    /// Digest of the layer that provides the file (absent for `dir:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// With `--scope all-layers`: the layer that deletes or replaces the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
+}
