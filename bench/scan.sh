@@ -9,6 +9,9 @@
 #
 #   bash bench/scan.sh            # samples/go and a ~300 MB corpus of Go toolchain binaries
 #   RUNS=5 bash bench/scan.sh     # more repetitions
+#   CORPUS=/some/dir bash bench/scan.sh   # another corpus (e.g. real binaries nobody here built)
+# Then, on the corpus: `-o cyclonedx-json` alone (SHA-256 only) against the floor, Syft and
+# Trivy (bench/tools.sh finds or builds them), each with its peak RSS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=${RUNS:-5}
@@ -24,7 +27,7 @@ GO=$(command -v go)
 GOROOT=$("$GO" env GOROOT)
 
 # A larger corpus: the Go toolchain's own binaries, copied four times (distinct files).
-CORPUS=$OUT/corpus
+CORPUS=${CORPUS:-$OUT/corpus}
 if [[ ! -d $CORPUS ]]; then
   for i in 1 2 3 4; do
     mkdir -p "$CORPUS/$i"
@@ -72,3 +75,25 @@ report() {
 echo "assay $("$ASSAY" --version | cut -d' ' -f2), $("$GO" version), $(nproc) cores, median of $RUNS runs, page cache warm"
 report samples samples/go
 report corpus "$CORPUS"
+
+# The issue's table: CycloneDX alone against the floor and the peer tools.
+# shellcheck source=bench/tools.sh
+source bench/tools.sh
+echo "corpus, -o cyclonedx-json (median of $RUNS; ratios against the floor)"
+read -r f_s _ < <(median_measure bash -c "$(declare -f hash_floor); hash_floor $CORPUS")
+row "floor: openssl dgst -sha256, $(nproc) procs" "$f_s" 0
+read -r a_s a_k < <(median_measure "$ASSAY" scan -q --no-cache "$CORPUS" -o "cyclonedx-json=$OUT/corpus.cdx.json")
+row "assay scan (no cache)" "$a_s" "$a_k" "$f_s" floor
+find_syft
+if [[ -n ${SYFT:-} ]]; then
+  read -r s_s s_k < <(median_measure "$SYFT" scan -q "dir:$CORPUS" -o "cyclonedx-json=$OUT/corpus.syft.cdx.json")
+  row "syft $("$SYFT" version 2>/dev/null | awk '/^Version/ {print $2}')" "$s_s" "$s_k" "$f_s" floor
+  printf '  assay/syft: time %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
+fi
+find_trivy
+if [[ -n ${TRIVY:-} ]]; then
+  export TRIVY_CACHE_DIR=$OUT/trivy-cache
+  read -r t_s t_k < <(median_measure "$TRIVY" rootfs --skip-db-update --offline-scan --quiet --format cyclonedx --output "$OUT/corpus.trivy.cdx.json" "$CORPUS")
+  row "trivy rootfs" "$t_s" "$t_k" "$f_s" floor
+  printf '  assay/trivy: time %.2fx, peak %.2fx\n' "$(echo "$a_s/$t_s" | bc -l)" "$(echo "$a_k/$t_k" | bc -l)"
+fi

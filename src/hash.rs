@@ -1,6 +1,10 @@
 //! File checksums for the SBOMs. Streams the file through a fixed buffer (rather than the
 //! memory map) so hashing a large binary does not grow the process's resident set.
 //! sha1/sha2 pick the CPU's SHA extensions at run time when present.
+//!
+//! Only the digests an output carries are computed: SHA-256 for every SBOM, SHA-1 only for
+//! the formats that record it (SPDX 2.3 requires it; SPDX 3 and assay's JSON derive from
+//! it). SHA-1 costs as much as SHA-256, so a CycloneDX-only scan would otherwise pay twice.
 
 use std::io::Read;
 
@@ -8,26 +12,98 @@ use sha1::Digest;
 
 pub use crate::model::file::Checksums;
 
-const BUFFER: usize = 1 << 20;
+/// Which digests a scan computes for each file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Digests {
+    #[default]
+    None,
+    Sha256,
+    Sha1AndSha256,
+}
 
-pub fn file_checksums(file: &mut std::fs::File) -> std::io::Result<Checksums> {
-    let mut sha1 = sha1::Sha1::new();
-    let mut sha256 = sha2::Sha256::new();
+impl Digests {
+    /// The smaller set that still covers both.
+    pub fn union(self, other: Digests) -> Digests {
+        use Digests::*;
+        match (self, other) {
+            (Sha1AndSha256, _) | (_, Sha1AndSha256) => Sha1AndSha256,
+            (Sha256, _) | (_, Sha256) => Sha256,
+            _ => None,
+        }
+    }
+}
+
+const BUFFER: usize = 1 << 20;
+/// From this size on, SHA-1 and SHA-256 run on two threads over each buffer: one big file
+/// at the end of a scan would otherwise leave the other core idle.
+const SPLIT_FROM: u64 = 8 << 20;
+
+/// Digests of a reader's bytes; `None` for [`Digests::None`].
+pub fn read_checksums(
+    reader: &mut dyn Read,
+    size_hint: u64,
+    want: Digests,
+) -> std::io::Result<Option<Checksums>> {
+    let mut hasher = match Hasher::new(want, size_hint) {
+        Some(h) => h,
+        None => return Ok(None),
+    };
     let mut buf = vec![0u8; BUFFER];
     loop {
-        let n = match file.read(&mut buf) {
+        let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        sha1.update(&buf[..n]);
-        sha256.update(&buf[..n]);
+        hasher.update(&buf[..n]);
     }
-    Ok(Checksums {
-        sha1: hex(&sha1.finalize()),
-        sha256: hex(&sha256.finalize()),
-    })
+    Ok(Some(hasher.finish()))
+}
+
+/// Digests computed incrementally, as bytes stream past (a layer's file being buffered or
+/// spilled): each byte is hashed once, while it is read.
+pub struct Hasher {
+    sha1: Option<sha1::Sha1>,
+    sha256: sha2::Sha256,
+    split: bool,
+}
+
+impl Hasher {
+    /// `None` for [`Digests::None`]. `size_hint` picks two threads for big inputs.
+    pub fn new(want: Digests, size_hint: u64) -> Option<Hasher> {
+        let sha1 = match want {
+            Digests::None => return None,
+            Digests::Sha256 => None,
+            Digests::Sha1AndSha256 => Some(sha1::Sha1::new()),
+        };
+        Some(Hasher {
+            split: sha1.is_some() && size_hint >= SPLIT_FROM,
+            sha1,
+            sha256: sha2::Sha256::new(),
+        })
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        match &mut self.sha1 {
+            Some(sha1) if self.split => {
+                let sha256 = &mut self.sha256;
+                rayon::join(|| sha1.update(bytes), || sha256.update(bytes));
+            }
+            Some(sha1) => {
+                sha1.update(bytes);
+                self.sha256.update(bytes);
+            }
+            None => self.sha256.update(bytes),
+        }
+    }
+
+    pub fn finish(self) -> Checksums {
+        Checksums {
+            sha1: self.sha1.map(|h| hex(&h.finalize())),
+            sha256: hex(&self.sha256.finalize()),
+        }
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -44,10 +120,39 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Checksums of bytes already in memory (files buffered from an image layer).
+/// Checksums (both digests) of bytes already in memory (files buffered from an image layer).
 pub fn checksums(bytes: &[u8]) -> Checksums {
-    Checksums {
-        sha1: hex(&sha1::Sha1::digest(bytes)),
-        sha256: sha256_hex(bytes),
+    let mut h =
+        Hasher::new(Digests::Sha1AndSha256, bytes.len() as u64).expect("both digests requested");
+    h.update(bytes);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_match_known_values_split_or_not() {
+        let empty = checksums(b"");
+        assert_eq!(
+            empty.sha1.as_deref(),
+            Some("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        );
+        assert_eq!(
+            empty.sha256,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let big = vec![7u8; (SPLIT_FROM as usize) + 3];
+        let split = checksums(&big);
+        let streamed = read_checksums(&mut &big[..], 0, Digests::Sha1AndSha256)
+            .unwrap()
+            .unwrap();
+        assert_eq!(split, streamed);
+        let only = read_checksums(&mut &big[..], 0, Digests::Sha256)
+            .unwrap()
+            .unwrap();
+        assert_eq!(only.sha1, None);
+        assert_eq!(only.sha256, split.sha256);
     }
 }

@@ -20,6 +20,7 @@
 pub mod abi;
 pub mod attribution;
 pub mod binary;
+pub mod cache;
 pub mod catalog;
 pub mod check;
 pub mod cli;
@@ -37,5 +38,6 @@ pub mod report;
 pub mod sbom;
 pub mod scan;
 pub mod source;
+pub mod spill;
 pub mod timestamp;
 pub mod upx;

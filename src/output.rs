@@ -63,14 +63,26 @@ pub enum Format {
 impl Format {
     /// Whether the format carries file checksums (all but the table).
     pub fn needs_checksums(self) -> bool {
-        !matches!(
-            self,
+        self.digests() != crate::hash::Digests::None
+    }
+
+    /// The file digests the format records: SPDX 2.3 requires SHA-1 (SPDX 3 and assay's
+    /// JSON are derived from the same data); CycloneDX carries SHA-256 only.
+    pub fn digests(self) -> crate::hash::Digests {
+        use crate::hash::Digests;
+        match self {
             Format::Table
-                | Format::Sarif
-                | Format::Notice
-                | Format::AttributionMd
-                | Format::AttributionHtml
-        )
+            | Format::Sarif
+            | Format::Notice
+            | Format::AttributionMd
+            | Format::AttributionHtml => Digests::None,
+            Format::CycloneDxJson | Format::CycloneDxJson15 | Format::CycloneDxXml => {
+                Digests::Sha256
+            }
+            Format::Json | Format::SpdxJson | Format::SpdxTagValue | Format::Spdx3Json => {
+                Digests::Sha1AndSha256
+            }
+        }
     }
 }
 

@@ -40,8 +40,8 @@ pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
 /// What a scan computes beyond cataloguing.
 #[derive(Clone, Default)]
 pub struct Options {
-    /// Hash every binary (SHA-1 and SHA-256), as SBOMs require.
-    pub checksums: bool,
+    /// The digests to compute for every binary, as the requested outputs record them.
+    pub checksums: hash::Digests,
     /// Progress reports for a terminal; `None` for none.
     pub progress: Option<std::sync::Arc<ProgressFn>>,
 }
@@ -52,20 +52,31 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     let collected = source::collect(targets);
     let total = collected.candidates.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
-    let outcomes: Vec<Outcome> = collected
+    // Largest files first: a big file started last would leave the other cores idle while
+    // it is hashed. Results are put back in name order below.
+    let mut order: Vec<(u64, usize)> = collected
         .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (std::fs::metadata(&c.path).map_or(0, |m| m.len()), i))
+        .collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let mut examined: Vec<(usize, Outcome)> = order
         .par_iter()
-        .map(|c| {
-            let outcome = examine(c, options.checksums);
+        .with_max_len(1)
+        .map(|&(_, i)| {
+            let outcome = examine(&collected.candidates[i], options.checksums);
             if let Some(report) = &options.progress {
                 report(
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                     total,
                 );
             }
-            outcome
+            (i, outcome)
         })
         .collect();
+    examined.sort_unstable_by_key(|(i, _)| *i);
+    let outcomes = examined.into_iter().map(|(_, o)| o);
 
     let mut graph = GraphBuilder::default();
     let mut provided = std::collections::BTreeMap::new();
@@ -108,7 +119,7 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
     graph.finish(subject, created)
 }
 
-fn examine(candidate: &Candidate, checksums: bool) -> Outcome {
+fn examine(candidate: &Candidate, checksums: hash::Digests) -> Outcome {
     let failed = |message: String| {
         Outcome::Failed(Problem {
             path: candidate.name.clone(),
@@ -136,13 +147,11 @@ fn examine(candidate: &Candidate, checksums: bool) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = if checksums {
-        match rewind(&mut file).and_then(|_| hash::file_checksums(&mut file)) {
-            Ok(c) => Some(c),
-            Err(e) => return failed(format!("cannot read: {e}")),
-        }
-    } else {
-        None
+    let checksums = match rewind(&mut file)
+        .and_then(|_| hash::read_checksums(&mut file, map.len() as u64, checksums))
+    {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot read: {e}")),
     };
     let node_id = FileNode::id_for(&candidate.name);
     let Some(analysis) = analyze(&candidate.name, &map) else {

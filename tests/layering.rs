@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("abi", 6),
     ("loader", 5),
     ("cache", 1),
+    ("spill", 1),
     ("sbom", 7),
     ("report", 7),
     ("attribution", 7),

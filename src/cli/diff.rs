@@ -175,7 +175,7 @@ fn load(
     let targets = [arg.to_string()];
     let progress = super::progress::Progress::new(quiet);
     let options = crate::scan::Options {
-        checksums: false,
+        checksums: crate::hash::Digests::None,
         progress: progress.callback(),
     };
     let mut doc = crate::scan::scan(&targets, created, options);

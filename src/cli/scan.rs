@@ -94,6 +94,14 @@ pub struct ScanArgs {
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+
+    /// Directory of the persistent caches (default: $ASSAY_CACHE_DIR, else ~/.cache/assay)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache: Option<std::path::PathBuf>,
+
+    /// Use no persistent cache (also ASSAY_NO_CACHE=1)
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +133,11 @@ impl Color {
 }
 
 pub fn run(args: ScanArgs) -> u8 {
+    crate::cache::configure(if args.no_cache {
+        None
+    } else {
+        args.cache.clone().or_else(crate::cache::default_dir)
+    });
     let mut outputs = args.outputs;
     if outputs.is_empty() {
         outputs.push("table".parse().expect("built-in format name"));
@@ -151,7 +164,9 @@ pub fn run(args: ScanArgs) -> u8 {
         Ok(None) => {
             let progress = super::progress::Progress::new(args.quiet);
             let options = crate::scan::Options {
-                checksums: outputs.iter().any(|o| o.format.needs_checksums()),
+                checksums: outputs.iter().fold(crate::hash::Digests::None, |d, o| {
+                    d.union(o.format.digests())
+                }),
                 progress: progress.callback(),
             };
             let doc = crate::scan::scan(&args.targets, created, options);

@@ -1,5 +1,6 @@
 //! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into the
-//! [`Rootfs`], verifying the blob as it goes. Nothing is written to disk.
+//! [`Rootfs`], verifying the blob as it goes: one thread reads and inflates, another
+//! catalogues. Nothing is written to disk (except files over 64 MiB, see crate::spill).
 
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -38,16 +39,92 @@ pub fn stream(
         } else {
             Box::new(buffered)
         };
-        let mut tar_stream = Verifying::new(
-            decoded,
-            &format!("{what} (uncompressed)"),
-            check.diff_id,
-            None,
-        );
-        read_tar(&mut tar_stream, what, rootfs)?;
-        tar_stream.finish()?;
+        pipelined(decoded, check.diff_id, what, rootfs)?;
     }
     blob.finish()
+}
+
+/// Chunks of the uncompressed tar in flight between the two threads (1 MiB each).
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// A bounded pipeline: this thread reads and inflates the layer, a second one verifies the
+/// tar stream, hashes and catalogues the files, so decompression overlaps the analysis.
+/// At most [`CHUNKS_IN_FLIGHT`] chunks are buffered between them.
+fn pipelined(
+    mut decoded: Box<dyn Read + '_>,
+    diff_id: Option<Digest>,
+    what: &str,
+    rootfs: &mut Rootfs,
+) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
+        let worker = scope.spawn(move || -> anyhow::Result<()> {
+            let mut tar_stream = Verifying::new(
+                ChannelReader {
+                    rx,
+                    chunk: Vec::new(),
+                    at: 0,
+                },
+                &format!("{what} (uncompressed)"),
+                diff_id,
+                None,
+            );
+            read_tar(&mut tar_stream, what, rootfs)?;
+            tar_stream.finish()
+        });
+        loop {
+            let mut chunk = vec![0u8; 1 << 20];
+            let n = match decoded.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            chunk.truncate(n);
+            // A closed channel: the worker stopped early (its error is returned below).
+            if tx.send(Ok(chunk)).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("{what}: the layer reader panicked")))
+    })
+}
+
+/// The receiving end of the pipeline as a reader; end of stream when the sender is done.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.at >= self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::Result<()> {

@@ -48,6 +48,9 @@ pub struct Rootfs {
     pub problems: Vec<Problem>,
     /// Size of the largest file buffered, for the memory budget.
     pub largest_buffered: u64,
+    /// Contents already examined in this scan, by SHA-256: the analysed result's index,
+    /// or `None` when it was not a binary assay reads.
+    by_content: std::collections::HashMap<String, Option<usize>>,
     pub files_seen: u64,
 }
 
@@ -60,6 +63,7 @@ impl Rootfs {
             results: Vec::new(),
             problems: Vec::new(),
             largest_buffered: 0,
+            by_content: std::collections::HashMap::new(),
             files_seen: 0,
         }
     }
@@ -246,24 +250,49 @@ impl Rootfs {
             return Ok(());
         }
         // `size` comes from the tar header and is bounded above; the tar reader will not
-        // yield more than it.
-        let mut data = Vec::with_capacity(size as usize);
-        data.extend_from_slice(&head[..n]);
-        reader
-            .take(size.saturating_sub(n as u64))
-            .read_to_end(&mut data)?;
-        self.largest_buffered = self.largest_buffered.max(data.len() as u64);
+        // yield more than it. Beyond 64 MiB the bytes go to a mapped temporary file, and
+        // the digests are computed as they stream past.
+        let digests = if is_text {
+            crate::hash::Digests::None
+        } else {
+            crate::hash::Digests::Sha1AndSha256
+        };
+        let (data, sums) = crate::spill::read_stream(&head[..n], reader, size, digests)?;
+        if !data.is_mapped() {
+            self.largest_buffered = self.largest_buffered.max(data.len() as u64);
+        }
         if is_text {
+            let data = data.into_vec();
             if let Some(e) = self.entries.get_mut(path) {
                 e.text = Some(data);
             }
             return Ok(());
         }
         let name = self.display_name(path);
+        let sums = sums.unwrap_or_else(|| crate::hash::checksums(&data));
+        // Content already analysed in this scan (the same file in several layers or
+        // paths): its analysis is reused under this file's own name and node.
+        match self.by_content.get(&sums.sha256).copied() {
+            Some(None) => return Ok(()),
+            Some(Some(earlier)) => {
+                if let Some(result) = self.results.get(earlier) {
+                    let copy = result.copied_as(path, &name, self.layer);
+                    let index = self.results.len();
+                    self.results.push(copy);
+                    if let Some(e) = self.entries.get_mut(path) {
+                        e.result = Some(index);
+                    }
+                    return Ok(());
+                }
+            }
+            None => {}
+        }
         let Some(analysis) = crate::catalog::analyze::analyze(&name, &data) else {
+            self.by_content.insert(sums.sha256, None);
             return Ok(());
         };
-        let sums = crate::hash::checksums(&data);
+        self.by_content
+            .insert(sums.sha256.clone(), Some(self.results.len()));
         let node = FileNode {
             id: FileNode::id_for(&name),
             name,
@@ -289,6 +318,18 @@ impl Rootfs {
 }
 
 impl FileResult {
+    /// The analysis of identical content found at another path: as [`Self::renamed`], and
+    /// the file name it answers to (for dynamic-link edges) is the copy's own.
+    fn copied_as(&self, path: &str, name: &str, layer: usize) -> FileResult {
+        let mut copy = self.renamed(path, name, layer);
+        let base = |n: &str| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string();
+        let (old, new) = (base(&self.node.name), base(name));
+        if let Some(at) = copy.analysis.provides.iter().rposition(|p| *p == old) {
+            copy.analysis.provides[at] = new;
+        }
+        copy
+    }
+
     /// The same analysis under another name (a hard link to an analysed file): the file's
     /// id and name, occurrences, relationship ends, problem paths and file-scoped component
     /// ids (`PURL#NAME`) are renamed.

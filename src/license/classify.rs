@@ -713,8 +713,11 @@ pub fn classify_files(
             ));
             continue;
         }
-        let text = String::from_utf8_lossy(bytes);
-        per_file.push((name.clone(), classify_text(&text, db)));
+        // Remembered across scans by the text's digest (see classify_cache).
+        let classified = super::classify_cache::get_or_classify(&hash, || {
+            classify_text(&String::from_utf8_lossy(bytes), db)
+        });
+        per_file.push((name.clone(), classified));
     }
     let found: Vec<&Classification> = per_file
         .iter()

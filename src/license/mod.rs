@@ -10,6 +10,7 @@
 
 pub mod cargo;
 pub mod classify;
+pub mod classify_cache;
 pub mod db;
 pub mod expr;
 pub mod files;

@@ -46,8 +46,10 @@ pub struct Platform {
     pub endian: &'static str,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Checksums {
-    pub sha1: String,
+    /// Absent when no requested output records SHA-1 (see `Digests` in the hash module).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
     pub sha256: String,
 }

@@ -37,10 +37,8 @@ pub fn bom(doc: &Document) -> Value {
             "name": f.name,
         });
         if let Some(sums) = &f.checksums {
-            c["hashes"] = json!([
-                {"alg": "SHA-1", "content": sums.sha1},
-                {"alg": "SHA-256", "content": sums.sha256},
-            ]);
+            // SHA-256 only: the scan computes SHA-1 just for the formats that record it.
+            c["hashes"] = json!([{"alg": "SHA-256", "content": sums.sha256}]);
         }
         let mut props = file_properties(f);
         props.extend(image_file_properties(doc, f));

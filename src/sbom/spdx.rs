@@ -74,7 +74,7 @@ pub fn document(doc: &Document) -> Value {
     if !doc.files.is_empty() {
         root["packageVerificationCode"] = json!({
             "packageVerificationCodeValue": verification_code(
-                doc.files.iter().filter_map(|f| f.checksums.as_ref()).map(|c| c.sha1.as_str()),
+                doc.files.iter().filter_map(|f| f.checksums.as_ref()?.sha1.as_deref()),
             ),
         });
         root["hasFiles"] = doc
@@ -111,7 +111,7 @@ pub fn document(doc: &Document) -> Value {
         .filter_map(|f| {
             f.checksums
                 .as_ref()
-                .map(|c| (f.id.as_str(), c.sha1.as_str()))
+                .and_then(|c| Some((f.id.as_str(), c.sha1.as_deref()?)))
         })
         .collect();
     let mut owned_files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -213,10 +213,12 @@ pub fn document(doc: &Document) -> Value {
                 "fileTypes": ["BINARY"],
             });
             if let Some(sums) = &f.checksums {
-                file["checksums"] = json!([
-                    {"algorithm": "SHA1", "checksumValue": sums.sha1},
-                    {"algorithm": "SHA256", "checksumValue": sums.sha256},
-                ]);
+                let mut list = Vec::new();
+                if let Some(sha1) = &sums.sha1 {
+                    list.push(json!({"algorithm": "SHA1", "checksumValue": sha1}));
+                }
+                list.push(json!({"algorithm": "SHA256", "checksumValue": sums.sha256}));
+                file["checksums"] = Value::Array(list);
             }
             if !notes.is_empty() {
                 file["annotations"] = Value::Array(notes);

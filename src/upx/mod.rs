@@ -11,6 +11,7 @@
 //!
 //! Layer: input. Uses nothing else in the crate (bytes in, bytes out).
 
+pub mod budget;
 pub mod filter;
 pub mod nrv;
 
@@ -166,30 +167,53 @@ fn block_at(data: &[u8], at: usize) -> Result<Option<(Block<'_>, usize)>, String
 }
 
 fn decompress(b: &Block<'_>) -> Result<Vec<u8>, String> {
-    if b.compressed.len() == b.unpacked {
-        return Ok(b.compressed.to_vec()); // stored
-    }
-    let out = match b.method {
-        2 => nrv::decompress(nrv::Variant::B, 32, b.compressed, b.unpacked),
-        3 => nrv::decompress(nrv::Variant::B, 8, b.compressed, b.unpacked),
-        4 => nrv::decompress(nrv::Variant::B, 16, b.compressed, b.unpacked),
-        5 => nrv::decompress(nrv::Variant::D, 32, b.compressed, b.unpacked),
-        6 => nrv::decompress(nrv::Variant::D, 8, b.compressed, b.unpacked),
-        7 => nrv::decompress(nrv::Variant::D, 16, b.compressed, b.unpacked),
-        8 => nrv::decompress(nrv::Variant::E, 32, b.compressed, b.unpacked),
-        9 => nrv::decompress(nrv::Variant::E, 8, b.compressed, b.unpacked),
-        10 => nrv::decompress(nrv::Variant::E, 16, b.compressed, b.unpacked),
-        14 => lzma(b.compressed, b.unpacked),
-        m => Err(format!("unsupported UPX compression method {m}")),
-    }?;
-    let mut out = out;
-    filter::unfilter(b.filter, b.filter_param, &mut out)?;
+    let mut out = vec![0u8; b.unpacked];
+    decompress_into(b, &mut out)?;
     Ok(out)
 }
 
+/// Decompresses a block into `out` (exactly its unpacked size) and undoes its filter.
+/// LZMA and stored blocks are written in place; NRV blocks go through one block-sized
+/// buffer.
+fn decompress_into(b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
+    if out.len() != b.unpacked {
+        return Err("block does not fit its destination".into());
+    }
+    if b.compressed.len() == b.unpacked {
+        out.copy_from_slice(b.compressed); // stored
+    } else {
+        let nrv = |v, width, out: &mut [u8]| nrv_into(v, width, b, out);
+        match b.method {
+            2 => nrv(nrv::Variant::B, 32, out),
+            3 => nrv(nrv::Variant::B, 8, out),
+            4 => nrv(nrv::Variant::B, 16, out),
+            5 => nrv(nrv::Variant::D, 32, out),
+            6 => nrv(nrv::Variant::D, 8, out),
+            7 => nrv(nrv::Variant::D, 16, out),
+            8 => nrv(nrv::Variant::E, 32, out),
+            9 => nrv(nrv::Variant::E, 8, out),
+            10 => nrv(nrv::Variant::E, 16, out),
+            14 => lzma_into(b.compressed, out),
+            m => Err(format!("unsupported UPX compression method {m}")),
+        }?;
+    }
+    filter::unfilter(b.filter, b.filter_param, out)
+}
+
+/// An NRV block through one block-sized buffer.
+fn nrv_into(v: nrv::Variant, width: u32, b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
+    let bytes = nrv::decompress(v, width, b.compressed, b.unpacked)?;
+    if bytes.len() != out.len() {
+        return Err("NRV block size differs from the declared one".into());
+    }
+    out.copy_from_slice(&bytes);
+    Ok(())
+}
+
 /// UPX's LZMA blocks: two bytes of properties (`lc<<3 | pb`, `lp<<4 | lc`), then the raw
-/// range-coded stream. Rebuilt into a classic `.lzma` header for the decoder.
-fn lzma(src: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+/// range-coded LZMA1 stream, decoded by liblzma's raw decoder straight into `out`
+/// (measured several times faster than the pure-Rust lzma-rs, see docs/performance.md).
+fn lzma_into(src: &[u8], out: &mut [u8]) -> Result<(), String> {
     let (p0, p1) = (
         *src.first().ok_or("empty LZMA block")?,
         *src.get(1).ok_or("short LZMA block")?,
@@ -198,37 +222,86 @@ fn lzma(src: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
     if pb > 4 || lp > 4 || lc > 8 {
         return Err("bad LZMA properties".into());
     }
-    let props = ((pb * 5 + lp) * 9 + lc) as u8;
-    let mut stream = Vec::with_capacity(src.len() + 11);
-    stream.push(props);
-    stream.extend_from_slice(&(out_len.max(4096) as u32).to_le_bytes());
-    stream.extend_from_slice(&(out_len as u64).to_le_bytes());
-    stream.extend_from_slice(&src[2..]);
-    let mut out = Vec::with_capacity(out_len);
-    let options = lzma_rs::decompress::Options {
-        unpacked_size: lzma_rs::decompress::UnpackedSize::ReadFromHeader,
-        memlimit: Some(out_len.max(4096)),
-        allow_incomplete: false,
-    };
-    lzma_rs::lzma_decompress_with_options(&mut &stream[..], &mut out, &options)
-        .map_err(|e| format!("LZMA: {e}"))?;
-    if out.len() != out_len {
-        return Err(format!(
-            "LZMA decompressed to {} bytes, {out_len} declared",
-            out.len()
-        ));
+    // liblzma keeps its own dictionary beside the output. UPX's encoder uses a few MiB, so
+    // try a bounded one first: a reference beyond it is a data error in liblzma (never a
+    // silent wrong byte), and then the block is decoded again with a dictionary as large
+    // as the block.
+    let whole = u32::try_from(out.len()).unwrap_or(u32::MAX).max(4096);
+    let bounded = whole.min(LZMA_FIRST_DICT);
+    match lzma_raw(&src[2..], out, (lc, lp, pb), bounded) {
+        Err(_) if bounded < whole => lzma_raw(&src[2..], out, (lc, lp, pb), whole),
+        r => r,
     }
-    Ok(out)
+}
+
+/// The dictionary tried first for an LZMA block.
+const LZMA_FIRST_DICT: u32 = 32 << 20;
+
+fn lzma_raw(
+    input: &[u8],
+    out: &mut [u8],
+    (lc, lp, pb): (u32, u32, u32),
+    dict: u32,
+) -> Result<(), String> {
+    let lzma_err = |e: xz2::stream::Error| format!("LZMA: {e}");
+    // liblzma's `.lzma` (LZMA_Alone) decoder, fed a rebuilt 13-byte header (properties,
+    // dictionary size, unpacked size) before the raw stream: it stops at that size.
+    let mut header = Vec::with_capacity(13);
+    header.push(((pb * 5 + lp) * 9 + lc) as u8);
+    header.extend_from_slice(&dict.to_le_bytes());
+    header.extend_from_slice(&(out.len() as u64).to_le_bytes());
+    let mut stream = xz2::stream::Stream::new_lzma_decoder(u64::MAX).map_err(lzma_err)?;
+    // The decoder reads the header, then the stream: one virtual input, fed in two slices.
+    loop {
+        let (read, written) = (stream.total_in() as usize, stream.total_out() as usize);
+        if written == out.len() {
+            return Ok(());
+        }
+        let next_in = match read.checked_sub(header.len()) {
+            None => &header[read..],
+            Some(at) => input.get(at..).unwrap_or(&[]),
+        };
+        let status = stream
+            .process(next_in, &mut out[written..], xz2::stream::Action::Run)
+            .map_err(lzma_err)?;
+        let progressed =
+            stream.total_in() as usize != read || stream.total_out() as usize != written;
+        if matches!(status, xz2::stream::Status::StreamEnd) || !progressed {
+            let got = stream.total_out() as usize;
+            if got != out.len() {
+                return Err(format!(
+                    "LZMA decompressed to {got} bytes, {} declared",
+                    out.len()
+                ));
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// An unpacked program: on the heap, or in a mapped temporary file when large, holding
+/// its share of the process-wide [`budget`] until dropped.
+#[derive(Debug)]
+pub struct Unpacked {
+    bytes: crate::spill::Buffer,
+    _permit: budget::Permit,
+}
+
+impl std::ops::Deref for Unpacked {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
 }
 
 /// Unpacks a UPX-packed ELF into the original file's bytes.
-pub fn unpack_elf(data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn unpack_elf(data: &[u8]) -> Result<Unpacked, String> {
     unpack_segments(data, Kind::Elf)
 }
 
 /// Unpacks a UPX-packed Mach-O (same block layout as ELF: the first block is the original
 /// header and load commands, then one extent per segment).
-pub fn unpack_macho(data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn unpack_macho(data: &[u8]) -> Result<Unpacked, String> {
     unpack_segments(data, Kind::MachO)
 }
 
@@ -238,7 +311,7 @@ enum Kind {
     MachO,
 }
 
-fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
+fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
     let head = &data[..data.len().min(4096)];
     let magic = memmem::find(head, b"UPX!").ok_or("no UPX! header")?;
     let p_info = magic + 8;
@@ -249,8 +322,10 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
             "refused: claims to unpack to {file_size} bytes (limit {limit})"
         ));
     }
+    let permit = budget::acquire(file_size);
+    let mut out = crate::spill::Buffer::zeroed(file_size)
+        .map_err(|e| format!("no room for the unpacked program: {e}"))?;
     let file_size = file_size as usize;
-    let mut out = vec![0u8; file_size];
 
     // First block: the original ELF header and program headers.
     let mut at = p_info + 12;
@@ -268,6 +343,8 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
     let mut cursor = ehdr.len();
 
     let mut pending: Vec<u8> = Vec::new();
+    // Blocks that lie inside one segment are independent: decoded in place, in parallel.
+    let mut in_place: Vec<(Block<'_>, usize)> = Vec::new();
     for (offset, size) in loads {
         let end = offset.checked_add(size).ok_or("segment overflows")?;
         if end > file_size {
@@ -278,6 +355,13 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
             if pending.is_empty() {
                 let (b, next) = block_at(data, at)?.ok_or("blocks end before the segments do")?;
                 at = next;
+                if b.unpacked <= end - pos {
+                    // The usual case: the block lies inside the segment.
+                    let unpacked = b.unpacked;
+                    in_place.push((b, pos));
+                    pos += unpacked;
+                    continue;
+                }
                 pending = decompress(&b)?;
             }
             let n = pending.len().min(end - pos);
@@ -287,6 +371,7 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
         }
         cursor = cursor.max(end);
     }
+    decode_in_parallel(&mut out, in_place)?;
     // The bytes after the last segment (non-loaded sections, section headers) are one
     // more block, stored after the loader: found by its exact size.
     if cursor < file_size {
@@ -295,7 +380,69 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
             .ok_or("the block holding the bytes after the last segment was not found")?;
         out[cursor..].copy_from_slice(&tail);
     }
-    Ok(out)
+    Ok(Unpacked {
+        bytes: out,
+        _permit: permit,
+    })
+}
+
+/// Decodes blocks into their (ascending, disjoint) places in `out` on up to one thread per
+/// core. Plain threads, not the scan's rayon pool: a rayon worker waiting here could pick
+/// up another packed file and wait on the unpack budget this file holds.
+fn decode_in_parallel(out: &mut [u8], jobs: Vec<(Block<'_>, usize)>) -> Result<(), String> {
+    let mut work: Vec<(Block<'_>, &mut [u8])> = Vec::with_capacity(jobs.len());
+    let mut rest = out;
+    let mut base = 0;
+    for (b, pos) in jobs {
+        let gap = pos.checked_sub(base).ok_or("overlapping blocks")?;
+        let after_gap = std::mem::take(&mut rest)
+            .get_mut(gap..)
+            .ok_or("block past the end of the file")?;
+        if after_gap.len() < b.unpacked {
+            return Err("block past the end of the file".into());
+        }
+        let (mine, tail) = after_gap.split_at_mut(b.unpacked);
+        base = pos + b.unpacked;
+        rest = tail;
+        work.push((b, mine));
+    }
+    // Largest first, so the last block to finish is a small one.
+    work.sort_by_key(|(b, _)| std::cmp::Reverse(b.unpacked));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len());
+    if threads <= 1 {
+        return work
+            .into_iter()
+            .try_for_each(|(b, dst)| decompress_into(&b, dst));
+    }
+    let queue = std::sync::Mutex::new(work);
+    let next = || {
+        queue
+            .lock()
+            .ok()
+            .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)))
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), String> {
+                    while let Some((b, dst)) = next() {
+                        decompress_into(&b, dst)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("block decoder panicked".into()))
+            })
+            .collect::<Result<Vec<()>, String>>()
+            .map(|_| ())
+    })
 }
 
 fn find_block_of_size(data: &[u8], from: usize, want: u32) -> Option<Vec<u8>> {
