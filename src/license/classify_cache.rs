@@ -65,6 +65,7 @@ const METHODS: &[&str] = &[
     "text-match",
     "text-match-segments",
     "known-text",
+    "modified-text",
     "none",
 ];
 
@@ -74,6 +75,8 @@ struct Stored {
     confidence: f32,
     method: String,
     ambiguous: bool,
+    #[serde(default)]
+    variant_of: Option<String>,
 }
 
 fn encode(c: &Classification) -> Vec<u8> {
@@ -82,6 +85,7 @@ fn encode(c: &Classification) -> Vec<u8> {
         confidence: c.confidence,
         method: c.method.to_string(),
         ambiguous: c.ambiguous,
+        variant_of: c.variant_of.clone(),
     })
     .unwrap_or_default()
 }
@@ -95,6 +99,7 @@ fn decode(bytes: &[u8]) -> Option<Classification> {
         confidence: s.confidence,
         method,
         ambiguous: s.ambiguous,
+        variant_of: s.variant_of,
     })
 }
 
@@ -109,6 +114,7 @@ mod tests {
             confidence: 0.97,
             method: "text-match",
             ambiguous: false,
+            variant_of: Some("Apache-2.0".into()),
         };
         assert_eq!(decode(&encode(&c)), Some(c));
         assert_eq!(
