@@ -8,6 +8,7 @@ mod generate;
 mod licenses;
 mod plugin_check;
 mod progress;
+mod sbom_info;
 mod scan;
 mod symbols;
 

@@ -1,9 +1,11 @@
 //! Writers: each renders the one [`Document`](crate::model::Document) into a format.
 
+pub mod baseline;
 pub mod cyclonedx;
 pub mod cyclonedx15;
 pub mod cyclonedx_xml;
 pub mod ids;
+pub mod relpath;
 pub mod spdx;
 pub mod spdx3;
 pub mod spdx_tag;
