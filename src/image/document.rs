@@ -122,6 +122,9 @@ pub(super) fn build(
             if let Some(l) = &p.license {
                 properties.push(Property::new("assay:package:license", l));
             }
+            if let Some(m) = &p.maintainer {
+                properties.push(Property::new("assay:package:maintainer", m));
+            }
             graph.add_component(Component {
                 id: id.clone(),
                 kind: p.kind,

@@ -40,6 +40,7 @@ pub fn catalog(
             "V" => record.version = Some(value.to_string()),
             "A" => record.arch = Some(value.to_string()),
             "L" => record.license = Some(value.to_string()),
+            "m" => record.maintainer = Some(value.to_string()),
             "F" => record.dir = value.to_string(),
             "R" => record.files.push(if record.dir.is_empty() {
                 value.to_string()
@@ -57,6 +58,7 @@ struct Record {
     version: Option<String>,
     arch: Option<String>,
     license: Option<String>,
+    maintainer: Option<String>,
     dir: String,
     files: Vec<String>,
 }
@@ -84,6 +86,7 @@ impl Record {
             version,
             arch: self.arch,
             license: self.license,
+            maintainer: self.maintainer,
             database: format!("/{INSTALLED}"),
             files: self.files,
         })

@@ -59,6 +59,7 @@ pub fn catalog(
                 version,
                 arch,
                 license: None,
+                maintainer: para.get("Maintainer").cloned(),
                 database: format!("/{path}"),
                 files,
             });
