@@ -21,6 +21,8 @@ APT_PACKAGES=(
   openssl          # test CA and leaf certificate
   gcc              # a tiny C program and shared library for the image fixture
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
+  openjdk-17-jre-headless  # java: SPDX Java tools' Verify (tests/consumers.rs)
+  libsqlite3-dev   # Debian's static SQLite, embedded in a C program (tests/consumers.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

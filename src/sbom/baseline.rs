@@ -158,9 +158,12 @@ pub fn supplier(doc: &Document, c: &Component) -> Option<Supplier> {
                 method: "os-package-maintainer",
             })
         }
-        ComponentKind::OsPackage => {
-            property(c, "assay:package:os").map(|os| Supplier::org(os, "elf-package-note-os"))
-        }
+        // The distribution that built the package the note names.
+        ComponentKind::OsPackage => property(c, "assay:package:os")
+            .map(|os| Supplier::org(os, "elf-package-note-os"))
+            .or_else(|| {
+                purl_namespace(&c.purl).map(|ns| Supplier::org(ns, "elf-package-note-purl"))
+            }),
         ComponentKind::Compiler => {
             let project = match c.name.as_str() {
                 "gcc" | "gas" => "GNU Project",
@@ -177,6 +180,16 @@ pub fn supplier(doc: &Document, c: &Component) -> Option<Supplier> {
         | ComponentKind::NativeLibrary
         | ComponentKind::ContainerImage => None,
     }
+}
+
+/// `pkg:deb/debian/systemd@…` → `debian`.
+fn purl_namespace(purl: &str) -> Option<&str> {
+    let rest = purl.strip_prefix("pkg:")?;
+    let mut segs = rest.split('/');
+    let _type = segs.next()?;
+    let ns = segs.next()?;
+    segs.next()?; // a name follows: the segment was a namespace
+    Some(ns).filter(|n| !n.is_empty() && !n.contains(['@', '?', '#']))
 }
 
 /// `Name <mail@x>` → (`Name`, `mail@x`).
