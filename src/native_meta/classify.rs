@@ -206,7 +206,7 @@ mod tests {
         // Layout seen in a real binary: OpenSSL's bare version right before SQLite's source id.
         let mut out = Vec::new();
         classify(
-            b"SQLite format 3\0OpenSSL 3.2.1 30 Jan 2024\0\x003.2.1\02022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd45ae7b9c5e82ad8197f3alt1\0pad\x003.40.1\0",
+            b"SQLite format 3\0OpenSSL 3.2.1 30 Jan 2024\0\x003.2.1\x002022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd45ae7b9c5e82ad8197f3alt1\0pad\x003.40.1\0",
             &mut out,
         );
         let got: Vec<(&str, &str)> = out.iter().map(|m| (m.name, m.version.as_str())).collect();
