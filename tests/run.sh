@@ -26,6 +26,8 @@ APT_PACKAGES=(
   musl musl-tools  # musl loader and musl-gcc: musl roots and programs (tests/loader.rs)
   rpm              # rpmbuild and rpm databases for tests/rpm_header.rs
   python3-debian   # DEP-5 parser: truth for Debian package licenses (tests/os_licenses.rs)
+  openjdk-17-jre-headless  # java: SPDX Java tools' Verify (tests/consumers.rs)
+  libsqlite3-dev   # Debian's static SQLite, embedded in a C program (tests/consumers.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -147,10 +147,18 @@ fn replaced_modules_are_what_was_linked_with_pedigree() {
     );
     let local = find(&comps, "name", "example.com/localdep");
     assert_eq!(local.len(), 1);
-    assert!(
-        local[0].get("version").is_none(),
-        "a directory replacement has no version"
+    // A directory replacement keeps the version its `require` line records, and that
+    // original as pedigree, as real replacements do (`go version -m`: `v0.0.0 => ./localdep`).
+    assert_eq!(
+        local[0]["version"], "v0.0.0",
+        "the recorded version is kept"
     );
+    assert_eq!(local[0]["ancestors"][0]["version"], "v0.0.0");
+    assert!(local[0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "assay:go:replaced-by-directory" && p["value"] == "./localdep"));
 
     let cdx = common::assay(&[
         "scan",
@@ -164,6 +172,11 @@ fn replaced_modules_are_what_was_linked_with_pedigree() {
     assert_eq!(
         errors[0]["pedigree"]["ancestors"][0]["purl"],
         "pkg:golang/github.com/pkg/errors@v0.9.1"
+    );
+    let local = find(&comps, "name", "example.com/localdep");
+    assert_eq!(
+        local[0]["pedigree"]["ancestors"][0]["purl"],
+        "pkg:golang/example.com/localdep@v0.0.0"
     );
 }
 

@@ -10,6 +10,7 @@ mod generate;
 mod licenses;
 mod plugin_check;
 mod progress;
+mod sbom_info;
 mod scan;
 mod symbols;
 
@@ -44,7 +45,7 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan files and directories for binaries and write an inventory or SBOM
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// Show linked libraries, imported and exported symbols of a binary
     Symbols(symbols::SymbolsArgs),
     /// Dump a binary's exported ABI, or diff it against a baseline (exit 1 on breaks)
@@ -79,7 +80,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Symbols(args) => symbols::run(args),
         Command::Abi(args) => abi::run(args),
         Command::PluginCheck(args) => plugin_check::run(args),

@@ -91,6 +91,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     licenses: super::licenses::LicenseFlags,
 
+    #[command(flatten)]
+    sbom: super::sbom_info::SbomFlags,
+
     /// When to colour the table
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -201,6 +204,7 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
     let mut doc = doc;
+    doc.sbom = args.sbom.info();
     // Image targets name no local module sources for license resolution.
     let license_targets: &[String] = if doc.subject.image.is_some() {
         &[]

@@ -170,6 +170,9 @@ pub(super) fn build(
                 properties.push(Property::new("assay:package:source", s));
             }
             properties.extend(evidence.remove(&i).unwrap_or_default());
+            if let Some(m) = &p.maintainer {
+                properties.push(Property::new("assay:package:maintainer", m));
+            }
             graph.add_component(Component {
                 id: id.clone(),
                 kind: p.kind,

@@ -48,6 +48,39 @@ pub struct Document {
     /// (the loader model), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loader_findings: Vec<loader::LoaderFinding>,
+    /// Who made the SBOM and what it describes, as the user stated it (`--author`, …).
+    #[serde(skip_serializing_if = "SbomInfo::is_empty")]
+    pub sbom: SbomInfo,
+}
+
+/// Facts about the SBOM itself that no artifact records: given by the user on the command
+/// line (see docs/formats.md), never derived.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SbomInfo {
+    /// People who author the SBOM: `NAME` or `NAME <EMAIL>`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// The organization that authors the SBOM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// The organization that supplies the scanned subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// The subject's name and version (the SBOM root), overriding what the scan derives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+}
+
+impl SbomInfo {
+    pub fn is_empty(&self) -> bool {
+        self.authors.is_empty()
+            && self.organization.is_none()
+            && self.supplier.is_none()
+            && self.source_name.is_none()
+            && self.source_version.is_none()
+    }
 }
 
 impl Document {
@@ -445,6 +478,7 @@ impl GraphBuilder {
                 f.dedup();
                 f
             },
+            sbom: SbomInfo::default(),
         }
     }
 }

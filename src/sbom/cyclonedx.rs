@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
+use super::{baseline, file_properties, ids, image_file_properties, image_properties, image_purl};
 use crate::model::{ComponentKind, Document, Property, ROOT_ID};
 
 pub const SPEC_VERSION: &str = "1.6";
@@ -62,20 +62,27 @@ pub fn bom(doc: &Document) -> Value {
                 "occurrences": comp.occurrences.iter().map(|o| json!({"location": o})).collect::<Vec<_>>(),
             },
         });
+        // No purl for native libraries known by name only (see ComponentKind::NativeLibrary).
         if !comp.purl.is_empty() {
             c["purl"] = json!(comp.purl);
         }
-        if let Some(v) = &comp.version {
-            c["version"] = json!(v);
+        let mut props = comp.properties.clone();
+        // Unknown version: absent (CycloneDX has no "unknown" value).
+        if let Some(v) = baseline::component_version(comp) {
+            c["version"] = json!(v.value);
+            if let Some(m) = v.method {
+                props.push(Property::new("assay:version-method", m));
+            }
         }
-        if let Some(cpe) = super::cpe_of(comp) {
+        if let Some(s) = baseline::supplier(doc, comp) {
+            c["supplier"] = organization(&s);
+            props.push(Property::new("assay:supplier-method", s.method));
+        }
+        if let Some(cpe) = baseline::cpe(comp) {
             c["cpe"] = json!(cpe);
         }
-        if comp.purl.is_empty() {
-            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
-            if let Some(obj) = c.as_object_mut() {
-                obj.remove("purl");
-            }
+        if let Some(url) = baseline::vcs_url(comp) {
+            c["externalReferences"] = json!([{"type": "vcs", "url": url}]);
         }
         if !comp.ancestors.is_empty() {
             c["pedigree"] = json!({
@@ -88,7 +95,6 @@ pub fn bom(doc: &Document) -> Value {
                 "notes": "Go module replaced by a go.mod replace directive; the component is what was linked.",
             });
         }
-        let mut props = comp.properties.clone();
         // Loaded at run time, linked in, or neither (a compiler, the package a file names).
         if comp.kind == ComponentKind::NativeLibrary {
             props.push(Property::new("assay:linkage", "dynamic"));
@@ -132,6 +138,15 @@ pub fn bom(doc: &Document) -> Value {
         // CONTAINS and STATIC_LINK both mean "needs" here; CycloneDX has one edge kind.
         graph.entry(&r.from).or_default().insert(&r.to);
     }
+    // The root also depends on every component directly: consumers that drop `file`
+    // components (syft convert) keep the package graph (docs/formats.md).
+    for c in doc
+        .components
+        .iter()
+        .filter(|c| c.kind != ComponentKind::Compiler)
+    {
+        graph.entry(ROOT_ID).or_default().insert(&c.id);
+    }
     let dependencies: Vec<Value> = graph
         .into_iter()
         .map(|(from, to)| json!({"ref": from, "dependsOn": to.into_iter().collect::<Vec<_>>()}))
@@ -163,9 +178,23 @@ pub fn bom(doc: &Document) -> Value {
     if let Some(purl) = image_purl(doc) {
         root["type"] = json!("container");
         root["purl"] = json!(purl);
-        if let Some(d) = doc.subject.image.as_ref().and_then(|i| i.digest.as_ref()) {
-            root["version"] = json!(d);
-        }
+    }
+    let mut root_props: Vec<Property> = Vec::new();
+    if let Some(v) = baseline::root_version(doc) {
+        root["version"] = json!(v.value);
+        root_props.push(Property::new("assay:version-method", v.method));
+    }
+    let root_supplier = baseline::root_supplier(doc);
+    if let Some(s) = &root_supplier {
+        root["supplier"] = organization(s);
+        root_props.push(Property::new("assay:supplier-method", s.method));
+    }
+    if let Some(list) = root["properties"].as_array_mut() {
+        list.extend(
+            root_props
+                .iter()
+                .map(|p| json!({"name": p.name, "value": p.value})),
+        );
     }
     let mut bom = json!({
         "bomFormat": "CycloneDX",
@@ -174,12 +203,24 @@ pub fn bom(doc: &Document) -> Value {
         "version": 1,
         "metadata": {
             "timestamp": doc.created,
+            // The SBOM describes built artifacts, read after the build.
+            "lifecycles": [{"phase": "post-build"}],
             "tools": {"components": [tool]},
+            "authors": authors(doc),
             "component": root,
+            // The SBOM's own data license, as SPDX documents carry it.
+            "licenses": [{"license": {"id": "CC0-1.0"}}],
         },
         "components": components,
         "dependencies": dependencies,
     });
+    if let Some(o) = &doc.sbom.organization {
+        bom["metadata"]["manufacturer"] = json!({"name": o});
+    }
+    if let Some(s) = &root_supplier {
+        bom["metadata"]["supplier"] = organization(s);
+    }
+    bom["compositions"] = compositions(doc);
     let mut annotations = annotations;
     for f in &doc.loader_findings {
         annotations.push(json!({
@@ -203,6 +244,72 @@ pub fn bom(doc: &Document) -> Value {
     let body = serde_json::to_vec(&bom).unwrap_or_default();
     bom["serialNumber"] = json!(format!("urn:uuid:{}", ids::content_uuid(&body)));
     bom
+}
+
+/// `organizationalEntity` for a supplier.
+fn organization(s: &baseline::Supplier) -> Value {
+    match &s.email {
+        Some(e) => json!({"name": s.name, "contact": [{"email": e}]}),
+        None => json!({"name": s.name}),
+    }
+}
+
+/// SBOM authors: the people the user named, else the tool (NTIA: the author may be the
+/// tool that generated the data) when no organization is named either.
+fn authors(doc: &Document) -> Value {
+    let people: Vec<Value> = doc
+        .sbom
+        .authors
+        .iter()
+        .map(|a| match baseline::split_contact(a) {
+            (name, Some(email)) => json!({"name": name, "email": email}),
+            (name, None) => json!({"name": name}),
+        })
+        .collect();
+    if people.is_empty() && doc.sbom.organization.is_none() {
+        return json!([{"name": doc.tool.name}]);
+    }
+    Value::Array(people)
+}
+
+/// Declared completeness: a Go main module's dependency list comes from the build info,
+/// which lists every module linked (complete); a Rust root crate's from cargo-auditable's
+/// record (complete); crates found by their panic paths are an incomplete list; of the
+/// subject as a whole assay cannot say (unknown).
+fn compositions(doc: &Document) -> Value {
+    let mut complete: Vec<&str> = Vec::new();
+    let mut incomplete: BTreeSet<String> = BTreeSet::new();
+    for c in &doc.components {
+        match c.kind {
+            ComponentKind::GoMainModule => complete.push(&c.id),
+            ComponentKind::RustRootCrate => complete.push(&c.id),
+            ComponentKind::RustCrate
+                if c.properties
+                    .iter()
+                    .any(|p| p.name == "assay:method" && p.value.contains("panic-location")) =>
+            {
+                incomplete.extend(
+                    c.occurrences
+                        .iter()
+                        .map(|o| crate::model::FileNode::id_for(o)),
+                );
+            }
+            _ => {}
+        }
+    }
+    let files: BTreeSet<&str> = doc.files.iter().map(|f| f.id.as_str()).collect();
+    let incomplete: Vec<&String> = incomplete
+        .iter()
+        .filter(|f| files.contains(f.as_str()))
+        .collect();
+    let mut out = vec![json!({"aggregate": "unknown", "assemblies": [ROOT_ID]})];
+    if !complete.is_empty() {
+        out.push(json!({"aggregate": "complete", "dependencies": complete}));
+    }
+    if !incomplete.is_empty() {
+        out.push(json!({"aggregate": "incomplete", "assemblies": incomplete}));
+    }
+    Value::Array(out)
 }
 
 /// CycloneDX 1.6 `licenses`: one id per entry, declared and (when confident) concluded; a

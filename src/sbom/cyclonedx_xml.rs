@@ -254,6 +254,15 @@ static ANNOTATION: Node = Node::Element(&[
     text("text"),
 ]);
 static DEPENDENCIES: Node = Node::List("dependency", &DEPENDENCY);
+static COMPOSITIONS: Node = Node::List(
+    "composition",
+    &Node::Element(&[
+        attr("bom-ref"),
+        text("aggregate"),
+        child("assemblies", &Node::List("assembly", &Node::Ref)),
+        child("dependencies", &Node::List("dependency", &Node::Ref)),
+    ]),
+);
 static ANNOTATIONS: Node = Node::List("annotation", &ANNOTATION);
 const BOM: Fields = &[
     Field {
@@ -277,6 +286,7 @@ const BOM: Fields = &[
     child("components", &COMPONENTS),
     child("externalReferences", &EXTERNAL_REFERENCES),
     child("dependencies", &DEPENDENCIES),
+    child("compositions", &COMPOSITIONS),
     child("properties", &PROPERTIES),
     child("annotations", &ANNOTATIONS),
 ];

@@ -6,10 +6,12 @@
 //! Layer: writers. May use the model, the license enricher's types, image identity and
 //! [`crate::json`]; never other writers.
 
+pub mod baseline;
 pub mod cyclonedx;
 pub mod cyclonedx15;
 pub mod cyclonedx_xml;
 pub mod ids;
+pub mod relpath;
 pub mod spdx;
 pub mod spdx3;
 pub mod spdx_tag;

@@ -6,12 +6,14 @@
 //! DEPENDS_ON its modules. Build settings, slice platforms, replacements and problems are
 //! annotations on the element they describe.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{file_properties, ids, image_file_properties, image_properties, image_purl};
-use crate::model::{ComponentKind, Document, RelationshipKind, ROOT_ID};
+use super::{
+    baseline, file_properties, ids, image_file_properties, image_properties, image_purl, relpath,
+};
+use crate::model::{ComponentKind, Document, FileNode, RelationshipKind, ROOT_ID};
 
 pub const ROOT_SPDX_ID: &str = "SPDXRef-Subject";
 
@@ -65,7 +67,7 @@ pub fn document(doc: &Document) -> Value {
     // so it is one, with the verification code computed from the files' SHA-1s.
     let mut root = json!({
         "SPDXID": ROOT_SPDX_ID,
-        "name": doc.subject.name,
+        "name": baseline::root_name(doc),
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": !doc.files.is_empty(),
         "primaryPackagePurpose": "OTHER",
@@ -87,6 +89,16 @@ pub fn document(doc: &Document) -> Value {
         .into_iter()
         .map(|p| annotation(format!("{}={}", p.name, p.value)))
         .collect();
+    // Version and supplier: derived with the method stated, else NOASSERTION (unknown).
+    if let Some(v) = baseline::root_version(doc) {
+        root["versionInfo"] = json!(v.value);
+        root_notes.push(annotation(format!("assay:version-method={}", v.method)));
+    }
+    root["supplier"] = json!("NOASSERTION");
+    if let Some(s) = baseline::root_supplier(doc) {
+        root["supplier"] = json!(s.spdx());
+        root_notes.push(annotation(format!("assay:supplier-method={}", s.method)));
+    }
     root_notes.extend(problem_notes.remove(ROOT_ID).unwrap_or_default());
     if !root_notes.is_empty() {
         root["annotations"] = Value::Array(root_notes);
@@ -98,9 +110,6 @@ pub fn document(doc: &Document) -> Value {
             "referenceType": "purl",
             "referenceLocator": purl,
         }]);
-        if let Some(d) = doc.subject.image.as_ref().and_then(|i| i.digest.as_ref()) {
-            root["versionInfo"] = json!(d);
-        }
     }
     // SPDX lets only an analysed package CONTAIN files: a component that does (an OS
     // package owning binaries, one platform of an image) gets hasFiles and a verification
@@ -142,15 +151,42 @@ pub fn document(doc: &Document) -> Value {
                 _ => "LIBRARY",
             },
         });
+        let mut refs = Vec::new();
         if !c.purl.is_empty() {
-            pkg["externalRefs"] = json!([{
+            refs.push(json!({
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
                 "referenceLocator": c.purl,
-            }]);
+            }));
         }
-        if let Some(v) = &c.version {
-            pkg["versionInfo"] = json!(v);
+        if let Some(cpe) = baseline::cpe(c) {
+            refs.push(json!({
+                "referenceCategory": "SECURITY",
+                "referenceType": if cpe.starts_with("cpe:2.3:") { "cpe23Type" } else { "cpe22Type" },
+                "referenceLocator": cpe,
+            }));
+        }
+        if !refs.is_empty() {
+            pkg["externalRefs"] = Value::Array(refs);
+        }
+        // SPDX has no NOASSERTION for a version: unknown stays absent.
+        let mut baseline_notes = Vec::new();
+        if let Some(v) = baseline::component_version(c) {
+            pkg["versionInfo"] = json!(v.value);
+            if let Some(m) = v.method {
+                baseline_notes.push(annotation(format!("assay:version-method={m}")));
+            }
+        }
+        pkg["supplier"] = json!("NOASSERTION");
+        if let Some(s) = baseline::supplier(doc, c) {
+            pkg["supplier"] = json!(s.spdx());
+            baseline_notes.push(annotation(format!("assay:supplier-method={}", s.method)));
+        }
+        if let Some(url) = baseline::vcs_url(c) {
+            pkg["downloadLocation"] = json!(format!("git+{url}"));
+            baseline_notes.push(annotation(
+                "assay:download-location-method=go-module-path".to_string(),
+            ));
         }
         if let Some(files) = owned_files.get(c.id.as_str()) {
             pkg["filesAnalyzed"] = json!(true);
@@ -158,21 +194,6 @@ pub fn document(doc: &Document) -> Value {
                 "packageVerificationCodeValue": verification_code(files.iter().map(|f| file_sha1[f])),
             });
             pkg["hasFiles"] = files.iter().map(|f| json!(spdx_ids[f])).collect();
-        }
-        if c.purl.is_empty() {
-            // Native libraries are known by name only (see ComponentKind::NativeLibrary).
-            if let Some(obj) = pkg.as_object_mut() {
-                obj.remove("externalRefs");
-            }
-        }
-        if let Some(cpe) = super::cpe_of(c) {
-            let mut refs = pkg["externalRefs"].as_array().cloned().unwrap_or_default();
-            refs.push(json!({
-                "referenceCategory": "SECURITY",
-                "referenceType": if cpe.starts_with("cpe:2.3:") { "cpe23Type" } else { "cpe22Type" },
-                "referenceLocator": cpe,
-            }));
-            pkg["externalRefs"] = Value::Array(refs);
         }
         let lic_notes = license_fields(doc, c, &mut pkg, &mut license_refs);
         let mut notes: Vec<Value> = c
@@ -191,6 +212,7 @@ pub fn document(doc: &Document) -> Value {
                 .map(|p| annotation(format!("{}={}", p.name, p.value))),
         );
         notes.extend(lic_notes.into_iter().map(&annotation));
+        notes.extend(baseline_notes);
         if !notes.is_empty() {
             pkg["annotations"] = Value::Array(notes);
         }
@@ -207,9 +229,14 @@ pub fn document(doc: &Document) -> Value {
                 .map(|p| annotation(format!("{}={}", p.name, p.value)))
                 .collect();
             notes.extend(problem_notes.remove(f.id.as_str()).unwrap_or_default());
+            // SPDX names files relative to the scan root; the path as scanned stays readable.
+            let file_name = relpath::spdx_file_name(&f.name, &doc.subject.targets);
+            if file_name != f.name {
+                notes.push(annotation(format!("assay:path={}", f.name)));
+            }
             let mut file = json!({
                 "SPDXID": spdx_ids[f.id.as_str()],
-                "fileName": spdx_file_name(&f.name),
+                "fileName": file_name,
                 "fileTypes": ["BINARY"],
             });
             if let Some(sums) = &f.checksums {
@@ -232,21 +259,31 @@ pub fn document(doc: &Document) -> Value {
         "relationshipType": "DESCRIBES",
         "relatedSpdxElement": ROOT_SPDX_ID,
     })];
+    let mut edges: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     for r in &doc.relationships {
         let (Some(from), Some(to)) = (spdx_ids.get(r.from.as_str()), spdx_ids.get(r.to.as_str()))
         else {
             continue; // every relationship end is an element above; skip defensively
         };
-        relationships.push(json!({
-            "spdxElementId": from,
-            "relationshipType": match r.kind {
-                RelationshipKind::Contains => "CONTAINS",
-                RelationshipKind::DependsOn => "DEPENDS_ON",
-                RelationshipKind::StaticLink => "STATIC_LINK",
-                RelationshipKind::DynamicLink => "DYNAMIC_LINK",
-            },
-            "relatedSpdxElement": to,
-        }));
+        let kind = match r.kind {
+            RelationshipKind::Contains => "CONTAINS",
+            RelationshipKind::DependsOn => "DEPENDS_ON",
+            RelationshipKind::StaticLink => "STATIC_LINK",
+            RelationshipKind::DynamicLink => "DYNAMIC_LINK",
+        };
+        if edges.insert((from, kind, to)) {
+            relationships.push(relationship(from, kind, to));
+        }
+    }
+    // Package-to-package traversal from the root: consumers that follow only package
+    // relationships (not root → file → module) reach every component.
+    for (from, kind, to) in root_edges(doc) {
+        let (Some(from), Some(to)) = (spdx_ids.get(from), spdx_ids.get(to)) else {
+            continue;
+        };
+        if edges.insert((from, kind, to)) {
+            relationships.push(relationship(from, kind, to));
+        }
     }
 
     let mut document = json!({
@@ -257,7 +294,7 @@ pub fn document(doc: &Document) -> Value {
         "documentNamespace": "",
         "creationInfo": {
             "created": doc.created,
-            "creators": [tool],
+            "creators": creators(doc, &tool),
         },
         "packages": packages,
         "files": files,
@@ -279,21 +316,58 @@ pub fn document(doc: &Document) -> Value {
     document
 }
 
+/// SPDX creators: the tool, then the organization and people the user named.
+fn creators(doc: &Document, tool: &str) -> Vec<String> {
+    let mut out = vec![tool.to_string()];
+    if let Some(o) = &doc.sbom.organization {
+        out.push(format!("Organization: {o}"));
+    }
+    for a in &doc.sbom.authors {
+        out.push(match baseline::split_contact(a) {
+            (name, Some(email)) => format!("Person: {name} ({email})"),
+            (name, None) => format!("Person: {name}"),
+        });
+    }
+    out
+}
+
+fn relationship(from: &str, kind: &str, to: &str) -> Value {
+    json!({
+        "spdxElementId": from,
+        "relationshipType": kind,
+        "relatedSpdxElement": to,
+    })
+}
+
+/// The edges SPDX adds to assay's graph (internal ids): the root CONTAINS every component
+/// in the subject and DEPENDS_ON the libraries it loads from outside it; a compiler is the
+/// BUILD_TOOL_OF each file it built.
+fn root_edges(doc: &Document) -> Vec<(&str, &'static str, &str)> {
+    let files: BTreeSet<&str> = doc.files.iter().map(|f| f.id.as_str()).collect();
+    let mut out = Vec::new();
+    for c in &doc.components {
+        match c.kind {
+            ComponentKind::Compiler => {
+                for o in &c.occurrences {
+                    let file_id = FileNode::id_for(o);
+                    if let Some(f) = files.get(file_id.as_str()) {
+                        out.push((c.id.as_str(), "BUILD_TOOL_OF", *f));
+                    }
+                }
+            }
+            ComponentKind::NativeLibrary => out.push((ROOT_ID, "DEPENDS_ON", c.id.as_str())),
+            _ => out.push((ROOT_ID, "CONTAINS", c.id.as_str())),
+        }
+    }
+    out
+}
+
 /// SPDX 2.3 §7.9: SHA-1 over the sorted, concatenated lower-case SHA-1s of the files.
 fn verification_code<'a>(sha1s: impl Iterator<Item = &'a str>) -> String {
     use sha1::Digest;
     let mut all: Vec<&str> = sha1s.collect();
     all.sort_unstable();
     crate::hash::hex(&sha1::Sha1::digest(all.concat().as_bytes()))
-}
-
-/// SPDX wants relative paths starting with `./`.
-fn spdx_file_name(name: &str) -> String {
-    if name.starts_with("./") || name.starts_with('/') {
-        name.to_string()
-    } else {
-        format!("./{name}")
-    }
 }
 
 /// SPDX `licenseDeclared` / `licenseConcluded` for a component, collecting `LicenseRef-`

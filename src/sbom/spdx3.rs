@@ -88,7 +88,12 @@ pub fn from_spdx2(spdx: &Value) -> Value {
             "relationships",
             &["spdxElementId", "relationshipType", "relatedSpdxElement"],
         );
-        c.relate(from, &camel(kind), to);
+        // SPDX 3 names a build tool from the artifact's side: `file usesTool compiler`.
+        if kind == "BUILD_TOOL_OF" {
+            c.relate(to, "usesTool", from);
+        } else {
+            c.relate(from, &camel(kind), to);
+        }
     }
     c.annotations(&doc_id, spdx);
     c.check(
@@ -189,6 +194,35 @@ impl Converter {
         }
     }
 
+    /// The agent element of an SPDX 2.3 `Organization: NAME (EMAIL)` / `Person: …` value,
+    /// made once per value; `None` for NOASSERTION.
+    fn agent(&mut self, value: &str) -> Option<String> {
+        let (kind, name) = value.split_once(':')?;
+        let ty = match kind.trim() {
+            "Organization" => "Organization",
+            "Person" => "Person",
+            _ => return None,
+        };
+        let name = name.trim();
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let id = self.id(&format!(
+            "SPDXRef-Supplier-{ty}-{slug}-{}",
+            &crate::hash::sha256_hex(value.as_bytes())[..8]
+        ));
+        if !self.elements.contains(&id) {
+            self.push(json!({
+                "type": ty,
+                "spdxId": id,
+                "creationInfo": CREATION_INFO,
+                "name": name,
+            }));
+        }
+        Some(id)
+    }
+
     /// `Tool: x` → a Tool (createdUsing) and a SoftwareAgent (createdBy); persons and
     /// organisations → agents.
     fn creators(&mut self, info: &Value) -> (Vec<String>, Vec<String>) {
@@ -265,6 +299,10 @@ impl Converter {
         if let Some(v) = str_of(p, "primaryPackagePurpose") {
             o.insert("software_primaryPurpose".into(), json!(camel(v)));
         }
+        if let Some(agent) = str_of(p, "supplier").and_then(|v| self.agent(v)) {
+            obj(&mut pkg).insert("suppliedBy".into(), json!(agent));
+        }
+        let o = obj(&mut pkg);
         for (from, to) in [
             ("comment", "comment"),
             ("summary", "summary"),
@@ -343,6 +381,7 @@ impl Converter {
                 "licenseConcluded",
                 "attributionTexts",
                 "annotations",
+                "supplier",
                 // 2.3-only: whether files were analysed is implied by the contains
                 // relationships, which `hasFiles` duplicates.
                 "filesAnalyzed",

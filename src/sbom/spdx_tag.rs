@@ -161,7 +161,7 @@ pub fn to_tag_value(spdx: &Value) -> String {
     };
     let id_of = |v: &Value| v.get("SPDXID").and_then(Value::as_str).map(str::to_owned);
 
-    out.push_str("## Document Information\n");
+    // Readers (sbomqs among them) expect `SPDXVersion:` on the first line: no heading above it.
     write_fields(&mut out, spdx, DOCUMENT);
     out.push_str("\n## Creation Information\n");
     if let Some(info) = spdx.get("creationInfo") {

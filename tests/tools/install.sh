@@ -5,6 +5,9 @@
 #   cyclonedx-python-lib[validation]   CycloneDX JSON/XML schema validation
 #   check-jsonschema (+ jsonschema)    JSON schema validation of SPDX 2.3
 #   spdx-python-model                  SPDX 3.0.1 JSON-LD type checks (offline)
+#   ntia-conformance-checker (sbomcheck) NTIA minimum elements / CISA FSCT3 minimum
+#   org.spdx:tools-java (Maven Central, jar-with-dependencies, sha1-checked, not run here)
+#                                      SPDX Java tools' Verify -> .venv/tools/tools-java.jar
 #   lib4sbom (wheel only, not installed): source of the SPDX 2.3 JSON schema
 #                                      -> .venv/schemas/spdx-schema-2.3.json
 #   @microsoft/jest-sarif (npm pack, not installed): source of the SARIF 2.1.0
@@ -31,7 +34,11 @@ PIP_PACKAGES=(
   "cyclonedx-python-lib[validation]==11.12.0"
   "check-jsonschema==0.39.0"
   "spdx-python-model==0.0.6"
+  "ntia-conformance-checker==6.0.0"
 )
+TOOLS_JAVA_URL="https://repo1.maven.org/maven2/org/spdx/tools-java/2.0.1/tools-java-2.0.1-jar-with-dependencies.jar"
+TOOLS_JAVA_SHA1="9c50b4e7c3aca13c01334948d2d34df780f276e2"
+TOOLS_JAVA="$VENV/tools/tools-java.jar"
 SCHEMA_WHEEL="lib4sbom==0.10.4"
 SCHEMA_MEMBER="lib4sbom/schemas/spdx/2.3-schema.json"
 SARIF_PACKAGE="@microsoft/jest-sarif@1.0.0-beta.0"
@@ -42,13 +49,14 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 
 # Everything that should trigger a re-install when it changes.
 # Bump STAMP_FORMAT when this script's outputs change in shape.
-STAMP_FORMAT=2
+STAMP_FORMAT=3
 WANT_STAMP="format=$STAMP_FORMAT
 ${PIP_PACKAGES[*]}
+$TOOLS_JAVA_URL:$TOOLS_JAVA_SHA1
 $SCHEMA_WHEEL:$SCHEMA_MEMBER
 $SARIF_PACKAGE:$SARIF_MEMBER:$SARIF_SHA256"
 
-if [[ -f "$STAMP" && -x "$VENV/bin/python" && -s "$SPDX_SCHEMA" && -s "$SARIF_SCHEMA" ]] \
+if [[ -f "$STAMP" && -x "$VENV/bin/python" && -s "$SPDX_SCHEMA" && -s "$SARIF_SCHEMA" && -s "$TOOLS_JAVA" ]] \
    && [[ "$(cat "$STAMP")" == "$WANT_STAMP" ]]; then
   log "validators up to date in $VENV"
   exit 0
@@ -98,11 +106,25 @@ fi
 cp "$TMP/$SARIF_MEMBER" "$SARIF_SCHEMA.tmp" && mv "$SARIF_SCHEMA.tmp" "$SARIF_SCHEMA"
 log "wrote $SARIF_SCHEMA"
 
+# SPDX Java tools (Maven Central): fetched once, checked against the sha1 Maven publishes.
+if [[ ! -s "$TOOLS_JAVA" ]] || [[ "$(sha1sum "$TOOLS_JAVA" | cut -d' ' -f1)" != "$TOOLS_JAVA_SHA1" ]]; then
+  log "fetching $TOOLS_JAVA_URL"
+  mkdir -p "$(dirname "$TOOLS_JAVA")"
+  curl -sSfL -o "$TOOLS_JAVA.tmp" "$TOOLS_JAVA_URL"
+  got="$(sha1sum "$TOOLS_JAVA.tmp" | cut -d' ' -f1)"
+  if [[ "$got" != "$TOOLS_JAVA_SHA1" ]]; then
+    log "tools-java checksum mismatch: got $got, want $TOOLS_JAVA_SHA1"
+    exit 1
+  fi
+  mv "$TOOLS_JAVA.tmp" "$TOOLS_JAVA"
+fi
+log "have $TOOLS_JAVA"
+
 # Smoke-check that everything imports before declaring success.
 "$VENV/bin/python" -c '
 import spdx_tools.spdx.parser.parse_anything, spdx_tools.spdx.validation.document_validator
 import cyclonedx.validation.json, cyclonedx.validation.xml, jsonschema, check_jsonschema
-import spdx_python_model
+import spdx_python_model, ntia_conformance_checker
 '
 
 printf '%s' "$WANT_STAMP" > "$STAMP"

@@ -161,23 +161,38 @@ pub fn add_components(file_id: &str, file_name: &str, info: &GoInfo, out: &mut F
 }
 
 /// A dependency as linked: the replacement when there is one, with the original kept as
-/// pedigree. A local-directory replacement has no version and belongs to its binary.
+/// pedigree. A local-directory replacement belongs to its binary and keeps the version its
+/// `require` line records (the directory has none), with that original as pedigree too.
 fn dependency_component(dep: &Module, file_name: &str) -> Component {
     let occurrences = vec![file_name.to_string()];
     if dep.is_local_replacement() {
         let dir = &dep.linked().path;
-        let purl = purl::golang(&dep.path, None);
+        let version = Some(dep.version.clone()).filter(|v| !v.is_empty());
+        let purl = purl::golang(&dep.path, version.as_deref());
+        let mut properties = vec![
+            Property::new("assay:go:replaced-by-directory", dir),
+            Property::new("assay:go:recorded-version", &dep.version),
+        ];
+        let mut ancestors = Vec::new();
+        if let Some(v) = &version {
+            properties.push(Property::new(
+                "assay:version-method",
+                "go-require-version-before-directory-replacement",
+            ));
+            ancestors.push(Ancestor {
+                name: dep.path.clone(),
+                version: v.clone(),
+                purl: purl.clone(),
+            });
+        }
         return Component {
-            id: format!("{purl}#{file_name}"),
+            id: format!("{}#{file_name}", purl::golang(&dep.path, None)),
             kind: ComponentKind::GoModule,
             name: dep.path.clone(),
-            version: None,
+            version,
             purl,
-            ancestors: Vec::new(),
-            properties: vec![
-                Property::new("assay:go:replaced-by-directory", dir),
-                Property::new("assay:go:recorded-version", &dep.version),
-            ],
+            ancestors,
+            properties,
             occurrences,
         };
     }

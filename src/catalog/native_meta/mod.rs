@@ -148,18 +148,34 @@ fn add_package(image: &Image<'_, '_>, pkg: &note_package::PackageNote, out: &mut
 
 fn add_libraries(image: &Image<'_, '_>, out: &mut Findings) {
     let regions = crate::binary::data::readonly_data(image.object);
-    add_libraries_in(image.file_id, image.file_name, &regions, out);
+    let mut matches = library_matches(&regions);
+    // The symbol, when present, is exact: it overrides the string heuristics.
+    if let Some(v) = classify::sqlite_version_from_symbol(image.object) {
+        for m in matches.iter_mut().filter(|m| m.name == "sqlite") {
+            m.evidence = format!("symbol sqlite3_version = {v}");
+            m.version = v.clone();
+        }
+    }
+    add_matches(image.file_id, image.file_name, matches, out);
 }
 
 /// Static libraries recognised in raw byte regions (also used on unpacked images that are
 /// not object files).
 pub fn add_libraries_in(file_id: &str, file_name: &str, regions: &[&[u8]], out: &mut Findings) {
+    add_matches(file_id, file_name, library_matches(regions), out);
+}
+
+fn library_matches(regions: &[&[u8]]) -> Vec<classify::Match> {
     let mut matches = Vec::new();
     for d in regions {
         classify::classify(d, &mut matches);
     }
     matches.sort();
     matches.dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    matches
+}
+
+fn add_matches(file_id: &str, file_name: &str, matches: Vec<classify::Match>, out: &mut Findings) {
     for m in matches {
         let purl = purl::generic(m.purl_name, Some(&m.version));
         out.components.push(Component {

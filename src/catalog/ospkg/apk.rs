@@ -40,6 +40,7 @@ pub fn catalog(
             "V" => record.version = Some(value.to_string()),
             "A" => record.arch = Some(value.to_string()),
             "L" => record.license = Some(value.to_string()),
+            "m" => record.maintainer = Some(value.to_string()),
             "F" => record.dir = value.to_string(),
             "o" => record.origin = Some(value.to_string()),
             // `D:so:libc.musl-x86_64.so.1 cmd:sh zlib>=1.2 !conflict`: no alternatives in apk.
@@ -68,6 +69,7 @@ struct Record {
     version: Option<String>,
     arch: Option<String>,
     license: Option<String>,
+    maintainer: Option<String>,
     dir: String,
     files: Vec<String>,
     origin: Option<String>,
@@ -106,6 +108,7 @@ impl Record {
             version,
             arch: self.arch,
             license: self.license,
+            maintainer: self.maintainer,
             database: format!("/{INSTALLED}"),
             files: self.files,
             source: self.origin,

@@ -61,6 +61,7 @@ pub fn catalog(
                 version,
                 arch,
                 license: None,
+                maintainer: para.get("Maintainer").cloned(),
                 database: format!("/{path}"),
                 files,
                 source: para.get("Source").map(|s| source_name(s)),

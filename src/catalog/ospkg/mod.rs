@@ -27,6 +27,9 @@ pub struct Package {
     pub version: String,
     pub arch: Option<String>,
     pub license: Option<String>,
+    /// Who maintains the package (dpkg `Maintainer`, apk `m:`, xbps `maintainer`): the
+    /// SBOM supplier.
+    pub maintainer: Option<String>,
     pub purl: String,
     /// Database file the package was read from (path inside the image).
     pub database: String,

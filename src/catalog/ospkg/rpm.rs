@@ -86,6 +86,8 @@ fn package(h: rpm_header::RpmHeader, os: &OsRelease, path: &str) -> Package {
         version,
         arch: h.arch,
         license: h.license,
+        // Not read from the header yet (RPMTAG_PACKAGER / RPMTAG_VENDOR).
+        maintainer: None,
         database: format!("/{path}"),
         files: h.files,
     }

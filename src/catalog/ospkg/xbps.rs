@@ -84,6 +84,10 @@ pub fn catalog(
                     .get("license")
                     .and_then(|v| v.as_str())
                     .map(str::to_string),
+                maintainer: meta
+                    .get("maintainer")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
                 database: format!("/{path}"),
                 files,
                 source: meta
