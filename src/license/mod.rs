@@ -14,6 +14,8 @@ pub mod policy;
 pub mod remote;
 pub mod resolve;
 pub mod rules;
+pub mod site;
+pub mod table;
 
 use serde::Serialize;
 
