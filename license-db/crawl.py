@@ -12,7 +12,7 @@ read. Which of the root files are license files is decided later by assay itself
 license-db classify-root`, the rule the resolver uses); this step keeps a generous superset.
 Only the Python standard library is used.
 """
-import concurrent.futures as cf, json, os, re, struct, sys, tarfile, io, threading, time, zlib
+import collections, concurrent.futures as cf, json, os, re, struct, sys, tarfile, io, threading, time, zlib
 import urllib.request, urllib.error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -216,6 +216,12 @@ def crawl_go():
             seen.setdefault(p, set()).add(v)
             for m, mv in parse_requires(text):
                 seen.setdefault(m, set()).add(mv)
+        # depth 2: what the required modules themselves require (their newest version seen)
+        level1 = [(m, max(vs, key=semver_key)) for m, vs in seen.items()]
+        for (m, v), text in zip(level1, ex.map(lambda mv: go_mod(*mv), level1)):
+            if isinstance(text, str):
+                for r, rv in parse_requires(text):
+                    seen.setdefault(r, set()).add(rv)
         print(f"go: {len(inputs)} programs, {len(seen)} modules", file=sys.stderr)
         jobs = []
         for m, vs in seen.items():
@@ -313,14 +319,14 @@ def req_series(req):
     return (a,) if a else ((0, b) if b else (0, 0, c))
 
 
-def crawl_rust(max_crates=3000):
+def crawl_rust(max_crates=8000):
     seeds = [l.strip() for l in open(os.path.join(HERE, "rust-crates.txt"))
              if l.strip() and not l.startswith("#")]
     wanted = {}  # crate -> set of series required
     order, frontier, depth = [], list(dict.fromkeys(seeds)), 0
     known = set(frontier)
     with cf.ThreadPoolExecutor(WORKERS) as ex:
-        while frontier and len(order) < max_crates and depth <= 4:
+        while frontier and len(order) < max_crates and depth <= 7:
             nxt = []
             for name, idx in zip(frontier, ex.map(crate_index, frontier)):
                 if not isinstance(idx, list) or not idx:
@@ -370,7 +376,125 @@ def crawl_rust(max_crates=3000):
     print(f"rust: done, {len(jobs)} crate versions", file=sys.stderr)
 
 
+# ---------------------------------------------------------------- bisect
+
+def go_versions(module):
+    def produce():
+        try:
+            return http(f"{PROXY}/{escape(module)}/@v/list")[2].decode().split()
+        except Exception as e:
+            return {"error": str(e)[:200]}
+    return cached(os.path.join(CACHE, "go", "list", escape(module) + ".json"), produce)
+
+
+def classify_one(assay, kind, name, version):
+    """The expression assay gives one cached package version (None when unknown)."""
+    import subprocess, tempfile, shutil
+    from generate import write_tree, crate_manifest
+    data = go_files(name, version) if kind == "go" else crate_license(name, version)
+    if "error" in data:
+        return None
+    d = tempfile.mkdtemp(prefix="assay-bisect-")
+    try:
+        files = dict(data.get("files", {}))
+        if kind == "crate":
+            files["Cargo.toml"] = crate_manifest(name, version, data)
+        write_tree(os.path.join(d, "p"), files)
+        out = subprocess.run([assay, "license-db", "classify", os.path.join(d, "p")],
+                             capture_output=True, text=True).stdout
+        r = json.loads(out) if out.strip() else {}
+        return r.get("expression") if r.get("valid") else None
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bisect_one(assay, kind, name, versions):
+    """Where the license changes between the oldest and newest examined versions: binary search
+    over the released versions between them; returns the extra versions examined."""
+    lo, hi = 0, len(versions) - 1
+    elo, ehi = (classify_one(assay, kind, name, versions[i]) for i in (lo, hi))
+    if elo is None or ehi is None or elo == ehi:
+        return []
+    probes = []
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        e = classify_one(assay, kind, name, versions[mid])
+        probes.append(versions[mid])
+        if e == elo:
+            lo = mid
+        elif e == ehi:
+            hi = mid
+        else:
+            break  # a third license in between: stop, the gap stays unanswered
+    return probes + [versions[lo], versions[hi]]
+
+
+def crawl_bisect(assay):
+    go = json.load(open(os.path.join(CACHE, "go", "graph.json")))
+    rust = json.load(open(os.path.join(CACHE, "rust", "graph.json")))
+    jobs = []
+    for m, vs in go["modules"].items():
+        old, new = vs[0], vs[-1]
+        if old == new:
+            continue
+        a, b = go_files(m, old), go_files(m, new)
+        if a.get("files") == b.get("files") or "error" in a or "error" in b:
+            continue  # identical license files: nothing changed
+        listed = go_versions(m)
+        if not isinstance(listed, list):
+            continue
+        between = sorted({v for v in listed if semver_key(old) <= semver_key(v) <= semver_key(new)} | {old, new},
+                         key=semver_key)
+        jobs.append(("go", m, between))
+    for name, vs in rust["crates"].items():
+        if len(vs) < 2:
+            continue
+        idx = crate_index(name)
+        live = sorted((e["v"] for e in idx if not e["y"] and not parse_ver(e["v"])[1]), key=parse_ver)
+        datas = [crate_license(name, v) for v in vs]
+        for (v1, d1), (v2, d2) in zip(zip(vs, datas), zip(vs[1:], datas[1:])):
+            if "error" in d1 or "error" in d2 or (d1.get("license"), d1.get("files")) == (d2.get("license"), d2.get("files")):
+                continue
+            between = [v for v in live if parse_ver(v1) <= parse_ver(v) <= parse_ver(v2)]
+            jobs.append(("crate", name, between))
+    print(f"bisect: {len(jobs)} packages whose license files differ between examined versions", file=sys.stderr)
+    # classify both ends of every candidate in batches (one classifier load per 300), and
+    # bisect only where the expressions differ
+    import subprocess, tempfile
+    from generate import write_tree, crate_manifest
+    tmp = tempfile.mkdtemp(prefix="assay-bisect-ends-")
+    ends = {}
+    for kind, name, between in jobs:
+        for v in (between[0], between[-1]):
+            data = go_files(name, v) if kind == "go" else crate_license(name, v)
+            files = dict(data.get("files", {}))
+            if kind == "crate":
+                files["Cargo.toml"] = crate_manifest(name, v, data)
+            d = os.path.join(tmp, kind, f"{escape(name)}@{v}")
+            write_tree(d, files)
+            ends[d] = (kind, name, v)
+    verdict = {}
+    keys = sorted(ends)
+    for i in range(0, len(keys), 300):
+        out = subprocess.run([assay, "license-db", "classify", *keys[i:i + 300]], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            verdict[ends[r["dir"]]] = r.get("expression") if r.get("valid") else None
+    jobs = [(k, n, b) for k, n, b in jobs
+            if verdict.get((k, n, b[0])) and verdict.get((k, n, b[-1]))
+            and verdict[(k, n, b[0])] != verdict[(k, n, b[-1])]]
+    print(f"bisect: {len(jobs)} packages whose license changed", file=sys.stderr)
+    extra = collections.defaultdict(list)
+    with cf.ThreadPoolExecutor(WORKERS) as ex:
+        for (kind, name, _), probes in zip(jobs, ex.map(lambda j: bisect_one(assay, *j), jobs)):
+            extra[f"{kind} {name}"] += probes
+    with open(os.path.join(CACHE, "bisect.json"), "w") as f:
+        json.dump(extra, f, indent=0)
+    print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)
+
+
 if __name__ == "__main__":
     what = sys.argv[1:] or ["go", "rust"]
+    assay = os.environ.get("ASSAY", os.path.join(HERE, "..", "target", "release", "assay"))
     for w in what:
-        {"go": crawl_go, "rust": crawl_rust}[w]()
+        {"go": crawl_go, "rust": crawl_rust, "bisect": lambda: crawl_bisect(assay)}[w]()

@@ -50,6 +50,16 @@ def write_tree(root, files):
             f.write(text)
 
 
+def crate_manifest(name, v, data):
+    """The Cargo.toml fields that decide a crate's license, as the crawl recorded them."""
+    manifest = f"[package]\nname = {json.dumps(name)}\nversion = {json.dumps(v)}\n"
+    if data.get("license"):
+        manifest += f"license = {json.dumps(data['license'])}\n"
+    if data.get("license_file"):
+        manifest += f"license-file = {json.dumps(data['license_file'])}\n"
+    return manifest
+
+
 def major_base(path):
     m = re.match(r"^(.*)/v\d+$", path)
     return m.group(1) if m else path
@@ -64,8 +74,10 @@ def main():
     rust = json.load(open(os.path.join(crawl.CACHE, "rust", "graph.json")))
     tmp = tempfile.mkdtemp(prefix="assay-licdb-")
     jobs = {}  # dir -> (kind, name, version)
+    bisect_path = os.path.join(crawl.CACHE, "bisect.json")
+    extra = json.load(open(bisect_path)) if os.path.exists(bisect_path) else {}
     for m, versions in go["modules"].items():
-        for v in {versions[0], versions[-1]}:
+        for v in {versions[0], versions[-1], *extra.get(f"go {m}", [])}:
             cached = os.path.join(crawl.CACHE, "go", "files", f"{crawl.escape(m)}@{crawl.escape(v)}.json")
             if not os.path.exists(cached):
                 continue
@@ -76,7 +88,7 @@ def main():
             write_tree(d, data["files"])
             jobs[d] = ("go", m, v)
     for name, versions in rust["crates"].items():
-        for v in versions:
+        for v in {*versions, *extra.get(f"crate {name}", [])}:
             cached = os.path.join(crawl.CACHE, "rust", "crates", f"{name.lower()}@{v}.json")
             if not os.path.exists(cached):
                 continue
@@ -85,12 +97,7 @@ def main():
                 continue
             d = os.path.join(tmp, "crate", f"{name}@{v}")
             files = dict(data["files"])
-            manifest = f"[package]\nname = {json.dumps(name)}\nversion = {json.dumps(v)}\n"
-            if data.get("license"):
-                manifest += f"license = {json.dumps(data['license'])}\n"
-            if data.get("license_file"):
-                manifest += f"license-file = {json.dumps(data['license_file'])}\n"
-            files["Cargo.toml"] = manifest
+            files["Cargo.toml"] = crate_manifest(name, v, data)
             write_tree(d, files)
             jobs[d] = ("crate", name, v)
     print(f"classifying {len(jobs)} package versions", file=sys.stderr)

@@ -22,6 +22,21 @@ enum LicenseDbCommand {
     Build(BuildArgs),
     /// Classify unpacked module roots or crates by the resolver's rule (one JSON line each)
     Classify(ClassifyArgs),
+    /// What the license-dbs (site, then bundled) answer for packages, offline (JSON lines)
+    Lookup(LookupArgs),
+}
+
+#[derive(Args)]
+pub struct LookupArgs {
+    /// Packages: `go PATH@VERSION`, `crate NAME@VERSION`, or `PATH@VERSION` (Go)
+    #[arg(value_name = "PACKAGE")]
+    packages: Vec<String>,
+    /// A file of packages, one a line (# comments)
+    #[arg(long, value_name = "FILE")]
+    list: Vec<PathBuf>,
+    /// A site license-db to consult first (repeatable) [env: ASSAY_LICENSE_DB]
+    #[arg(long = "license-db", value_name = "FILE")]
+    license_db: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -74,18 +89,12 @@ pub fn run(args: LicenseDbArgs) -> u8 {
     match args.command {
         LicenseDbCommand::Build(a) => build(a),
         LicenseDbCommand::Classify(a) => classify(a),
+        LicenseDbCommand::Lookup(a) => lookup(a),
     }
 }
 
-fn packages(args: &BuildArgs) -> Result<Vec<Package>, String> {
-    let mut out = Vec::new();
-    for spec in &args.go {
-        out.push(site::parse_package(&format!("go {spec}"))?);
-    }
-    for spec in &args.crates {
-        out.push(site::parse_package(&format!("crate {spec}"))?);
-    }
-    for file in &args.list {
+fn read_lists(files: &[PathBuf], out: &mut Vec<Package>) -> Result<(), String> {
+    for file in files {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -97,6 +106,18 @@ fn packages(args: &BuildArgs) -> Result<Vec<Package>, String> {
             }
         }
     }
+    Ok(())
+}
+
+fn packages(args: &BuildArgs) -> Result<Vec<Package>, String> {
+    let mut out = Vec::new();
+    for spec in &args.go {
+        out.push(site::parse_package(&format!("go {spec}"))?);
+    }
+    for spec in &args.crates {
+        out.push(site::parse_package(&format!("crate {spec}"))?);
+    }
+    read_lists(&args.list, &mut out)?;
     if !args.targets.is_empty() {
         let created = crate::timestamp::document_timestamp().map_err(|e| e.to_string())?;
         let doc = crate::scan::scan(&args.targets, created, crate::scan::Options::default());
@@ -223,4 +244,60 @@ fn classify(args: ClassifyArgs) -> u8 {
         println!("{v}");
     }
     code
+}
+
+fn lookup(args: LookupArgs) -> u8 {
+    let mut packages = Vec::new();
+    let parsed = args
+        .packages
+        .iter()
+        .map(|p| site::parse_package(p))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|mut p| {
+            read_lists(&args.list, &mut p)?;
+            Ok(p)
+        })
+        .and_then(|p| {
+            packages = p;
+            crate::license::db::init_site_tables(&args.license_db)
+        });
+    if let Err(e) = parsed {
+        super::error(e);
+        return exit::ERROR;
+    }
+    let db = crate::license::db::bundled();
+    for p in &packages {
+        let answer = match p.kind {
+            site::PackageKind::Go => match db.module_license(&p.name, Some(&p.version)) {
+                Some(crate::license::db::ModuleLookup::Table(a)) => {
+                    Some(a.into_component_license())
+                }
+                Some(crate::license::db::ModuleLookup::Range(r)) => {
+                    Some(crate::license::ComponentLicense {
+                        expression: Some(r.expression.clone()),
+                        source: crate::license::LicenseSource::LicenseDb,
+                        location: Some(format!("license-db overrides.toml {}", r.path)),
+                        confidence: 0.95,
+                        method: "license-db-range".into(),
+                        evidence: Vec::new(),
+                        extracted: Vec::new(),
+                        file_texts: Vec::new(),
+                    })
+                }
+                None => None,
+            },
+            site::PackageKind::Crate => db
+                .crate_license(&p.name, Some(&p.version))
+                .map(|a| a.into_component_license()),
+        };
+        let v = match answer {
+            Some(l) => serde_json::json!({
+                "package": p.to_string(), "expression": l.expression, "confidence": l.confidence,
+                "method": l.method, "location": l.location,
+            }),
+            None => serde_json::json!({"package": p.to_string(), "expression": null}),
+        };
+        println!("{v}");
+    }
+    exit::OK
 }
