@@ -216,6 +216,10 @@ def crawl_go():
             seen.setdefault(p, set()).add(v)
             for m, mv in parse_requires(text):
                 seen.setdefault(m, set()).add(mv)
+        for line in open(os.path.join(HERE, "go-modules.txt")):
+            f = line.split("#")[0].split()
+            if len(f) == 2:
+                seen.setdefault(f[0], set()).add(f[1])
         # depth 2: what the required modules themselves require (their newest version seen)
         level1 = [(m, max(vs, key=semver_key)) for m, vs in seen.items()]
         for (m, v), text in zip(level1, ex.map(lambda mv: go_mod(*mv), level1)):
@@ -484,10 +488,51 @@ def crawl_bisect(assay):
             if verdict.get((k, n, b[0])) and verdict.get((k, n, b[-1]))
             and verdict[(k, n, b[0])] != verdict[(k, n, b[-1])]]
     print(f"bisect: {len(jobs)} packages whose license changed", file=sys.stderr)
+    # binary search, all packages in lock-step: each round fetches every midpoint (8 at a
+    # time) and classifies them in one assay run
     extra = collections.defaultdict(list)
+    state = {(k, n): [b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
+             for k, n, b in jobs}
+    rounds = 0
     with cf.ThreadPoolExecutor(WORKERS) as ex:
-        for (kind, name, _), probes in zip(jobs, ex.map(lambda j: bisect_one(assay, *j), jobs)):
-            extra[f"{kind} {name}"] += probes
+        while True:
+            active = [(key, st) for key, st in state.items() if st[2] - st[1] > 1]
+            if not active:
+                break
+            rounds += 1
+            probes = [(key[0], key[1], st[0][(st[1] + st[2]) // 2]) for key, st in active]
+            list(ex.map(lambda p: go_files(p[1], p[2]) if p[0] == "go" else crate_license(p[1], p[2]), probes))
+            dirs = {}
+            rtmp = tempfile.mkdtemp(prefix=f"assay-bisect-{rounds}-")
+            for kind, name, v in probes:
+                data = go_files(name, v) if kind == "go" else crate_license(name, v)
+                files = dict(data.get("files", {}))
+                if kind == "crate":
+                    files["Cargo.toml"] = crate_manifest(name, v, data)
+                d = os.path.join(rtmp, kind, f"{escape(name)}@{v}")
+                write_tree(d, files)
+                dirs[d] = (kind, name, v)
+            got = {}
+            keys = sorted(dirs)
+            for i in range(0, len(keys), 300):
+                out = subprocess.run([assay, "license-db", "classify", *keys[i:i + 300]],
+                                     capture_output=True, text=True).stdout
+                for line in out.splitlines():
+                    r = json.loads(line)
+                    got[dirs[r["dir"]]] = r.get("expression") if r.get("valid") else None
+            for (kind, name, v), (key, st) in zip(probes, active):
+                e = got.get((kind, name, v))
+                extra[f"{kind} {name}"].append(v)
+                mid = (st[1] + st[2]) // 2
+                if e == st[3]:
+                    st[1] = mid
+                elif e == st[4]:
+                    st[2] = mid
+                else:
+                    st[1] = st[2]  # a third answer (or none) in between: stop, the gap stays open
+            print(f"bisect: round {rounds}, {len(active)} packages", file=sys.stderr)
+    for (kind, name), st in state.items():
+        extra[f"{kind} {name}"] += [st[0][0], st[0][-1]]
     with open(os.path.join(CACHE, "bisect.json"), "w") as f:
         json.dump(extra, f, indent=0)
     print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)
