@@ -86,9 +86,10 @@ fn http_server(root: &Path) -> Server {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let server = Server(child, port); // killed and waited for on drop, also on a panic
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server(child, port);
+            return server;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

@@ -242,10 +242,10 @@ impl LicenseDb {
                 Some(v) => {
                     r.min
                         .as_deref()
-                        .map_or(true, |min| semver_cmp(v, min).is_ge())
+                        .is_none_or(|min| semver_cmp(v, min).is_ge())
                         && r.max
                             .as_deref()
-                            .map_or(true, |max| semver_cmp(v, max).is_le())
+                            .is_none_or(|max| semver_cmp(v, max).is_le())
                 }
                 None => r.min.is_none() && r.max.is_none(),
             };

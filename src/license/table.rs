@@ -221,7 +221,7 @@ impl Table {
     pub fn lookup(&self, kind: Kind, name: &str, version: Option<&str>) -> Option<Answer> {
         let rows = self.rows(kind, name);
         if !rows.is_empty() {
-            return self.from_rows(&rows, version);
+            return self.answer_rows(&rows, version);
         }
         if kind != Kind::Go {
             return None;
@@ -256,7 +256,7 @@ impl Table {
         None
     }
 
-    fn from_rows(&self, rows: &[Row<'static>], version: Option<&str>) -> Option<Answer> {
+    fn answer_rows(&self, rows: &[Row<'static>], version: Option<&str>) -> Option<Answer> {
         let (first, last) = (rows.first()?, rows.last()?);
         let Some(v) = version else {
             // no version: only when every examined version agrees
