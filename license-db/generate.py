@@ -1,246 +1,193 @@
 #!/usr/bin/env python3
-"""Generates license-db/modules.json: Go module path -> SPDX expression, with evidence.
+"""Writes license-db/packages.tsv (format: license-db/FORMAT.md) from the crawl cache.
 
-Steps (each cached under --cache, default /tmp/assay-licdb):
-  1. read the go.mod of widely used Go programs through the module proxy, count how often each
-     required module appears (the "most used" order), add every module in samples/;
-  2. download each module zip through the proxy (bounded concurrency) and extract the license
-     files of the module root (pkg.go.dev's file names; vendor/ and subdirectories ignored);
-  3. classify them with assay's own classifier (`assay classify --json`, the same code that
-     classifies at scan time) and write modules.json with provenance (date, tool version).
+  python3 license-db/crawl.py go rust          # fetch (resumable, cached, polite)
+  python3 license-db/generate.py [--assay target/release/assay]
 
-Usage: python3 license-db/generate.py [--limit 700] [--assay target/debug/assay]
+Every examined package version is classified by assay itself (`assay license-db classify`: the
+resolver's license-file rule and classifier for Go module roots, the `license` /
+`license-file` rule of Cargo.toml for crates), so the db and a scan decide by one rule.
+A version whose license files are missing or unrecognised gets no row (unknown stays absent).
+Flags: `n` on a Go module whose nested modules (paths below it) were examined and all share
+its newest license; `m` on a Go module whose other major versions were examined and all agree.
 Only the Python standard library is used.
 """
-import argparse, concurrent.futures as cf, datetime, hashlib, io, json, os, re, subprocess, sys
-import urllib.request, urllib.error, zipfile
+import argparse, collections, datetime, hashlib, json, os, re, subprocess, sys, tempfile
 
-PROXY = os.environ.get("ASSAY_GEN_PROXY", "https://proxy.golang.org")
-# (module, version) of the programs whose requirements define "widely used"; "latest" asks the proxy.
-PROGRAMS = [
-    ("k8s.io/kubernetes", "v1.31.0"),
-    # Moby: the v2 module is the first with a go.mod (docker/docker and docker/cli releases are
-    # +incompatible, without requirements).
-    ("github.com/moby/moby/v2", "v2.0.0-beta.24"),
-    ("github.com/prometheus/prometheus", "v0.54.1"),
-    ("go.etcd.io/etcd/server/v3", "v3.5.16"),
-    ("go.etcd.io/etcd/client/v3", "v3.5.16"),
-    ("github.com/hashicorp/terraform", "v1.9.5"),
-    ("github.com/gohugoio/hugo", "v0.134.0"),
-    # Grafana: the proxy does not serve github.com/grafana/grafana ("not available").
-    ("github.com/containerd/containerd/v2", "v2.0.0"),
-    ("github.com/containerd/containerd", "v1.7.22"),
-]
-LICENSE_NAME = re.compile(
-    r"^(copying|copyright|licen[cs]e|licen[cs]e[-_.]?(apache|mit|bsd|mpl)[-_.0-9]*|mit[-_]licen[cs]e|unlicen[cs]e|notice|patents)"
-    r"(\.(md|markdown|txt|rst|code))?$", re.I)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import crawl  # noqa: E402  (cache paths and helpers)
+
+MAGIC = "assay-license-db 1"
 
 
-def escape(path):
-    return re.sub(r"[A-Z]", lambda m: "!" + m.group(0).lower(), path)
+def classify(assay, dirs, tmp):
+    """`assay license-db classify` on every directory; results are cached per assay build (its
+    size and mtime), as classifying ~12k package versions takes minutes."""
+    st = os.stat(assay)
+    cache_path = os.path.join(crawl.CACHE, f"classified-{st.st_size}-{int(st.st_mtime)}.json")
+    cache = json.load(open(cache_path)) if os.path.exists(cache_path) else {}
+    todo = [d for d in dirs if os.path.relpath(d, tmp) not in cache]
+    for start in range(0, len(todo), 300):
+        batch = todo[start:start + 300]
+        res = subprocess.run([assay, "license-db", "classify", *batch], capture_output=True, text=True)
+        for line in res.stdout.splitlines():
+            v = json.loads(line)
+            cache[os.path.relpath(v["dir"], tmp)] = v
+    with open(cache_path, "w") as f:
+        json.dump(cache, f)
+    return {d: cache.get(os.path.relpath(d, tmp), {}) for d in dirs}
 
 
-def fetch(url, dest=None, timeout=120):
-    if dest and os.path.exists(dest):
-        with open(dest, "rb") as f:
-            return f.read()
-    req = urllib.request.Request(url, headers={"User-Agent": "assay-license-db-generator"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        data = r.read()
-    if dest:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        tmp = dest + ".part"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    return data
-
-
-def parse_requires(gomod):
-    reqs, in_block = [], False
-    for line in gomod.splitlines():
-        line = line.split("//")[0].strip()
-        if line.startswith("require ("):
-            in_block = True
+def write_tree(root, files):
+    os.makedirs(root, exist_ok=True)
+    for name, text in files.items():
+        if ".." in name.split("/") or name.startswith("/"):
             continue
-        if in_block and line == ")":
-            in_block = False
-            continue
-        if in_block:
-            parts = line.split()
-        elif line.startswith("require "):
-            parts = line[len("require "):].split()
-        else:
-            continue
-        if len(parts) >= 2:
-            reqs.append((parts[0], parts[1]))
-    return reqs
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
 
 
-def semver_key(v):
-    m = re.match(r"v(\d+)\.(\d+)\.(\d+)(.*)", v)
-    if not m:
-        return (0, 0, 0, v)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), "~" if not m.group(4) else m.group(4))
+def crate_manifest(name, v, data):
+    """The Cargo.toml fields that decide a crate's license, as the crawl recorded them."""
+    manifest = f"[package]\nname = {json.dumps(name)}\nversion = {json.dumps(v)}\n"
+    if data.get("license"):
+        manifest += f"license = {json.dumps(data['license'])}\n"
+    if data.get("license_file"):
+        manifest += f"license-file = {json.dumps(data['license_file'])}\n"
+    return manifest
 
 
-def samples_modules(repo):
-    mods = set()
-    for name in sorted(os.listdir(os.path.join(repo, "samples/go"))):
-        out = subprocess.run(["go", "version", "-m", os.path.join(repo, "samples/go", name)],
-                             capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            f = line.split()
-            if len(f) >= 3 and f[0] in ("dep", "=>") and f[2].startswith("v") and not f[1].startswith("example.com"):
-                mods.add((f[1], f[2]))
-    return mods
-
-
-def license_files(zdata, module, version):
-    prefix = f"{module}@{version}/"
-    out = []
-    with zipfile.ZipFile(io.BytesIO(zdata)) as z:
-        for info in z.infolist():
-            if not info.filename.startswith(prefix):
-                continue
-            rel = info.filename[len(prefix):]
-            if "/" in rel or not LICENSE_NAME.match(rel) or info.file_size > 512 * 1024:
-                continue
-            out.append((rel, z.read(info)))
-    return out
+def major_base(path):
+    m = re.match(r"^(.*)/v\d+$", path)
+    return m.group(1) if m else path
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--limit", type=int, default=700)
-    ap.add_argument("--cache", default="/tmp/assay-licdb")
-    ap.add_argument("--jobs", type=int, default=6)
-    ap.add_argument("--assay", default="target/debug/assay")
-    ap.add_argument("--fetch-only", action="store_true")
+    ap.add_argument("--assay", default=os.path.join(HERE, "..", "target", "release", "assay"))
+    ap.add_argument("--out", default=os.path.join(HERE, "packages.tsv"))
     args = ap.parse_args()
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    os.chdir(repo)
-
-    counts, versions, programs = {}, {}, []
-    for mod, ver in PROGRAMS:
-        try:
-            if ver == "latest":
-                ver = json.loads(fetch(f"{PROXY}/{escape(mod)}/@latest"))["Version"]
-            gomod = fetch(f"{PROXY}/{escape(mod)}/@v/{ver}.mod",
-                          f"{args.cache}/mod/{escape(mod)}@{ver}.mod").decode()
-        except Exception as e:  # a program that cannot be read only narrows the union
-            print(f"skip program {mod}@{ver}: {e}", file=sys.stderr)
+    go = json.load(open(os.path.join(crawl.CACHE, "go", "graph.json")))
+    rust = json.load(open(os.path.join(crawl.CACHE, "rust", "graph.json")))
+    tmp = tempfile.mkdtemp(prefix="assay-licdb-")
+    jobs = {}  # dir -> (kind, name, version)
+    bisect_path = os.path.join(crawl.CACHE, "bisect.json")
+    extra = json.load(open(bisect_path)) if os.path.exists(bisect_path) else {}
+    for m, versions in go["modules"].items():
+        for v in {versions[0], versions[-1], *extra.get(f"go {m}", [])}:
+            cached = os.path.join(crawl.CACHE, "go", "files", f"{crawl.escape(m)}@{crawl.escape(v)}.json")
+            if not os.path.exists(cached):
+                continue
+            data = json.load(open(cached))
+            if "files" not in data:
+                continue
+            d = os.path.join(tmp, "go", f"{crawl.escape(m)}@{v}")
+            write_tree(d, data["files"])
+            jobs[d] = ("go", m, v)
+    for name, versions in rust["crates"].items():
+        for v in {*versions, *extra.get(f"crate {name}", [])}:
+            cached = os.path.join(crawl.CACHE, "rust", "crates", f"{name.lower()}@{v}.json")
+            if not os.path.exists(cached):
+                continue
+            data = json.load(open(cached))
+            if "error" in data:
+                continue
+            d = os.path.join(tmp, "crate", f"{name}@{v}")
+            files = dict(data["files"])
+            files["Cargo.toml"] = crate_manifest(name, v, data)
+            write_tree(d, files)
+            jobs[d] = ("crate", name, v)
+    print(f"classifying {len(jobs)} package versions", file=sys.stderr)
+    results = classify(args.assay, sorted(jobs), tmp)
+    rows = []  # (kind, name, version, expression, confidence, evidence)
+    texts = collections.defaultdict(set)  # sha256 -> {(expression)}
+    text_uses = collections.Counter()
+    skipped = collections.Counter()
+    for d, (kind, name, v) in jobs.items():
+        r = results.get(d, {})
+        expr = r.get("expression")
+        if not expr or not r.get("valid") or r.get("method") == "unclassified-text" or "\t" in expr:
+            skipped[kind] += 1
             continue
-        programs.append(f"{mod}@{ver}")
-        for m, v in parse_requires(gomod):
-            counts[m] = counts.get(m, 0) + 1
-            if m not in versions or semver_key(v) > semver_key(versions[m]):
-                versions[m] = v
-    ranked = sorted(counts, key=lambda m: (-counts[m], m))[: args.limit]
-    wanted = {(m, versions[m]) for m in ranked} | samples_modules(repo)
-    print(f"{len(programs)} programs, {len(counts)} modules required, {len(wanted)} selected", file=sys.stderr)
+        files = [e["file"] for e in r.get("files", [])]
+        rows.append((kind, name, v, expr, float(r.get("confidence", 0)), files))
+        for e in r.get("files", []):
+            if e.get("sha256") and e.get("expression"):
+                texts[e["sha256"]].add(e["expression"])
+                text_uses[e["sha256"]] += 1
+    # merge per package: consecutive examined versions with one expression form a range
+    by_pkg = collections.defaultdict(list)
+    for row in rows:
+        by_pkg[(row[0], row[1])].append(row)
+    merged = []
+    for (kind, name), rs in by_pkg.items():
+        rs.sort(key=lambda r: crawl.semver_key(r[2]) if kind == "go" else crawl.parse_ver(r[2]))
+        cur = None
+        for r in rs:
+            if cur and cur["expr"] == r[3]:
+                cur["last"] = r[2]
+                cur["conf"] = min(cur["conf"], r[4])
+                cur["evidence"] += [f for f in r[5] if f not in cur["evidence"]]
+            else:
+                cur = {"kind": kind, "name": name, "first": r[2], "last": r[2], "expr": r[3],
+                       "conf": r[4], "evidence": list(r[5]), "flags": ""}
+                merged.append(cur)
+    # evidence for answering nested modules and other major versions
+    newest = {}
+    for row in merged:
+        if row["kind"] == "go":
+            newest[row["name"]] = row  # rows are in version order: the last wins
+    for name, row in newest.items():
+        nested = [n for n in newest if n.startswith(name + "/")
+                  and not any(n.startswith(o + "/") and o.startswith(name + "/") for o in newest if o != n)]
+        if nested and all(newest[n]["expr"] == row["expr"] for n in nested):
+            row["flags"] += "n"
+    majors = collections.defaultdict(list)
+    for name in newest:
+        majors[major_base(name)].append(name)
+    for base, names in majors.items():
+        if len(names) >= 2 and len({newest[n]["expr"] for n in names}) == 1:
+            for n in names:
+                newest[n]["flags"] += "m"
+    for sha, exprs in texts.items():
+        if len(exprs) == 1 and text_uses[sha] >= 2:
+            merged.append({"kind": "text", "name": sha, "first": "-", "last": "-", "expr": next(iter(exprs)),
+                           "conf": 1.0, "evidence": [], "flags": ""})
+    exprs = sorted({r["expr"] for r in merged})
+    index = {e: i for i, e in enumerate(exprs)}
 
-    def one(mv):
-        m, v = mv
-        lic_dir = f"{args.cache}/lic/{escape(m)}@{v}"
-        if os.path.exists(lic_dir + "/.done"):
-            return m, v, None
-        try:
-            z = fetch(f"{PROXY}/{escape(m)}/@v/{v}.zip", f"{args.cache}/zip/{escape(m)}@{v}.zip", timeout=600)
-            files = license_files(z, m, v)
-        except Exception as e:
-            return m, v, str(e)
-        os.makedirs(lic_dir, exist_ok=True)
-        for name, data in files:
-            with open(os.path.join(lic_dir, name), "wb") as f:
-                f.write(data)
-        open(lic_dir + "/.done", "w").close()
-        # The zip is only needed for its root license files; keep /tmp small.
-        try:
-            os.remove(f"{args.cache}/zip/{escape(m)}@{v}.zip")
-        except OSError:
-            pass
-        return m, v, None
-
-    errors = {}
-    with cf.ThreadPoolExecutor(args.jobs) as pool:
-        for i, (m, v, err) in enumerate(pool.map(one, sorted(wanted))):
-            if err:
-                errors[f"{m}@{v}"] = err
-            if i % 50 == 0:
-                print(f"{i}/{len(wanted)}", file=sys.stderr)
-    print(f"fetched; {len(errors)} errors", file=sys.stderr)
-    if args.fetch_only:
-        return
-
-    # Classify every module's root license files in one assay process.
-    modules, paths = [], []
-    for m, v in sorted(wanted):
-        if f"{m}@{v}" in errors:
-            continue
-        d = f"{args.cache}/lic/{escape(m)}@{v}"
-        # NOTICE/PATENTS are attribution evidence, not licenses (as in assay's resolver).
-        names = sorted(n for n in os.listdir(d) if n != ".done" and not re.match(r"(?i)(notice|patents)", n))
-        modules.append((m, v, names))
-        paths += [os.path.join(d, n) for n in names]
-    tool_version = subprocess.run([args.assay, "--version"], capture_output=True, text=True).stdout.strip()
-    results = {}
-    for start in range(0, len(paths), 200):
-        out = subprocess.run([args.assay, "classify", "--json", *paths[start:start + 200]],
-                             capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            r = json.loads(line)
-            results[r["path"]] = r
-    entries = {}
-    # Highest version first, so a path's entry is its newest examined version; older versions
-    # with the same expression are listed in "versions".
-    modules.sort(key=lambda t: (t[0], semver_key(t[1])), reverse=True)
-    for m, v, names in modules:
-        d = f"{args.cache}/lic/{escape(m)}@{v}"
-        found = []
-        for n in names:
-            r = results.get(os.path.join(d, n))
-            if r and r.get("expression"):
-                with open(os.path.join(d, n), "rb") as f:
-                    sha = hashlib.sha256(f.read()).hexdigest()
-                found.append({"file": n, "sha256": sha, "expression": r["expression"],
-                              "confidence": r["confidence"], "method": r["method"]})
-        if not found:
-            continue
-        # Several license files (LICENSE + LICENSE-MIT, ...) apply together.
-        parts = []
-        for f in found:
-            e = f["expression"]
-            # A plain AND chain contributes its units; anything else stays one part.
-            units = e.split(" AND ") if " OR " not in e and "(" not in e else [e]
-            for u in units:
-                if u not in parts:
-                    parts.append(u)
-        parts.sort()
-        expr = parts[0] if len(parts) == 1 else " AND ".join(f"({u})" if " OR " in u else u for u in parts)
-        if m in entries:
-            if entries[m]["expression"] == expr:
-                entries[m]["versions"].append(v)
-            continue
-        entries[m] = {"version": v, "versions": [v], "expression": expr,
-                      "confidence": round(min(f["confidence"] for f in found), 3), "evidence": found}
-    doc = {
-        "provenance": {
-            "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "generator": "license-db/generate.py",
-            "classifier": tool_version,
-            "proxy": PROXY,
-            "programs": programs,
-            "modules_selected": len(wanted),
-            "fetch_errors": errors,
-            "note": "Root license files of each module zip at the version given, classified by assay.",
-        },
-        "modules": dict(sorted(entries.items())),
-    }
-    with open(os.path.join(repo, "license-db/modules.json"), "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=False)
-        f.write("\n")
-    print(f"wrote {len(entries)} modules", file=sys.stderr)
+    def order(r):
+        v = crawl.semver_key(r["first"]) if r["kind"] == "go" else crawl.parse_ver(r["first"])
+        return (f"{r['kind']}\t{r['name']}".encode(), v)
+    merged.sort(key=order)
+    version = subprocess.run([args.assay, "--version"], capture_output=True, text=True).stdout.strip()
+    counts = collections.Counter(r["kind"] for r in merged)
+    names = collections.Counter(r["kind"] for r in {(r["kind"], r["name"]): r for r in merged}.values())
+    import time
+    when = datetime.datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH") or time.time()),
+                                           datetime.timezone.utc)
+    head = [
+        MAGIC,
+        f"# generated {when.strftime('%Y-%m-%dT%H:%M:%SZ')} by license-db/generate.py with {version}",
+        f"# go: {len(go['programs'])} programs (license-db/go-programs.txt) read through {go['proxy']};"
+        f" {len(go['program_errors'])} listed programs not served by that proxy",
+        f"# go: {len(go['modules'])} modules in their go.mod graphs, {names['go']} with a license"
+        f" ({counts['go']} rows), {skipped['go']} versions without a recognised license",
+        f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt), {len(rust['crates'])} crates"
+        f" walked through {rust['index']}, {names['crate']} with a license ({counts['crate']} rows)",
+        f"# text: {counts['text']} license-file hashes seen in >= 2 packages with one verdict",
+        f"expressions {len(exprs)}", *exprs, f"rows {len(merged)}",
+    ]
+    with open(args.out, "w") as f:
+        f.write("\n".join(head) + "\n")
+        for r in merged:
+            ev = ",".join(e.replace(",", "_").replace("\t", "_") for e in r["evidence"])
+            f.write(f"{r['kind']}\t{r['name']}\t{r['first']}\t{r['last']}\t{index[r['expr']]}\t"
+                    f"{r['conf']:.2f}\t{r['flags']}\t{ev}\n")
+    print("\n".join(h for h in head if h.startswith("#")), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,11 @@ pub struct LicenseFlags {
     /// Policy file (default: ./assay.toml when it exists)
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+
+    /// A site license-db (`assay license-db build`), consulted before the bundled one;
+    /// repeatable [env: ASSAY_LICENSE_DB, `:`-separated]
+    #[arg(long = "license-db", value_name = "FILE")]
+    pub license_db: Vec<PathBuf>,
 }
 
 /// Loads the policy and resolves licenses into `doc`.
@@ -35,6 +40,7 @@ pub fn apply(
     targets: &[String],
     flags: &LicenseFlags,
 ) -> Result<Policy, String> {
+    crate::license::db::init_site_tables(&flags.license_db)?;
     let db = crate::license::db::bundled();
     let policy = match &flags.policy {
         Some(p) => Policy::load(p, db)?,

@@ -7,6 +7,7 @@ mod check;
 mod classify;
 mod diff;
 mod generate;
+mod license_db;
 mod licenses;
 mod plugin_check;
 mod progress;
@@ -64,6 +65,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Classify license files (SPDX expression, confidence, method)
     Classify(classify::ClassifyArgs),
+    /// Build a site license-db (modules and crates → licenses) for offline and private use
+    LicenseDb(license_db::LicenseDbArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Licenses(args) => licenses::run_licenses(args),
         Command::Check(args) => check::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::LicenseDb(args) => license_db::run(args),
     };
     ExitCode::from(code)
 }

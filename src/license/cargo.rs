@@ -30,6 +30,12 @@ pub fn crate_license(
         .flatten()
         .map(|index| index.path().join(&dir_name))
         .find(|d| d.join("Cargo.toml").is_file())?;
+    crate_dir_license(&crate_dir, db)
+}
+
+/// The license of an unpacked crate: its `Cargo.toml`'s `license`, else the file its
+/// `license-file` names, classified. (`assay license-db` applies the same rule.)
+pub fn crate_dir_license(crate_dir: &Path, db: &LicenseDb) -> Option<ComponentLicense> {
     let manifest_path = crate_dir.join("Cargo.toml");
     if std::fs::metadata(&manifest_path).ok()?.len() > MAX_MANIFEST {
         return None;
@@ -62,7 +68,7 @@ pub fn crate_license(
     // `license-file`: classify the named file like any license text.
     let file = package.get("license-file").and_then(|l| l.as_str())?;
     let path = crate_dir.join(file);
-    if !path.starts_with(&crate_dir) || std::fs::metadata(&path).ok()?.len() > MAX_MANIFEST {
+    if !path.starts_with(crate_dir) || std::fs::metadata(&path).ok()?.len() > MAX_MANIFEST {
         return None;
     }
     let text = std::fs::read(&path).ok()?;

@@ -6,12 +6,15 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::table::{Answer, Kind, Table};
+
 const LICENSES_TOML: &str = include_str!("../../license-db/licenses.toml");
 const EXCEPTIONS_TOML: &str = include_str!("../../license-db/exceptions.toml");
 const ALIASES_TOML: &str = include_str!("../../license-db/aliases.toml");
 const OVERRIDES_TOML: &str = include_str!("../../license-db/overrides.toml");
 const OSADL_JSON: &str = include_str!("../../license-db/osadl/matrix.json");
-const MODULES_JSON: &str = include_str!("../../license-db/modules.json");
+/// Go modules and crates → license by version range (license-db/FORMAT.md).
+const PACKAGES_TSV: &str = include_str!("../../license-db/packages.tsv");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -84,28 +87,6 @@ pub struct ModuleRange {
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ModuleEvidence {
-    pub file: String,
-    pub sha256: String,
-    pub expression: String,
-    pub confidence: f32,
-    pub method: String,
-}
-
-/// A generated entry: the license of a module at the version that was examined.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ModuleEntry {
-    /// The newest version examined (the evidence is from it).
-    pub version: String,
-    /// Every examined version with the same expression.
-    #[serde(default)]
-    pub versions: Vec<String>,
-    pub expression: String,
-    pub confidence: f32,
-    pub evidence: Vec<ModuleEvidence>,
-}
-
 #[derive(Deserialize)]
 struct LicensesFile {
     #[allow(dead_code)]
@@ -132,12 +113,6 @@ struct OverridesFile {
     module: Vec<ModuleRange>,
 }
 
-#[derive(Deserialize)]
-struct ModulesFile {
-    provenance: serde_json::Value,
-    modules: BTreeMap<String, ModuleEntry>,
-}
-
 pub struct LicenseDb {
     pub licenses: BTreeMap<String, LicenseFacts>,
     pub exceptions: BTreeMap<String, ExceptionFacts>,
@@ -146,30 +121,8 @@ pub struct LicenseDb {
     compat: HashMap<String, HashMap<String, String>>,
     pub compat_overrides: Vec<CompatOverride>,
     pub module_ranges: Vec<ModuleRange>,
-    pub modules: BTreeMap<String, ModuleEntry>,
-    pub modules_provenance: serde_json::Value,
-    /// SHA-256 of a license file → the verdict recorded for it (the generator classified it
-    /// with this same classifier); hashes recorded with different verdicts are left out.
-    known_texts: HashMap<String, (String, f32)>,
-}
-
-fn known_texts(modules: &BTreeMap<String, ModuleEntry>) -> HashMap<String, (String, f32)> {
-    let mut index: HashMap<String, Option<(String, f32)>> = HashMap::new();
-    for e in modules.values().flat_map(|m| &m.evidence) {
-        let verdict = (e.expression.clone(), e.confidence);
-        index
-            .entry(e.sha256.clone())
-            .and_modify(|known| {
-                if known.as_ref().is_some_and(|k| k.0 != verdict.0) {
-                    *known = None; // conflicting verdicts: trust neither
-                }
-            })
-            .or_insert(Some(verdict));
-    }
-    index
-        .into_iter()
-        .filter_map(|(h, v)| Some((h, v?)))
-        .collect()
+    /// The bundled package table, opened on first use (opening reads only its expression list).
+    packages: OnceLock<Option<Table>>,
 }
 
 /// The compiled-in database, parsed once. The data is checked by tests, so a parse failure
@@ -180,9 +133,33 @@ pub fn bundled() -> &'static LicenseDb {
 }
 
 impl LicenseDb {
-    /// The verdict for a license file whose exact bytes the database has seen.
+    /// The verdict for a license file whose exact bytes the database has seen (the generator
+    /// classified them with this same classifier).
     pub fn known_text(&self, sha256: &str) -> Option<(&str, f32)> {
-        self.known_texts.get(sha256).map(|(e, c)| (e.as_str(), *c))
+        if IGNORE_KNOWN_TEXTS.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        self.tables()
+            .find_map(|t| t.rows(Kind::Text, sha256).first().copied())
+            .map(|r| (r.expression, r.confidence))
+    }
+
+    /// Site tables first (a site knows its own modules best), then the bundled one.
+    fn tables(&self) -> impl Iterator<Item = &Table> {
+        site_tables().iter().chain(self.bundled_table())
+    }
+
+    fn bundled_table(&self) -> Option<&Table> {
+        self.packages
+            .get_or_init(|| Table::parse(PACKAGES_TSV, "bundled").ok())
+            .as_ref()
+    }
+
+    /// The license of a crate at `version`, from the first table that knows the crate.
+    pub fn crate_license(&self, name: &str, version: Option<&str>) -> Option<Answer> {
+        self.tables()
+            .find(|t| !t.rows(Kind::Crate, name).is_empty())
+            .and_then(|t| t.lookup(Kind::Crate, name, version))
     }
 
     fn parse() -> Result<LicenseDb, String> {
@@ -194,8 +171,6 @@ impl LicenseDb {
             toml::from_str(ALIASES_TOML).map_err(|e| format!("aliases.toml: {e}"))?;
         let overrides: OverridesFile =
             toml::from_str(OVERRIDES_TOML).map_err(|e| format!("overrides.toml: {e}"))?;
-        let modules: ModulesFile =
-            serde_json::from_str(MODULES_JSON).map_err(|e| format!("modules.json: {e}"))?;
         let osadl: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(OSADL_JSON).map_err(|e| format!("osadl matrix: {e}"))?;
         let mut compat: HashMap<String, HashMap<String, String>> = HashMap::new();
@@ -227,9 +202,7 @@ impl LicenseDb {
             compat,
             compat_overrides: overrides.compat,
             module_ranges: overrides.module,
-            known_texts: known_texts(&modules.modules),
-            modules: modules.modules,
-            modules_provenance: modules.provenance,
+            packages: OnceLock::new(),
         })
     }
 
@@ -255,18 +228,24 @@ impl LicenseDb {
             .map(String::as_str)
     }
 
-    /// The license of `path` at `version`: hand-written version ranges first, then the
-    /// generated entry (exact when the version matches).
+    /// The license of Go module `path` at `version`: a site table that knows the module
+    /// first, then the hand-written version ranges, then the bundled table (which may answer
+    /// from a parent module or another major version, with lower confidence).
     pub fn module_license(&self, path: &str, version: Option<&str>) -> Option<ModuleLookup<'_>> {
+        for site in site_tables() {
+            if let Some(a) = site.lookup(Kind::Go, path, version) {
+                return Some(ModuleLookup::Table(a));
+            }
+        }
         for r in self.module_ranges.iter().filter(|r| r.path == path) {
             let in_range = match version {
                 Some(v) => {
                     r.min
                         .as_deref()
-                        .map_or(true, |min| semver_cmp(v, min).is_ge())
+                        .is_none_or(|min| semver_cmp(v, min).is_ge())
                         && r.max
                             .as_deref()
-                            .map_or(true, |max| semver_cmp(v, max).is_le())
+                            .is_none_or(|max| semver_cmp(v, max).is_le())
                 }
                 None => r.min.is_none() && r.max.is_none(),
             };
@@ -274,18 +253,44 @@ impl LicenseDb {
                 return Some(ModuleLookup::Range(r));
             }
         }
-        let entry = self.modules.get(path)?;
-        Some(ModuleLookup::Generated {
-            entry,
-            exact: version
-                .is_some_and(|v| v == entry.version || entry.versions.iter().any(|x| x == v)),
-        })
+        self.bundled_table()?
+            .lookup(Kind::Go, path, version)
+            .map(ModuleLookup::Table)
     }
 }
 
 pub enum ModuleLookup<'a> {
     Range(&'a ModuleRange),
-    Generated { entry: &'a ModuleEntry, exact: bool },
+    Table(Answer),
+}
+
+/// Set by `assay license-db classify`: the generator must classify every text afresh, not
+/// repeat verdicts the previous db recorded.
+pub static IGNORE_KNOWN_TEXTS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Site tables (`--license-db FILE`, `ASSAY_LICENSE_DB`), set once at start-up.
+static SITE_TABLES: OnceLock<Vec<Table>> = OnceLock::new();
+
+fn site_tables() -> &'static [Table] {
+    SITE_TABLES.get_or_init(Vec::new)
+}
+
+/// Loads the site tables named on the command line and in `ASSAY_LICENSE_DB` (a
+/// `:`-separated list); the command line's come first. Call once, before any lookup.
+pub fn init_site_tables(files: &[std::path::PathBuf]) -> Result<(), String> {
+    let from_env = std::env::var_os("ASSAY_LICENSE_DB").unwrap_or_default();
+    let mut tables = Vec::new();
+    for path in files
+        .iter()
+        .cloned()
+        .chain(std::env::split_paths(&from_env).filter(|p| !p.as_os_str().is_empty()))
+    {
+        tables.push(Table::load(&path).map_err(|e| format!("license-db: {e}"))?);
+    }
+    // a second call (one process resolving twice) keeps the first set
+    let _ = SITE_TABLES.set(tables);
+    Ok(())
 }
 
 fn normalize_alias(s: &str) -> String {
@@ -322,21 +327,8 @@ pub fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn known_texts_answer_exact_bytes_only() {
-        let db = bundled();
-        let (path, entry) = db
-            .modules
-            .iter()
-            .find(|(_, m)| !m.evidence.is_empty())
-            .expect("the generated db has evidence");
-        let e = &entry.evidence[0];
-        let (expression, _) = db.known_text(&e.sha256).unwrap_or_else(|| panic!("{path}"));
-        assert_eq!(expression, e.expression);
-        assert!(db.known_text(&"0".repeat(64)).is_none());
-    }
-
     use super::*;
+    use crate::license::table::Fit;
 
     #[test]
     fn bundled_data_parses_and_is_consistent() {
@@ -371,6 +363,55 @@ mod tests {
         assert_eq!(at("v1.6.0"), "BUSL-1.1");
         assert_eq!(at("v1.9.5"), "BUSL-1.1");
         assert_eq!(at("v1.0.0"), "MPL-2.0");
+    }
+
+    /// The bundled table is sorted (binary search depends on it), every row reads, and every
+    /// expression is one assay's own expression parser accepts.
+    #[test]
+    fn bundled_table_is_sorted_and_valid() {
+        let db = bundled();
+        let table = db.bundled_table().expect("license-db/packages.tsv opens");
+        let mut bad = Vec::new();
+        for e in table.expressions() {
+            if crate::license::expr::LicenseExpr::parse(e, db).is_err() {
+                bad.push(*e);
+            }
+        }
+        assert!(bad.is_empty(), "expressions assay cannot parse: {bad:?}");
+        let mut previous = String::new();
+        let mut rows = 0;
+        for (kind, row) in table.all_rows() {
+            let key = format!("{kind}\t{}", row.name);
+            assert!(previous.as_str() <= key.as_str(), "{previous} before {key}");
+            previous = key;
+            rows += 1;
+        }
+        assert!(rows > 5000, "{rows} rows");
+    }
+
+    #[test]
+    fn bundled_table_answers_real_modules_and_crates() {
+        let db = bundled();
+        let go = |path: &str, v: &str| match db.module_license(path, Some(v)) {
+            Some(ModuleLookup::Table(a)) => (a.expression, a.fit),
+            Some(ModuleLookup::Range(r)) => (r.expression.clone(), Fit::Exact),
+            None => ("none".into(), Fit::Exact),
+        };
+        assert_eq!(go("github.com/spf13/cobra", "v1.8.1").0, "Apache-2.0");
+        assert_eq!(go("golang.org/x/sys", "v0.20.0").0, "BSD-3-Clause");
+        assert_eq!(go("github.com/hashicorp/vault", "v0.10.4").0, "MPL-2.0");
+        assert_eq!(go("github.com/hashicorp/vault", "v1.21.4").0, "BUSL-1.1");
+        // a nested module of the AWS SDK that no examined program requires
+        let nested = go(
+            "github.com/aws/aws-sdk-go-v2/service/nosuchservice",
+            "v1.0.0",
+        );
+        assert_eq!(nested, ("Apache-2.0".into(), Fit::ParentModule));
+        let serde = db.crate_license("serde", Some("1.0.150")).unwrap();
+        assert_eq!(serde.expression, "MIT OR Apache-2.0");
+        assert!(db
+            .crate_license("no-such-crate-here", Some("1.0.0"))
+            .is_none());
     }
 
     #[test]

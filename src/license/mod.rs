@@ -19,6 +19,8 @@ pub mod policy;
 pub mod remote;
 pub mod resolve;
 pub mod rules;
+pub mod site;
+pub mod table;
 pub mod variants;
 
 pub use crate::model::license::{

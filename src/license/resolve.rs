@@ -131,7 +131,11 @@ fn resolve_one(
                 .cargo_home
                 .as_deref()
                 .zip(version)
-                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db));
+                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db))
+                .or_else(|| {
+                    let answer = db.crate_license(&c.name, version)?;
+                    Some(answer.into_component_license())
+                });
             return (found.unwrap_or_else(ComponentLicense::not_found), None);
         }
         ComponentKind::ApkPackage | ComponentKind::XbpsPackage | ComponentKind::DebPackage => {
@@ -295,38 +299,12 @@ fn from_db(path: &str, version: Option<&str>, db: &LicenseDb) -> Option<Componen
             extracted: Vec::new(),
             file_texts: Vec::new(),
         }),
-        ModuleLookup::Generated { entry, exact } => Some(ComponentLicense {
-            expression: Some(entry.expression.clone()),
-            source: if exact {
-                LicenseSource::LicenseDb
-            } else {
-                LicenseSource::LicenseDbOtherVersion
-            },
-            location: Some(format!("license-db modules.json {path}@{}", entry.version)),
-            // Another version usually has the same license, but not always (see overrides).
-            confidence: if exact {
-                entry.confidence
-            } else {
-                entry.confidence.min(0.85)
-            },
-            method: "license-db".into(),
-            evidence: entry
-                .evidence
-                .iter()
-                .map(|e| LicenseEvidence {
-                    file: e.file.clone(),
-                    sha256: Some(e.sha256.clone()),
-                    expression: Some(e.expression.clone()),
-                })
-                .collect(),
-            extracted: Vec::new(),
-            file_texts: Vec::new(),
-        }),
+        ModuleLookup::Table(answer) => Some(answer.into_component_license()),
     }
 }
 
 /// Root license files of a directory, classified; `None` when it has none.
-fn from_dir(dir: &Path, source: LicenseSource, db: &LicenseDb) -> Option<ComponentLicense> {
+pub fn from_dir(dir: &Path, source: LicenseSource, db: &LicenseDb) -> Option<ComponentLicense> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+"""Crawls the raw inputs of the bundled license-db into a resumable cache (not committed).
+
+  python3 license-db/crawl.py go    # Go: programs' go.mod graphs, root license files of modules
+  python3 license-db/crawl.py rust  # Rust: sparse-index walk, Cargo.toml license fields of crates
+
+Cache: $ASSAY_CACHE_DIR/license-db-crawl or license-db/.cache. Every fetched file is written once
+(atomically) and re-used, so an interrupted crawl resumes where it stopped. Requests are polite:
+at most 8 at a time. Module zips are never downloaded whole: the proxy serves byte ranges, so
+only the zip's end-of-central-directory, its central directory and the root license entries are
+read. Which of the root files are license files is decided later by assay itself (`assay
+license-db classify-root`, the rule the resolver uses); this step keeps a generous superset.
+Only the Python standard library is used.
+"""
+import collections, concurrent.futures as cf, json, os, re, struct, sys, tarfile, io, threading, time, zlib
+import urllib.request, urllib.error
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CACHE = os.path.join(os.environ.get("ASSAY_CACHE_DIR", ""), "license-db-crawl") \
+    if os.environ.get("ASSAY_CACHE_DIR") else os.path.join(HERE, ".cache")
+PROXY = os.environ.get("ASSAY_GEN_PROXY", "https://proxy.golang.org").rstrip("/")
+INDEX = os.environ.get("ASSAY_GEN_INDEX", "https://index.crates.io").rstrip("/")
+CRATES = os.environ.get("ASSAY_GEN_CRATES", "https://static.crates.io/crates").rstrip("/")
+WORKERS = 8
+MAX_FILE = 1 << 20
+# A superset of every name the resolver's rule accepts (src/license/classify.rs).
+CANDIDATE = re.compile(r"^(copying|copyright|licen[cs]e|unlicen[cs]e|mit[-_]licen[cs]e|notice|patents)", re.I)
+
+
+class NotFound(Exception):
+    pass
+
+
+_local = threading.local()
+
+
+def http(url, headers=None, timeout=60, tries=3):
+    """GET over a kept-alive connection per thread and host (a TLS handshake costs ~1.5 s on
+    this network, a request on an open connection ~0.17 s)."""
+    import http.client as hc
+    from urllib.parse import urlsplit
+    u = urlsplit(url)
+    h = {"User-Agent": "assay-license-db-generator"}
+    h.update(headers or {})
+    conns = getattr(_local, "conns", None)
+    if conns is None:
+        conns = _local.conns = {}
+    for attempt in range(tries):
+        conn = conns.get(u.netloc)
+        if conn is None:
+            cls = hc.HTTPSConnection if u.scheme == "https" else hc.HTTPConnection
+            conn = conns[u.netloc] = cls(u.netloc, timeout=timeout)
+        try:
+            conn.request("GET", u.path + (f"?{u.query}" if u.query else ""), headers=h)
+            r = conn.getresponse()
+            body = r.read()
+            if r.status in (301, 302, 303, 307, 308) and r.getheader("Location"):
+                from urllib.parse import urljoin
+                return http(urljoin(url, r.getheader("Location")), headers, timeout, tries)
+            if r.status in (404, 410, 403):
+                raise NotFound(f"HTTP {r.status}")
+            if r.status >= 400:
+                raise IOError(f"HTTP {r.status}")
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+        except NotFound:
+            raise
+        except Exception:
+            conn.close()
+            conns.pop(u.netloc, None)
+            if attempt == tries - 1:
+                raise
+            time.sleep(1 + attempt * 2)
+
+
+def cached(path, produce):
+    """JSON cache: returns the stored value or produces, stores and returns it."""
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    value = produce()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{threading.get_ident()}.part"
+    with open(tmp, "w") as f:
+        json.dump(value, f)
+    os.replace(tmp, path)
+    return value
+
+
+def escape(p):
+    return re.sub(r"[A-Z]", lambda m: "!" + m.group(0).lower(), p)
+
+
+def semver_key(v):
+    v = v.lstrip("v").split("+")[0]
+    core, _, pre = v.partition("-")
+    nums = []
+    for n in core.split("."):
+        nums.append(int(n) if n.isdigit() else 0)
+    return (nums, 1 if not pre else 0, pre)
+
+
+# ---------------------------------------------------------------- Go
+
+def parse_requires(gomod):
+    reqs, block = [], False
+    for line in gomod.splitlines():
+        line = line.split("//")[0].strip()
+        if line.startswith("require ("):
+            block = True
+            continue
+        if block and line == ")":
+            block = False
+            continue
+        parts = line.split()
+        if block and len(parts) >= 2:
+            reqs.append((parts[0], parts[1]))
+        elif len(parts) >= 3 and parts[0] == "require" and parts[1] != "(":
+            reqs.append((parts[1], parts[2]))
+    return reqs
+
+
+def go_latest(module):
+    def produce():
+        try:
+            # the newest release in `/@v/list` (this proxy mirror does not serve `/@latest`)
+            listed = http(f"{PROXY}/{escape(module)}/@v/list")[2].decode().split()
+            releases = [v for v in listed if "-" not in v] or listed
+            if not releases:
+                return {"error": "no versions listed"}
+            return max(releases, key=semver_key)
+        except NotFound as e:
+            return {"error": str(e)}
+        except Exception as e:
+            return {"error": str(e)[:200]}
+    return cached(os.path.join(CACHE, "go", "latest", escape(module) + ".json"), produce)
+
+
+def go_mod(module, version):
+    def produce():
+        try:
+            return http(f"{PROXY}/{escape(module)}/@v/{escape(version)}.mod")[2].decode("utf-8", "replace")
+        except Exception as e:
+            return {"error": str(e)[:200]}
+    return cached(os.path.join(CACHE, "go", "mod", f"{escape(module)}@{escape(version)}.json"), produce)
+
+
+def zip_root_files(url, prefix):
+    """Root entries of a remote zip whose names are license candidates, read with byte ranges."""
+    status, headers, tail = http(url, {"Range": "bytes=-262144"})
+    if status == 206:
+        total = int(headers.get("content-range", "").rsplit("/", 1)[1])
+    else:
+        total = len(tail)
+    tail_start = total - len(tail)
+    eocd = tail.rfind(b"PK\x05\x06")
+    if eocd < 0 or eocd + 22 > len(tail):
+        raise ValueError("no end-of-central-directory record")
+    _, _, _, _, count, cd_size, cd_off, _ = struct.unpack("<IHHHHIIH", tail[eocd:eocd + 22])
+    if cd_off == 0xFFFFFFFF or cd_size > 64 << 20 or cd_off + cd_size > total:
+        raise ValueError("zip64 or inconsistent central directory")
+    if cd_off >= tail_start:
+        cd = tail[cd_off - tail_start:cd_off - tail_start + cd_size]
+    else:
+        cd = http(url, {"Range": f"bytes={cd_off}-{cd_off + cd_size - 1}"})[2]
+    files, pos = {}, 0
+    while pos + 46 <= len(cd) and cd[pos:pos + 4] == b"PK\x01\x02":
+        (method, csize, usize, nlen, elen, clen, local) = (
+            struct.unpack("<H", cd[pos + 10:pos + 12])[0], *struct.unpack("<II", cd[pos + 20:pos + 28]),
+            *struct.unpack("<HHH", cd[pos + 28:pos + 34]), struct.unpack("<I", cd[pos + 42:pos + 46])[0])
+        name = cd[pos + 46:pos + 46 + nlen].decode("utf-8", "replace")
+        pos += 46 + nlen + elen + clen
+        rel = name[len(prefix):] if name.startswith(prefix) else None
+        if not rel or "/" in rel or not CANDIDATE.match(rel) or usize > MAX_FILE or csize > MAX_FILE:
+            continue
+        raw = http(url, {"Range": f"bytes={local}-{local + 30 + nlen + 1024 + csize}"})[2]
+        if raw[:4] != b"PK\x03\x04":
+            raise ValueError(f"{rel}: no local header")
+        ln, le = struct.unpack("<HH", raw[26:30])
+        data = raw[30 + ln + le:30 + ln + le + csize]
+        if method == 8:
+            d = zlib.decompressobj(-15)
+            data = d.decompress(data, MAX_FILE + 1)
+        elif method != 0:
+            raise ValueError(f"{rel}: compression method {method}")
+        files[rel] = data.decode("utf-8", "replace")
+    return files
+
+
+def go_files(module, version):
+    def produce():
+        url = f"{PROXY}/{escape(module)}/@v/{escape(version)}.zip"
+        try:
+            return {"files": zip_root_files(url, f"{module}@{version}/")}
+        except NotFound as e:
+            return {"error": str(e)}
+        except Exception as e:
+            return {"error": f"{type(e).__name__}: {e}"[:200]}
+    return cached(os.path.join(CACHE, "go", "files", f"{escape(module)}@{escape(version)}.json"), produce)
+
+
+def crawl_go():
+    programs = [l.strip() for l in open(os.path.join(HERE, "go-programs.txt"))
+                if l.strip() and not l.startswith("#")]
+    seen = {}  # module -> set of versions
+    inputs, errors = [], {}
+    with cf.ThreadPoolExecutor(WORKERS) as ex:
+        latest = dict(zip(programs, ex.map(go_latest, programs)))
+        ok = [(p, v) for p, v in latest.items() if isinstance(v, str)]
+        errors.update({p: v["error"] for p, v in latest.items() if not isinstance(v, str)})
+        mods = dict(zip(ok, ex.map(lambda pv: go_mod(*pv), ok)))
+        for (p, v), text in mods.items():
+            if not isinstance(text, str):
+                errors[f"{p}@{v}"] = text["error"]
+                continue
+            inputs.append(f"{p}@{v}")
+            seen.setdefault(p, set()).add(v)
+            for m, mv in parse_requires(text):
+                seen.setdefault(m, set()).add(mv)
+        for line in open(os.path.join(HERE, "go-modules.txt")):
+            f = line.split("#")[0].split()
+            if len(f) == 2:
+                seen.setdefault(f[0], set()).add(f[1])
+        # depth 2: what the required modules themselves require (their newest version seen)
+        level1 = [(m, max(vs, key=semver_key)) for m, vs in seen.items()]
+        for (m, v), text in zip(level1, ex.map(lambda mv: go_mod(*mv), level1)):
+            if isinstance(text, str):
+                for r, rv in parse_requires(text):
+                    seen.setdefault(r, set()).add(rv)
+        print(f"go: {len(inputs)} programs, {len(seen)} modules", file=sys.stderr)
+        jobs = []
+        for m, vs in seen.items():
+            vs = sorted(vs, key=semver_key)
+            for v in {vs[0], vs[-1]}:
+                jobs.append((m, v))
+        done = 0
+        for _ in ex.map(lambda mv: go_files(*mv), jobs):
+            done += 1
+            if done % 500 == 0:
+                print(f"go: {done}/{len(jobs)} module versions", file=sys.stderr)
+    graph = {"proxy": PROXY, "programs": sorted(inputs), "program_errors": errors,
+             "modules": {m: sorted(vs, key=semver_key) for m, vs in sorted(seen.items())}}
+    with open(os.path.join(CACHE, "go", "graph.json"), "w") as f:
+        json.dump(graph, f, indent=0)
+    print(f"go: done, {len(jobs)} module versions", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- Rust
+
+def index_path(name):
+    n = name.lower()
+    if len(n) <= 2:
+        return f"{len(n)}/{n}"
+    if len(n) == 3:
+        return f"3/{n[0]}/{n}"
+    return f"{n[:2]}/{n[2:4]}/{n}"
+
+
+def crate_index(name):
+    def produce():
+        try:
+            text = http(f"{INDEX}/{index_path(name)}")[2].decode()
+        except Exception as e:
+            return {"error": str(e)[:200]}
+        out = []
+        for line in text.splitlines():
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            out.append({"v": e["vers"], "y": e.get("yanked", False),
+                        "d": [[d.get("package", d["name"]), d["req"], d.get("kind") or "normal"]
+                              for d in e.get("deps", [])]})
+        return out
+    return cached(os.path.join(CACHE, "rust", "index", name.lower() + ".json"), produce)
+
+
+def crate_license(name, version):
+    def produce():
+        try:
+            data = http(f"{CRATES}/{name}/{name}-{version}.crate", timeout=120)[2]
+        except Exception as e:
+            return {"error": str(e)[:200]}
+        if len(data) > 64 << 20:
+            return {"error": "crate too large"}
+        import tomllib
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+                root = f"{name}-{version}/"
+                manifest = tar.extractfile(root + "Cargo.toml").read().decode("utf-8", "replace")
+                pkg = tomllib.loads(manifest).get("package", {})
+                out = {"license": pkg.get("license"), "license_file": pkg.get("license-file"), "files": {}}
+                for m in tar.getmembers():
+                    rel = m.name[len(root):] if m.name.startswith(root) else None
+                    want = rel and m.isfile() and m.size <= MAX_FILE and (
+                        ("/" not in rel and CANDIDATE.match(rel)) or rel == out["license_file"])
+                    if want:
+                        out["files"][rel] = tar.extractfile(m).read().decode("utf-8", "replace")
+                return out
+        except Exception as e:
+            return {"error": f"{type(e).__name__}: {e}"[:200]}
+    return cached(os.path.join(CACHE, "rust", "crates", f"{name.lower()}@{version}.json"), produce)
+
+
+def parse_ver(v):
+    core = v.split("+")[0]
+    core, _, pre = core.partition("-")
+    p = [int(x) if x.isdigit() else 0 for x in core.split(".")] + [0, 0, 0]
+    return p[:3], pre
+
+
+def series(v):
+    """The semver-compatible series a version belongs to (cargo's caret rule)."""
+    (a, b, c), _ = parse_ver(v)
+    return (a,) if a else ((0, b) if b else (0, 0, c))
+
+
+def req_series(req):
+    """Series named by the first comparator of a requirement such as `^1.2`, `0.8`, `=0.3.1`."""
+    m = re.search(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", req)
+    if not m:
+        return None
+    a, b, c = (int(x) if x else 0 for x in m.groups())
+    return (a,) if a else ((0, b) if b else (0, 0, c))
+
+
+def crawl_rust(max_crates=8000):
+    seeds = [l.strip() for l in open(os.path.join(HERE, "rust-crates.txt"))
+             if l.strip() and not l.startswith("#")]
+    wanted = {}  # crate -> set of series required
+    order, frontier, depth = [], list(dict.fromkeys(seeds)), 0
+    known = set(frontier)
+    with cf.ThreadPoolExecutor(WORKERS) as ex:
+        while frontier and len(order) < max_crates and depth <= 7:
+            nxt = []
+            for name, idx in zip(frontier, ex.map(crate_index, frontier)):
+                if not isinstance(idx, list) or not idx:
+                    continue
+                order.append(name)
+                live = [e for e in idx if not e["y"] and not parse_ver(e["v"])[1]] or idx
+                newest = max(live, key=lambda e: parse_ver(e["v"]))
+                wanted.setdefault(name, set()).add(series(newest["v"]))
+                for dep, req, kind in newest["d"]:
+                    if kind == "dev":
+                        continue
+                    s = req_series(req)
+                    if s:
+                        wanted.setdefault(dep, set()).add(s)
+                    if dep not in known:
+                        known.add(dep)
+                        nxt.append(dep)
+            frontier, depth = nxt, depth + 1
+        print(f"rust: {len(order)} crates walked", file=sys.stderr)
+        jobs = []
+        versions = {}
+        for name in order:
+            idx = crate_index(name)
+            live = [e for e in idx if not e["y"] and not parse_ver(e["v"])[1]] or idx
+            by_series = {}
+            for e in live:
+                s = series(e["v"])
+                if s not in by_series or parse_ver(e["v"]) > parse_ver(by_series[s]):
+                    by_series[s] = e["v"]
+            # newest of every series dependents ask for, plus the oldest live release, so a
+            # license change anywhere in the history is bracketed
+            pick = {by_series[s] for s in wanted.get(name, ()) if s in by_series}
+            pick.add(max((e["v"] for e in live), key=parse_ver))
+            pick.add(min((e["v"] for e in live), key=parse_ver))
+            pick = sorted(pick, key=parse_ver)
+            if len(pick) > 5:
+                pick = pick[:2] + pick[-3:]
+            versions[name] = pick
+            jobs += [(name, v) for v in pick]
+        done = 0
+        for _ in ex.map(lambda nv: crate_license(*nv), jobs):
+            done += 1
+            if done % 500 == 0:
+                print(f"rust: {done}/{len(jobs)} crate versions", file=sys.stderr)
+    with open(os.path.join(CACHE, "rust", "graph.json"), "w") as f:
+        json.dump({"index": INDEX, "seeds": seeds, "crates": versions}, f, indent=0)
+    print(f"rust: done, {len(jobs)} crate versions", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- bisect
+
+def go_versions(module):
+    def produce():
+        try:
+            return http(f"{PROXY}/{escape(module)}/@v/list")[2].decode().split()
+        except Exception as e:
+            return {"error": str(e)[:200]}
+    return cached(os.path.join(CACHE, "go", "list", escape(module) + ".json"), produce)
+
+
+def classify_one(assay, kind, name, version):
+    """The expression assay gives one cached package version (None when unknown)."""
+    import subprocess, tempfile, shutil
+    from generate import write_tree, crate_manifest
+    data = go_files(name, version) if kind == "go" else crate_license(name, version)
+    if "error" in data:
+        return None
+    d = tempfile.mkdtemp(prefix="assay-bisect-")
+    try:
+        files = dict(data.get("files", {}))
+        if kind == "crate":
+            files["Cargo.toml"] = crate_manifest(name, version, data)
+        write_tree(os.path.join(d, "p"), files)
+        out = subprocess.run([assay, "license-db", "classify", os.path.join(d, "p")],
+                             capture_output=True, text=True).stdout
+        r = json.loads(out) if out.strip() else {}
+        return r.get("expression") if r.get("valid") else None
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bisect_one(assay, kind, name, versions):
+    """Where the license changes between the oldest and newest examined versions: binary search
+    over the released versions between them; returns the extra versions examined."""
+    lo, hi = 0, len(versions) - 1
+    elo, ehi = (classify_one(assay, kind, name, versions[i]) for i in (lo, hi))
+    if elo is None or ehi is None or elo == ehi:
+        return []
+    probes = []
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        e = classify_one(assay, kind, name, versions[mid])
+        probes.append(versions[mid])
+        if e == elo:
+            lo = mid
+        elif e == ehi:
+            hi = mid
+        else:
+            break  # a third license in between: stop, the gap stays unanswered
+    return probes + [versions[lo], versions[hi]]
+
+
+def crawl_bisect(assay):
+    go = json.load(open(os.path.join(CACHE, "go", "graph.json")))
+    rust = json.load(open(os.path.join(CACHE, "rust", "graph.json")))
+    jobs = []
+    for m, vs in go["modules"].items():
+        old, new = vs[0], vs[-1]
+        if old == new:
+            continue
+        a, b = go_files(m, old), go_files(m, new)
+        if a.get("files") == b.get("files") or "error" in a or "error" in b:
+            continue  # identical license files: nothing changed
+        listed = go_versions(m)
+        if not isinstance(listed, list):
+            continue
+        between = sorted({v for v in listed if semver_key(old) <= semver_key(v) <= semver_key(new)} | {old, new},
+                         key=semver_key)
+        jobs.append(("go", m, between))
+    for name, vs in rust["crates"].items():
+        if len(vs) < 2:
+            continue
+        idx = crate_index(name)
+        live = sorted((e["v"] for e in idx if not e["y"] and not parse_ver(e["v"])[1]), key=parse_ver)
+        datas = [crate_license(name, v) for v in vs]
+        for (v1, d1), (v2, d2) in zip(zip(vs, datas), zip(vs[1:], datas[1:])):
+            if "error" in d1 or "error" in d2 or (d1.get("license"), d1.get("files")) == (d2.get("license"), d2.get("files")):
+                continue
+            between = [v for v in live if parse_ver(v1) <= parse_ver(v) <= parse_ver(v2)]
+            jobs.append(("crate", name, between))
+    print(f"bisect: {len(jobs)} packages whose license files differ between examined versions", file=sys.stderr)
+    # classify both ends of every candidate in batches (one classifier load per 300), and
+    # bisect only where the expressions differ
+    import subprocess, tempfile
+    from generate import write_tree, crate_manifest
+    tmp = tempfile.mkdtemp(prefix="assay-bisect-ends-")
+    ends = {}
+    for kind, name, between in jobs:
+        for v in (between[0], between[-1]):
+            data = go_files(name, v) if kind == "go" else crate_license(name, v)
+            files = dict(data.get("files", {}))
+            if kind == "crate":
+                files["Cargo.toml"] = crate_manifest(name, v, data)
+            d = os.path.join(tmp, kind, f"{escape(name)}@{v}")
+            write_tree(d, files)
+            ends[d] = (kind, name, v)
+    verdict = {}
+    keys = sorted(ends)
+    for i in range(0, len(keys), 300):
+        out = subprocess.run([assay, "license-db", "classify", *keys[i:i + 300]], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            verdict[ends[r["dir"]]] = r.get("expression") if r.get("valid") else None
+    jobs = [(k, n, b) for k, n, b in jobs
+            if verdict.get((k, n, b[0])) and verdict.get((k, n, b[-1]))
+            and verdict[(k, n, b[0])] != verdict[(k, n, b[-1])]]
+    print(f"bisect: {len(jobs)} packages whose license changed", file=sys.stderr)
+    # binary search, all packages in lock-step: each round fetches every midpoint (8 at a
+    # time) and classifies them in one assay run
+    extra = collections.defaultdict(list)
+    state = {(k, n): [b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
+             for k, n, b in jobs}
+    rounds = 0
+    with cf.ThreadPoolExecutor(WORKERS) as ex:
+        while True:
+            active = [(key, st) for key, st in state.items() if st[2] - st[1] > 1]
+            if not active:
+                break
+            rounds += 1
+            probes = [(key[0], key[1], st[0][(st[1] + st[2]) // 2]) for key, st in active]
+            list(ex.map(lambda p: go_files(p[1], p[2]) if p[0] == "go" else crate_license(p[1], p[2]), probes))
+            dirs = {}
+            rtmp = tempfile.mkdtemp(prefix=f"assay-bisect-{rounds}-")
+            for kind, name, v in probes:
+                data = go_files(name, v) if kind == "go" else crate_license(name, v)
+                files = dict(data.get("files", {}))
+                if kind == "crate":
+                    files["Cargo.toml"] = crate_manifest(name, v, data)
+                d = os.path.join(rtmp, kind, f"{escape(name)}@{v}")
+                write_tree(d, files)
+                dirs[d] = (kind, name, v)
+            got = {}
+            keys = sorted(dirs)
+            for i in range(0, len(keys), 300):
+                out = subprocess.run([assay, "license-db", "classify", *keys[i:i + 300]],
+                                     capture_output=True, text=True).stdout
+                for line in out.splitlines():
+                    r = json.loads(line)
+                    got[dirs[r["dir"]]] = r.get("expression") if r.get("valid") else None
+            for (kind, name, v), (key, st) in zip(probes, active):
+                e = got.get((kind, name, v))
+                extra[f"{kind} {name}"].append(v)
+                mid = (st[1] + st[2]) // 2
+                if e == st[3]:
+                    st[1] = mid
+                elif e == st[4]:
+                    st[2] = mid
+                else:
+                    st[1] = st[2]  # a third answer (or none) in between: stop, the gap stays open
+            print(f"bisect: round {rounds}, {len(active)} packages", file=sys.stderr)
+    for (kind, name), st in state.items():
+        extra[f"{kind} {name}"] += [st[0][0], st[0][-1]]
+    with open(os.path.join(CACHE, "bisect.json"), "w") as f:
+        json.dump(extra, f, indent=0)
+    print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    what = sys.argv[1:] or ["go", "rust"]
+    assay = os.environ.get("ASSAY", os.path.join(HERE, "..", "target", "release", "assay"))
+    for w in what:
+        {"go": crawl_go, "rust": crawl_rust, "bisect": lambda: crawl_bisect(assay)}[w]()
