@@ -54,7 +54,7 @@ fn debian_packages_take_the_licenses_of_their_copyright_files() {
     let python = common::require_tool("/usr/bin/python3");
     let root = Command::new("bash")
         .arg(common::repo().join("tests/tools/debian-root.sh"))
-        .arg("licenses")
+        .arg("base")
         .output()
         .unwrap();
     assert!(root.status.success(), "{}", common::stderr(&root));

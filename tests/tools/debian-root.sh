@@ -19,6 +19,15 @@ if [[ -f "$dest/.complete" ]]; then
   echo "$dest"
   exit 0
 fi
+mkdir -p "$cache/roots"
+# One builder per root: tests running in parallel wait for it rather than replace it under
+# each other's feet.
+exec 9>"$dest.lock"
+flock 9
+if [[ -f "$dest/.complete" ]]; then
+  echo "$dest"
+  exit 0
+fi
 command -v mmdebstrap >/dev/null || {
   echo "debian-root.sh: mmdebstrap missing (tests/run.sh installs it)" >&2
   exit 1
