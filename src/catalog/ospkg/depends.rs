@@ -55,6 +55,7 @@ mod tests {
             version: "1".to_string(),
             arch: None,
             license: None,
+            maintainer: None,
             purl: String::new(),
             database: "/var/lib/dpkg/status".to_string(),
             files: Vec::new(),
