@@ -6,11 +6,11 @@
 //! | layer | modules |
 //! |---|---|
 //! | model | [`model`]: the document, components, relationships, files, problems, plain facts |
-//! | helpers | [`hash`], [`purl`], [`json`], [`timestamp`] |
+//! | helpers | [`hash`], [`purl`], [`json`], [`timestamp`], [`cache`], [`spill`] |
 //! | inputs | [`source`] (files and directories), [`binary`] (formats, slices), [`upx`] |
 //! | catalogers | [`catalog`]: one folder per ecosystem, plus the per-file analysis |
 //! | pipelines | [`scan`] (directories), [`image`] (container images) |
-//! | enrichers | [`license`] |
+//! | enrichers | [`license`], [`loader`] (what the dynamic loader will do in an image) |
 //! | checks | [`check`], [`diff`], [`plugin`], [`abi`] |
 //! | writers | [`sbom`], [`report`], [`attribution`], and [`output`] choosing among them |
 //! | command line | [`cli`] |

@@ -13,7 +13,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ("table", "human-readable summary (default)"),
     (
         "json",
-        "assay's own JSON: the full model, documented in the README",
+        "assay's own JSON: the full model, documented in docs/formats.md",
     ),
     ("spdx-json", "SPDX 2.3 JSON"),
     (

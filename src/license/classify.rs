@@ -810,10 +810,12 @@ mod tests {
             "LICENSE.MIT",
             "licence.txt",
             "UNLICENSE",
+            // A patent grant takes part in the decision (see classify_patents).
+            "PATENTS",
         ] {
             assert!(is_license_file_name(n), "{n}");
         }
-        for n in ["NOTICE", "PATENTS", "README.md", "license.go"] {
+        for n in ["NOTICE", "README.md", "license.go"] {
             assert!(!is_license_file_name(n), "{n}");
         }
     }

@@ -10,7 +10,7 @@ use super::policy::Policy;
 use super::{ComponentLicense, Finding, FindingSeverity, LicenseSource};
 use crate::model::{Component, ComponentKind, Document, RelationshipKind, ROOT_ID};
 
-/// Every rule id; stable (documented in the README).
+/// Every rule id; stable (documented in docs/licenses.md).
 pub const RULE_IDS: &[&str] = &[
     "unknown-license",
     "license-denied",
