@@ -151,4 +151,21 @@ fn debian_packages_take_the_licenses_of_their_copyright_files() {
             assert!(!text.contains("module cache"), "{text}");
         }
     }
+    // Packages of a root filesystem are separate programs aggregated on one medium, not
+    // linked into each other: GPL packages raise no copyleft-linking finding, and no finding
+    // is stated twice.
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule"] == "attribution-required"),
+        "GPL packages still need their notices"
+    );
+    for f in findings {
+        assert_ne!(f["rule"], "strong-copyleft-linked", "{f}");
+        assert_ne!(f["rule"], "weak-copyleft-static", "{f}");
+    }
+    let mut texts: Vec<String> = findings.iter().map(|f| f.to_string()).collect();
+    let n = texts.len();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), n, "a finding is stated twice");
 }

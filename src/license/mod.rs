@@ -55,6 +55,17 @@ pub fn annotate(
         }
     }
     let mut findings = rules::evaluate(doc, &licenses, policy, outbound, db);
+    // Two license units of one component can word the same finding (an expression naming a
+    // license twice): each finding is stated once.
+    let mut seen = std::collections::BTreeSet::new();
+    findings.retain(|f| {
+        seen.insert((
+            f.rule,
+            f.components.clone(),
+            f.license.clone(),
+            f.explanation.clone(),
+        ))
+    });
     for mut f in stale {
         if let Some(s) = policy.raw.severity.get(f.rule) {
             f.severity = *s;

@@ -33,6 +33,10 @@ pub const RULE_IDS: &[&str] = &[
 pub enum Linkage {
     Static,
     Dynamic,
+    /// Installed beside the other programs, not linked into them: an OS package (or the OS)
+    /// in an image or root filesystem. Copyleft does not reach across programs that are merely
+    /// aggregated on one medium (GPL-2.0 §2, GPL-3.0 §5 "aggregate").
+    Aggregate,
 }
 
 impl Linkage {
@@ -40,6 +44,7 @@ impl Linkage {
         match self {
             Linkage::Static => "statically",
             Linkage::Dynamic => "dynamically",
+            Linkage::Aggregate => "as a separate program",
         }
     }
 }
@@ -47,6 +52,16 @@ impl Linkage {
 /// Dynamic when a DYNAMIC_LINK relationship reaches it (a `.so` through DT_NEEDED, a Go
 /// plugin); Go (and Rust) modules are linked statically.
 pub fn linkage(doc: &Document, c: &Component) -> Linkage {
+    if matches!(
+        c.kind,
+        ComponentKind::DebPackage
+            | ComponentKind::ApkPackage
+            | ComponentKind::XbpsPackage
+            | ComponentKind::RpmPackage
+            | ComponentKind::OperatingSystem
+    ) {
+        return Linkage::Aggregate;
+    }
     let dynamic = doc
         .relationships
         .iter()
@@ -150,7 +165,8 @@ fn unit_verdicts(
             });
         }
         Family::StrongCopyleft => {
-            if !(is_main && cx.outbound.is_none())
+            if link != Linkage::Aggregate
+                && !(is_main && cx.outbound.is_none())
                 && !outbound_is(&[Family::StrongCopyleft, Family::NetworkCopyleft])
             {
                 out.push(Verdict {
