@@ -40,6 +40,9 @@ pub fn assay_with(args: &[&str], env: &[(&str, &Path)]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("GOMODCACHE", "/nonexistent-gomodcache")
         .env("CARGO_HOME", "/nonexistent-cargo-home")
+        // No persistent cache unless a test passes `--cache DIR` (e.g. the layer cache
+        // would otherwise answer for a deliberately damaged blob already seen).
+        .env("ASSAY_NO_CACHE", "1")
         .current_dir(repo());
     for (k, v) in env {
         cmd.env(k, v);
