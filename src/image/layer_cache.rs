@@ -163,3 +163,39 @@ pub fn finish(rootfs: &mut Rootfs, verified_digest: &str) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_inconsistent_ones_are_refused() {
+        let log = LayerLog {
+            ops: vec![
+                Op::Entry {
+                    path: "etc/os-release".into(),
+                    regular: true,
+                    symlink: None,
+                },
+                Op::Text {
+                    path: "etc/os-release".into(),
+                    len: 7,
+                    buffered: 7,
+                },
+                Op::Skipped,
+            ],
+            texts: b"ID=test".to_vec(),
+        };
+        let bytes = encode(&log).unwrap();
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.ops.len(), 3);
+        assert_eq!(back.texts, b"ID=test");
+        // Texts shorter or longer than the steps say, foreign formats, garbage: refused.
+        assert!(decode(&bytes[..bytes.len() - 1]).is_none());
+        assert!(decode(&[bytes.as_slice(), b"x"].concat()).is_none());
+        let foreign = String::from_utf8_lossy(&bytes).replace(FORMAT, "assay-layer-log-v0");
+        assert!(decode(foreign.as_bytes()).is_none());
+        assert!(decode(b"not json\n").is_none());
+        assert!(decode(b"").is_none());
+    }
+}

@@ -608,4 +608,69 @@ mod tests {
         assert_eq!(left, ["a/new"]);
         assert!(normalise(b"../etc/passwd").is_none());
     }
+
+    /// Streams three layers into one filesystem while recording them, replays the records
+    /// into another: both end up the same (results, texts, symlinks, problems, counters).
+    #[test]
+    fn a_replayed_layer_equals_the_streamed_one() {
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/go");
+        let hello = std::fs::read(samples.join("hello-linux-amd64")).unwrap();
+        let darwin = std::fs::read(samples.join("hello-darwin-arm64")).unwrap();
+        let file = |fs: &mut Rootfs, path: &str, bytes: &[u8]| {
+            if let Some(p) = fs.entry(path.as_bytes(), true, None) {
+                fs.regular_file(&p, bytes.len() as u64, &mut &bytes[..])
+                    .unwrap();
+            }
+        };
+        let layers: [&dyn Fn(&mut Rootfs); 3] = [
+            &|fs| {
+                file(fs, "etc/os-release", b"ID=test\n");
+                file(fs, "usr/bin/hello", &hello);
+                file(fs, "usr/bin/notes.txt", b"plain text");
+                fs.entry(b"usr/bin/hi", false, Some(b"hello"));
+                fs.hard_link(b"usr/bin/hello-link", b"usr/bin/hello");
+                file(fs, "opt/old", &darwin);
+            },
+            &|fs| {
+                file(fs, "opt/hello-copy", &hello); // content seen in layer 0
+                fs.entry(b"opt/.wh.old", false, None);
+                fs.entry(b"../escape", true, None);
+            },
+            &|fs| {
+                fs.entry(b"usr/bin/.wh..wh..opq", false, None);
+                file(fs, "etc/os-release", b"ID=other\n");
+            },
+        ];
+        let mut streamed = Rootfs::new("linux/amd64:".into());
+        let mut logs = Vec::new();
+        for (i, layer) in layers.iter().enumerate() {
+            streamed.begin_layer(i);
+            streamed.start_log();
+            layer(&mut streamed);
+            let log = streamed.take_log().unwrap();
+            // Through the cache entry's encoding, as a later scan reads it.
+            let bytes = super::super::layer_cache::encode(&log).unwrap();
+            logs.push(super::super::layer_cache::decode(&bytes).unwrap());
+        }
+        let mut replayed = Rootfs::new("linux/amd64:".into());
+        for (i, log) in logs.into_iter().enumerate() {
+            replayed.begin_layer(i);
+            replayed.replay(log);
+        }
+        let json = |fs: &Rootfs| serde_json::to_string(&fs.results).unwrap();
+        assert_eq!(
+            streamed.results.len(),
+            4,
+            "hello, its link, darwin, the copy"
+        );
+        assert_eq!(json(&replayed), json(&streamed));
+        assert_eq!(replayed.texts(), streamed.texts());
+        assert_eq!(replayed.symlinks(), streamed.symlinks());
+        assert_eq!(replayed.problems.len(), streamed.problems.len());
+        assert_eq!(replayed.files_seen, streamed.files_seen);
+        assert_eq!(replayed.largest_buffered, streamed.largest_buffered);
+        let keys = |fs: &Rootfs| fs.entries.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&replayed), keys(&streamed));
+        assert!(streamed.results.iter().any(|r| r.deleted_by == Some(1)));
+    }
 }
