@@ -1121,3 +1121,147 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     }
     Ok(head)
 }
+
+// ---------------------------------------------------------------------------------------
+// The per-layer-blob cache
+
+fn layer_entries(cache: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for shard in std::fs::read_dir(cache.join("image-layers"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        out.extend(
+            std::fs::read_dir(shard.path())
+                .unwrap()
+                .flatten()
+                .map(|f| f.path()),
+        );
+    }
+    out.sort();
+    out
+}
+
+/// `assay scan ARGS` with `--cache DIR` (or `--no-cache`): its stdout, exit code 0 required.
+fn scan_bytes(args: &[&str], cache: Option<&Path>) -> Vec<u8> {
+    let mut all = vec!["scan".to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    match cache {
+        Some(dir) => all.extend(["--cache".to_string(), dir.display().to_string()]),
+        None => all.push("--no-cache".to_string()),
+    }
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = common::assay(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{all:?}: {}",
+        common::stderr(&out)
+    );
+    out.stdout
+}
+
+#[test]
+fn layer_cache_gives_the_same_sbom_cold_warm_and_without() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let v1 = format!("oci-dir:{}:v1", f.layout.display());
+    let multi = format!("oci-dir:{}:multi", f.layout.display());
+    let docker = format!("docker-archive:{}", f.docker_archive.display());
+    let runs: Vec<Vec<&str>> = vec![
+        vec![&v1, "-o", "spdx-json"],
+        vec![&v1, "-o", "cyclonedx-json"],
+        vec![&v1, "-o", "json", "--scope", "all-layers"],
+        vec![&multi, "-o", "json", "--all-platforms"],
+        vec![&docker, "-o", "json"],
+    ];
+    for args in &runs {
+        let without = scan_bytes(args, None);
+        let cold = scan_bytes(args, Some(&cache));
+        let warm = scan_bytes(args, Some(&cache));
+        same(&without, &cold);
+        same(&cold, &warm);
+    }
+    // v1's two layers, the same two under the docker-archive's diff_ids, and the
+    // arm64 layer plus the amd64 ones again under the `linux/...:` name prefix.
+    let stored = layer_entries(&cache);
+    assert!(stored.len() >= 5, "{stored:?}");
+
+    // A hit replays the layer without reading the blob: a damaged copy of a blob whose
+    // (verified) manifest digest is cached still scans, while without the cache it fails.
+    let (copy, _) = damaged_layout("cached-damaged", |b| b.truncate(b.len() / 2));
+    let damaged = format!("oci-dir:{}:v1", copy.display());
+    // The same inventory (the documents differ only in the target's name).
+    let inventory = |bytes: Vec<u8>| {
+        let mut doc: Value = serde_json::from_slice(&bytes).unwrap();
+        doc["subject"]["name"] = Value::Null;
+        doc["subject"]["targets"] = Value::Null;
+        doc["subject"]["image"]["name"] = Value::Null;
+        doc
+    };
+    let reference = scan_bytes(&[&v1, "-o", "spdx-json"], None);
+    let reference_doc = inventory(scan_bytes(&[&v1, "-o", "json"], None));
+    assert!(inventory(scan_bytes(&[&damaged, "-o", "json"], Some(&cache))) == reference_doc);
+    let (stdout, _) = failing(&[&damaged, "--no-cache"]);
+    assert!(stdout.is_empty());
+
+    // Truncated and corrupted entries are dropped and rebuilt, never used.
+    for (i, entry) in stored.iter().enumerate() {
+        let mut bytes = std::fs::read(entry).unwrap();
+        if i % 2 == 0 {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x01;
+        }
+        std::fs::write(entry, bytes).unwrap();
+    }
+    let (stdout, _) = failing(&[&damaged, "--cache", &cache.display().to_string()]);
+    assert!(
+        stdout.is_empty(),
+        "a damaged entry must not stand in for the blob"
+    );
+    same(
+        &scan_bytes(&[&v1, "-o", "spdx-json"], Some(&cache)),
+        &reference,
+    );
+    // Rebuilt from the good blob: the damaged copy is answered from the cache again.
+    assert!(inventory(scan_bytes(&[&damaged, "-o", "json"], Some(&cache))) == reference_doc);
+}
+
+#[test]
+fn concurrent_scans_share_the_layer_cache_safely() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let v1 = format!("oci-dir:{}:v1", f.layout.display());
+    let reference = scan_bytes(&[&v1, "-o", "json"], None);
+    // Three scans at once, all storing the same entries.
+    let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| scan_bytes(&[&v1, "-o", "json"], Some(&cache))))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for out in &outputs {
+        same(out, &reference);
+    }
+    assert_eq!(layer_entries(&cache).len(), 2);
+    same(&scan_bytes(&[&v1, "-o", "json"], Some(&cache)), &reference);
+}
+
+/// Byte-identical outputs; on a difference, the first differing line.
+fn same(got: &[u8], want: &[u8]) {
+    if got != want {
+        let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
+        let at = g.lines().zip(w.lines()).position(|(a, b)| a != b);
+        let line = |s: &str| at.and_then(|i| s.lines().nth(i)).unwrap_or("").to_string();
+        panic!(
+            "outputs differ at line {at:?}:\n got: {}\nwant: {}",
+            line(&g),
+            line(&w)
+        );
+    }
+}

@@ -40,3 +40,20 @@ pub fn default_dir() -> Option<PathBuf> {
         .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("assay")))
         .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/assay")))
 }
+
+/// What produced a cached result: assay's version plus the size and modification time of
+/// the running executable, so a rebuilt assay never reads an older build's entries.
+pub fn build_identity() -> Option<String> {
+    let exe = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = exe
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "assay {} exe {} {}",
+        env!("CARGO_PKG_VERSION"),
+        exe.len(),
+        modified.as_nanos()
+    ))
+}

@@ -8,6 +8,7 @@ use crate::model::{Component, FileNode, Problem, Relationship, Severity, SliceNo
 use super::{Findings, Image};
 
 /// What the catalogers found in one file's bytes.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     pub format: Format,
     pub slices: Vec<SliceNode>,

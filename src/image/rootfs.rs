@@ -13,12 +13,15 @@ use crate::binary;
 use crate::catalog::analyze::Analysis;
 use crate::model::{FileNode, Problem, Severity};
 
+use super::layer_cache::{LayerLog, Op};
+
 /// A single file larger than this is reported and skipped, not buffered.
 pub const MAX_CANDIDATE_BYTES: u64 = 4 << 30;
 /// Package databases and os-release larger than this are reported and skipped.
 pub const MAX_TEXT_BYTES: u64 = 256 << 20;
 
 /// A binary found in a layer, analysed while it streamed past.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileResult {
     /// Path inside the image, without a leading `/`.
     pub path: String,
@@ -52,6 +55,8 @@ pub struct Rootfs {
     /// or `None` when it was not a binary assay reads.
     by_content: std::collections::HashMap<String, Option<usize>>,
     pub files_seen: u64,
+    /// What the current layer did, while it is recorded for the layer cache.
+    log: Option<LayerLog>,
 }
 
 impl Rootfs {
@@ -65,11 +70,95 @@ impl Rootfs {
             largest_buffered: 0,
             by_content: std::collections::HashMap::new(),
             files_seen: 0,
+            log: None,
         }
     }
 
     pub fn begin_layer(&mut self, index: usize) {
         self.layer = index;
+    }
+
+    /// The prefix of every file name (part of what a layer's analysis depends on).
+    pub fn name_prefix(&self) -> &str {
+        &self.name_prefix
+    }
+
+    /// Records what the current layer does from now on, for [`Rootfs::take_log`].
+    pub fn start_log(&mut self) {
+        self.log = Some(LayerLog::default());
+    }
+
+    pub fn take_log(&mut self) -> Option<LayerLog> {
+        self.log.take()
+    }
+
+    fn record(&mut self, op: Op) {
+        if let Some(log) = &mut self.log {
+            log.ops.push(op);
+        }
+    }
+
+    /// Applies a recorded layer (a layer-cache hit) to this filesystem, as streaming the
+    /// layer would: the same entries, whiteouts, hard links, texts and analyses, and
+    /// contents seen in earlier layers are reused exactly as when streaming.
+    pub fn replay(&mut self, log: LayerLog) {
+        let mut texts = log.texts.as_slice();
+        for op in log.ops {
+            match op {
+                Op::Entry {
+                    path,
+                    regular,
+                    symlink,
+                } => {
+                    self.entry_unlogged(
+                        path.as_bytes(),
+                        regular,
+                        symlink.as_deref().map(str::as_bytes),
+                    );
+                }
+                Op::HardLink { path, target } => {
+                    self.hard_link_unlogged(path.as_bytes(), target.as_bytes())
+                }
+                Op::Skipped => self.files_seen += 1,
+                Op::TooBig { path, size, limit } => {
+                    self.files_seen += 1;
+                    self.too_big(&path, size, limit);
+                }
+                Op::Text {
+                    path,
+                    len,
+                    buffered,
+                } => {
+                    self.files_seen += 1;
+                    self.largest_buffered = self.largest_buffered.max(buffered);
+                    // Lengths were checked against the texts when the entry was decoded.
+                    let at = usize::try_from(len).unwrap_or(usize::MAX).min(texts.len());
+                    let (text, rest) = texts.split_at(at);
+                    texts = rest;
+                    if let Some(e) = self.entries.get_mut(&path) {
+                        e.text = Some(text.to_vec());
+                    }
+                }
+                Op::Binary {
+                    path,
+                    sha256,
+                    buffered,
+                    result,
+                } => {
+                    self.files_seen += 1;
+                    self.largest_buffered = self.largest_buffered.max(buffered);
+                    let layer = self.layer;
+                    self.place_binary(&path, &sha256, move || {
+                        result.map(|r| {
+                            let mut r = *r;
+                            r.layer = layer;
+                            r.deleted_by = None;
+                            r
+                        })
+                    });
+                }
+            }
+        }
     }
 
     /// The name a file at `path` gets in the document.
@@ -112,6 +201,24 @@ impl Rootfs {
     /// Returns the normalised path for a regular entry the caller should offer to
     /// [`Rootfs::regular_file`].
     pub fn entry(
+        &mut self,
+        raw_path: &[u8],
+        is_regular: bool,
+        symlink: Option<&[u8]>,
+    ) -> Option<String> {
+        if self.log.is_some() {
+            self.record(Op::Entry {
+                path: String::from_utf8_lossy(raw_path).into_owned(),
+                regular: is_regular,
+                symlink: symlink.map(|t| String::from_utf8_lossy(t).into_owned()),
+            });
+        }
+        self.entry_unlogged(raw_path, is_regular, symlink)
+    }
+
+    // Every use of a raw path or link target goes through `from_utf8_lossy`, so the log
+    // keeps them as (lossy) strings without changing what a replay does.
+    fn entry_unlogged(
         &mut self,
         raw_path: &[u8],
         is_regular: bool,
@@ -195,8 +302,18 @@ impl Rootfs {
 
     /// A hard link in a layer: the linked file gets the target's analysis under its own name.
     pub fn hard_link(&mut self, raw_path: &[u8], raw_target: &[u8]) {
+        if self.log.is_some() {
+            self.record(Op::HardLink {
+                path: String::from_utf8_lossy(raw_path).into_owned(),
+                target: String::from_utf8_lossy(raw_target).into_owned(),
+            });
+        }
+        self.hard_link_unlogged(raw_path, raw_target)
+    }
+
+    fn hard_link_unlogged(&mut self, raw_path: &[u8], raw_target: &[u8]) {
         // Registers the path (and applies replacement of lower layers' entry).
-        self.entry(raw_path, false, None);
+        self.entry_unlogged(raw_path, false, None);
         let Some(path) = normalise(raw_path).filter(|p| self.entries.contains_key(p)) else {
             return;
         };
@@ -232,6 +349,7 @@ impl Rootfs {
         let is_text =
             !is_binary && (crate::catalog::ospkg::wants(path) || super::linking::wants(path));
         if !is_binary && !is_text {
+            self.record(Op::Skipped);
             return Ok(());
         }
         let limit = if is_binary {
@@ -240,13 +358,12 @@ impl Rootfs {
             MAX_TEXT_BYTES
         };
         if size > limit {
-            self.problems.push(Problem {
-                path: self.display_name(path),
-                severity: Severity::Warning,
-                message: format!(
-                    "{size} bytes exceed the {limit}-byte limit for one file: not analysed"
-                ),
+            self.record(Op::TooBig {
+                path: path.to_string(),
+                size,
+                limit,
             });
+            self.too_big(path, size, limit);
             return Ok(());
         }
         // `size` comes from the tar header and is bounded above; the tar reader will not
@@ -258,11 +375,22 @@ impl Rootfs {
             crate::hash::Digests::Sha1AndSha256
         };
         let (data, sums) = crate::spill::read_stream(&head[..n], reader, size, digests)?;
-        if !data.is_mapped() {
-            self.largest_buffered = self.largest_buffered.max(data.len() as u64);
-        }
+        let buffered = if data.is_mapped() {
+            0
+        } else {
+            data.len() as u64
+        };
+        self.largest_buffered = self.largest_buffered.max(buffered);
         if is_text {
             let data = data.into_vec();
+            if let Some(log) = &mut self.log {
+                log.texts.extend_from_slice(&data);
+                log.ops.push(Op::Text {
+                    path: path.to_string(),
+                    len: data.len() as u64,
+                    buffered,
+                });
+            }
             if let Some(e) = self.entries.get_mut(path) {
                 e.text = Some(data);
             }
@@ -270,50 +398,89 @@ impl Rootfs {
         }
         let name = self.display_name(path);
         let sums = sums.unwrap_or_else(|| crate::hash::checksums(&data));
-        // Content already analysed in this scan (the same file in several layers or
-        // paths): its analysis is reused under this file's own name and node.
-        match self.by_content.get(&sums.sha256).copied() {
-            Some(None) => return Ok(()),
+        let sha256 = sums.sha256.clone();
+        let layer = self.layer;
+        self.place_binary(path, &sha256, || {
+            let analysis = crate::catalog::analyze::analyze(&name, &data)?;
+            Some(FileResult {
+                path: path.to_string(),
+                layer,
+                deleted_by: None,
+                node: FileNode {
+                    id: FileNode::id_for(&name),
+                    name,
+                    size: data.len() as u64,
+                    checksums: Some(sums),
+                    format: analysis.format,
+                    slices: analysis.slices.clone(),
+                },
+                loader: super::elf_facts::read(&data).map(Box::new),
+                analysis,
+            })
+        });
+        if self.log.is_some() {
+            // What this path ended up with (analysed, or a copy of identical content), so
+            // a replay after different lower layers still has it.
+            let result = self
+                .entries
+                .get(path)
+                .and_then(|e| e.result)
+                .and_then(|i| self.results.get(i))
+                .map(|r| Box::new(r.clone()));
+            self.record(Op::Binary {
+                path: path.to_string(),
+                sha256,
+                buffered,
+                result,
+            });
+        }
+        Ok(())
+    }
+
+    fn too_big(&mut self, path: &str, size: u64, limit: u64) {
+        self.problems.push(Problem {
+            path: self.display_name(path),
+            severity: Severity::Warning,
+            message: format!(
+                "{size} bytes exceed the {limit}-byte limit for one file: not analysed"
+            ),
+        });
+    }
+
+    /// Gives `path` the analysis of its content: a copy of an earlier result when the same
+    /// content (by SHA-256) was already examined in this scan (the same file in several
+    /// layers or paths, under this file's own name and node), else `fresh()`'s.
+    fn place_binary(
+        &mut self,
+        path: &str,
+        sha256: &str,
+        fresh: impl FnOnce() -> Option<FileResult>,
+    ) {
+        match self.by_content.get(sha256).copied() {
+            Some(None) => return,
             Some(Some(earlier)) => {
                 if let Some(result) = self.results.get(earlier) {
-                    let copy = result.copied_as(path, &name, self.layer);
+                    let copy = result.copied_as(path, &self.display_name(path), self.layer);
                     let index = self.results.len();
                     self.results.push(copy);
                     if let Some(e) = self.entries.get_mut(path) {
                         e.result = Some(index);
                     }
-                    return Ok(());
+                    return;
                 }
             }
             None => {}
         }
-        let Some(analysis) = crate::catalog::analyze::analyze(&name, &data) else {
-            self.by_content.insert(sums.sha256, None);
-            return Ok(());
-        };
-        self.by_content
-            .insert(sums.sha256.clone(), Some(self.results.len()));
-        let node = FileNode {
-            id: FileNode::id_for(&name),
-            name,
-            size: data.len() as u64,
-            checksums: Some(sums),
-            format: analysis.format,
-            slices: analysis.slices.clone(),
+        let Some(result) = fresh() else {
+            self.by_content.insert(sha256.to_string(), None);
+            return;
         };
         let index = self.results.len();
-        self.results.push(FileResult {
-            path: path.to_string(),
-            layer: self.layer,
-            deleted_by: None,
-            node,
-            analysis,
-            loader: super::elf_facts::read(&data).map(Box::new),
-        });
+        self.by_content.insert(sha256.to_string(), Some(index));
+        self.results.push(result);
         if let Some(e) = self.entries.get_mut(path) {
             e.result = Some(index);
         }
-        Ok(())
     }
 }
 
@@ -440,5 +607,70 @@ mod tests {
         let left: Vec<&String> = fs.entries.keys().collect();
         assert_eq!(left, ["a/new"]);
         assert!(normalise(b"../etc/passwd").is_none());
+    }
+
+    /// Streams three layers into one filesystem while recording them, replays the records
+    /// into another: both end up the same (results, texts, symlinks, problems, counters).
+    #[test]
+    fn a_replayed_layer_equals_the_streamed_one() {
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/go");
+        let hello = std::fs::read(samples.join("hello-linux-amd64")).unwrap();
+        let darwin = std::fs::read(samples.join("hello-darwin-arm64")).unwrap();
+        let file = |fs: &mut Rootfs, path: &str, bytes: &[u8]| {
+            if let Some(p) = fs.entry(path.as_bytes(), true, None) {
+                fs.regular_file(&p, bytes.len() as u64, &mut &bytes[..])
+                    .unwrap();
+            }
+        };
+        let layers: [&dyn Fn(&mut Rootfs); 3] = [
+            &|fs| {
+                file(fs, "etc/os-release", b"ID=test\n");
+                file(fs, "usr/bin/hello", &hello);
+                file(fs, "usr/bin/notes.txt", b"plain text");
+                fs.entry(b"usr/bin/hi", false, Some(b"hello"));
+                fs.hard_link(b"usr/bin/hello-link", b"usr/bin/hello");
+                file(fs, "opt/old", &darwin);
+            },
+            &|fs| {
+                file(fs, "opt/hello-copy", &hello); // content seen in layer 0
+                fs.entry(b"opt/.wh.old", false, None);
+                fs.entry(b"../escape", true, None);
+            },
+            &|fs| {
+                fs.entry(b"usr/bin/.wh..wh..opq", false, None);
+                file(fs, "etc/os-release", b"ID=other\n");
+            },
+        ];
+        let mut streamed = Rootfs::new("linux/amd64:".into());
+        let mut logs = Vec::new();
+        for (i, layer) in layers.iter().enumerate() {
+            streamed.begin_layer(i);
+            streamed.start_log();
+            layer(&mut streamed);
+            let log = streamed.take_log().unwrap();
+            // Through the cache entry's encoding, as a later scan reads it.
+            let bytes = super::super::layer_cache::encode(&log).unwrap();
+            logs.push(super::super::layer_cache::decode(&bytes).unwrap());
+        }
+        let mut replayed = Rootfs::new("linux/amd64:".into());
+        for (i, log) in logs.into_iter().enumerate() {
+            replayed.begin_layer(i);
+            replayed.replay(log);
+        }
+        let json = |fs: &Rootfs| serde_json::to_string(&fs.results).unwrap();
+        assert_eq!(
+            streamed.results.len(),
+            4,
+            "hello, its link, darwin, the copy"
+        );
+        assert_eq!(json(&replayed), json(&streamed));
+        assert_eq!(replayed.texts(), streamed.texts());
+        assert_eq!(replayed.symlinks(), streamed.symlinks());
+        assert_eq!(replayed.problems.len(), streamed.problems.len());
+        assert_eq!(replayed.files_seen, streamed.files_seen);
+        assert_eq!(replayed.largest_buffered, streamed.largest_buffered);
+        let keys = |fs: &Rootfs| fs.entries.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&replayed), keys(&streamed));
+        assert!(streamed.results.iter().any(|r| r.deleted_by == Some(1)));
     }
 }

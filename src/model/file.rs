@@ -2,7 +2,9 @@
 //! and its checksums. The binary readers and the hasher compute them.
 
 /// Container or object format of a whole file, decided by magic bytes only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     #[serde(rename = "ELF")]
     Elf,
@@ -34,7 +36,7 @@ impl Format {
 }
 
 /// What a slice was built for, as far as the object headers tell.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Platform {
     /// Go-style architecture name; the `object` crate's name when Go has none.
     pub arch: String,
@@ -43,10 +45,11 @@ pub struct Platform {
     pub os: Option<String>,
     /// 32 or 64.
     pub bits: u8,
-    pub endian: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub endian: crate::model::static_str::StaticStr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Checksums {
     /// Absent when no requested output records SHA-1 (see `Digests` in the hash module).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 /// Everything the Go build info of one image says, as assay reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct GoInfo {
     pub go_version: GoVersion,
     /// `module` (has a main module) or `gopath` (a `path` line and no `mod` line).
-    pub mode: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub mode: crate::model::static_str::StaticStr,
     #[serde(flatten)]
     pub modinfo: ModInfo,
     /// Set when the main module is `(devel)` and a version could be recovered.
@@ -17,7 +18,8 @@ pub struct GoInfo {
     pub recovered_main_version: Option<RecoveredVersion>,
     pub layout: Layout,
     /// `section` or `segment`: how the blob was found.
-    pub located_by: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub located_by: crate::model::static_str::StaticStr,
 }
 
 impl GoInfo {
@@ -35,11 +37,11 @@ impl GoInfo {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Module {
     pub path: String,
     pub version: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sum: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replace: Option<Box<Module>>,
@@ -75,16 +77,16 @@ pub fn is_directory_path(path: &str) -> bool {
         || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Setting {
     pub key: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ModInfo {
     /// The main package path (`path` line).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path: String,
     /// The main module; `None` for GOPATH-mode builds, which have a `path` and no `mod`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,7 +94,7 @@ pub struct ModInfo {
     pub deps: Vec<Module>,
     pub settings: Vec<Setting>,
     /// Lines that did not parse, with the reason; they do not stop the parse.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
@@ -106,14 +108,14 @@ impl ModInfo {
 }
 
 /// A Go toolchain version as recorded in `runtime.buildVersion`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GoVersion {
     /// Exactly as recorded, e.g. `go1.22.1 X:boringcrypto`.
     pub raw: String,
     /// The toolchain without experiments, e.g. `go1.22.1`.
     pub toolchain: String,
     /// `GOEXPERIMENT`s baked into the runtime (`X:` suffix), in recorded order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub experiments: Vec<String>,
 }
 
@@ -150,12 +152,13 @@ impl GoVersion {
 }
 
 /// A version for a `(devel)` main module, recovered from what the binary records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RecoveredVersion {
     pub version: String,
     /// `ldflags-x` (a `-X` flag in the recorded `-ldflags`), `symbol` (the string value of a
     /// version variable read through the symbol table), or `vcs-pseudo-version`.
-    pub method: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub method: crate::model::static_str::StaticStr,
     /// The evidence, e.g. `-X main.version=1.4.2`.
     pub evidence: String,
 }
@@ -171,7 +174,7 @@ pub fn is_shared_version(version: &str) -> bool {
     is_real_version(version) && !version.contains("+dirty")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// Go 1.18+: strings inline after the header.

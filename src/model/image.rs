@@ -7,10 +7,11 @@ use serde::Serialize;
 
 /// What the SBOM says about the image (the root component); carried in
 /// [`super::Subject::image`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ImageInfo {
     /// `oci-dir`, `oci-archive`, `docker-archive`, `dir` or `registry`.
-    pub source: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub source: crate::model::static_str::StaticStr,
     /// The image name: repository for a registry, tag or path otherwise.
     pub name: String,
     /// Digest of the manifest or index the target names, when it has one.
@@ -27,7 +28,7 @@ pub struct ImageInfo {
     pub largest_buffered_bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlatformImage {
     /// `os/arch[/variant]`, from the image config.
     pub platform: String,
@@ -43,7 +44,7 @@ pub struct PlatformImage {
     pub component: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FileOrigin {
     /// Digest of the layer that provides the file (absent for `dir:`).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Where a component's license was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LicenseSource {
     /// License files of the module in the Go module cache (`GOMODCACHE`).
@@ -54,7 +54,7 @@ impl LicenseSource {
 }
 
 /// A license file that supports a result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LicenseEvidence {
     /// File name (module-relative) or a description of the evidence.
     pub file: String,
@@ -65,7 +65,7 @@ pub struct LicenseEvidence {
 }
 
 /// A component's license as resolved, with its provenance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ComponentLicense {
     /// SPDX expression; `None` when nothing was found.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,10 +78,10 @@ pub struct ComponentLicense {
     pub confidence: f32,
     /// How the expression was decided (spdx-identifier, text-match, …).
     pub method: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<LicenseEvidence>,
     /// Extracted texts of `LicenseRef-` licenses, for SPDX `hasExtractedLicensingInfos`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extracted: Vec<ExtractedText>,
     /// The license files found (module cache, local sources, module zip), as text, for the
     /// NOTICE: each at most [`MAX_FILE_TEXT`] bytes, at most [`MAX_FILE_TEXTS`] files. Not
@@ -91,7 +91,7 @@ pub struct ComponentLicense {
 }
 
 /// A license file's text as found, with its name.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LicenseFileText {
     pub file: String,
     pub text: String,
@@ -101,7 +101,7 @@ pub struct LicenseFileText {
 pub const MAX_FILE_TEXT: usize = 64 * 1024;
 pub const MAX_FILE_TEXTS: usize = 4;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExtractedText {
     pub license_ref: String,
     pub text: String,
@@ -143,10 +143,11 @@ impl FindingSeverity {
 }
 
 /// One result of the rule engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Stable rule id (see README, "License rules").
-    pub rule: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub rule: crate::model::static_str::StaticStr,
     pub severity: FindingSeverity,
     /// Component ids concerned (model ids).
     pub components: Vec<String>,

@@ -11,7 +11,7 @@ use super::Severity;
 /// by-name linking leaves it alone.
 pub const STATUS_PROPERTY: &str = "assay:loader:status";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ElfFacts {
     /// ELF class and machine: the loader skips candidates of another class or machine.
     pub class64: bool,
@@ -34,7 +34,7 @@ pub struct ElfFacts {
     pub defined_versions: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Import {
     pub name: String,
     /// Version requirement and the library it names (`GLIBC_2.38`, `libc.so.6`).
@@ -52,11 +52,12 @@ impl ElfFacts {
 }
 
 /// A finding that predicts a load failure.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct LoaderFinding {
     /// `library-not-found`, `symbol-version-missing`, `interpreter-missing`,
     /// `libc-family-mismatch`, `undefined-symbol`.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub rule: crate::model::static_str::StaticStr,
     pub severity: Severity,
     /// The program (document file name) whose start fails.
     pub file: String,

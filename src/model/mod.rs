@@ -21,6 +21,7 @@ pub use file::{Checksums, Format, Platform};
 pub use go::GoInfo;
 
 pub mod loader;
+pub mod static_str;
 
 /// The node every file hangs from.
 pub const ROOT_ID: &str = "root";
@@ -39,26 +40,26 @@ pub struct Document {
     pub problems: Vec<Problem>,
     pub summary: Summary,
     /// Component id → its license (filled by the license enricher).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub licenses: BTreeMap<String, license::ComponentLicense>,
     /// License findings (rule engine), most severe first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<license::Finding>,
     /// Predicted load failures of the programs in an image or root filesystem
     /// (the loader model), sorted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loader_findings: Vec<loader::LoaderFinding>,
     /// Who made the SBOM and what it describes, as the user stated it (`--author`, …).
-    #[serde(skip_serializing_if = "SbomInfo::is_empty")]
+    #[serde(default, skip_serializing_if = "SbomInfo::is_empty")]
     pub sbom: SbomInfo,
 }
 
 /// Facts about the SBOM itself that no artifact records: given by the user on the command
 /// line (see docs/formats.md), never derived.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct SbomInfo {
     /// People who author the SBOM: `NAME` or `NAME <EMAIL>`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
     /// The organization that authors the SBOM.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,10 +100,12 @@ impl Document {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub name: crate::model::static_str::StaticStr,
+    #[serde(deserialize_with = "crate::model::static_str::intern")]
+    pub version: crate::model::static_str::StaticStr,
 }
 
 impl Tool {
@@ -125,7 +128,7 @@ pub struct Subject {
     pub image: Option<image::ImageInfo>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Regular files examined (binaries or not).
     pub files_examined: u64,
@@ -136,7 +139,7 @@ pub struct Summary {
     pub warnings: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FileNode {
     /// `file:` + name; stable across runs.
     pub id: String,
@@ -164,7 +167,7 @@ impl FileNode {
 }
 
 /// One object image of a file (the file itself, or a fat slice / archive member).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SliceNode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -174,11 +177,11 @@ pub struct SliceNode {
     pub go: Option<GoInfo>,
     /// Facts about the slice itself: build-id, `.comment`, packer, version floors
     /// (`assay:native:glibc-floor`), …
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ComponentKind {
     /// A Go module linked into a binary.
@@ -245,7 +248,7 @@ impl ComponentKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Property {
     pub name: String,
     pub value: String,
@@ -261,14 +264,14 @@ impl Property {
 }
 
 /// What a replaced module was before the replacement (pedigree).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Ancestor {
     pub name: String,
     pub version: String,
     pub purl: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Component {
     /// Stable identity; merging key across files.
     pub id: String,
@@ -278,17 +281,19 @@ pub struct Component {
     pub version: Option<String>,
     /// Package URL; empty when no standard purl type fits (native libraries known by name
     /// only, …): omitted from JSON, and writers omit it.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub purl: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<Ancestor>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
     /// Names of the files the component was found in.
     pub occurrences: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RelationshipKind {
     Contains,
@@ -298,14 +303,14 @@ pub enum RelationshipKind {
     DynamicLink,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct Relationship {
     pub from: String,
     pub kind: RelationshipKind,
     pub to: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Warning,
@@ -323,7 +328,7 @@ impl Severity {
 
 /// Something that could not be read or understood. Never silently dropped: printed on
 /// stderr and carried into every output format.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Problem {
     /// The path as the user would recognise it (scan-relative name when known).
     pub path: String,

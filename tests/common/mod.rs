@@ -18,6 +18,9 @@ pub fn assay(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_assay"))
         .args(args)
         .env("SOURCE_DATE_EPOCH", "1700000000")
+        // No persistent cache unless a test passes `--cache DIR` (the layer cache would
+        // otherwise answer for a deliberately damaged blob it has already seen).
+        .env("ASSAY_NO_CACHE", "1")
         .current_dir(repo())
         .output()
         .expect("run assay")
