@@ -301,8 +301,11 @@ pub fn document(doc: &Document) -> Value {
         "relationships": relationships,
     });
     if !license_refs.is_empty() {
+        // SPDX license ids are case-insensitive: one extracted text per id.
+        let mut seen = std::collections::BTreeSet::new();
         document["hasExtractedLicensingInfos"] = license_refs
             .iter()
+            .filter(|(id, _)| seen.insert(id.to_ascii_lowercase()))
             .map(|(id, text)| json!({"licenseId": id, "extractedText": text, "name": id}))
             .collect();
     }

@@ -169,12 +169,14 @@ fn name_expression(name: &str) -> (String, f32) {
     (license_ref(name), 0.9)
 }
 
+/// DEP-5 short names are case-insensitive, and so are SPDX license ids: `GPL` and `gpl` in two
+/// packages' files are one license, so the id is spelled in lower case.
 fn license_ref(name: &str) -> String {
     let id: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
+                c.to_ascii_lowercase()
             } else {
                 '-'
             }
