@@ -548,10 +548,15 @@ fn rust_crates_take_the_license_of_their_registry_manifest() {
             .map(|c| c["license"].clone())
             .unwrap_or_else(|| panic!("{name} listed"))
     };
+    // semver: the registry agrees with the db's record for this version, which stays the
+    // answer (the same on a machine without the registry).
     assert_eq!(lic("semver")["expression"], "MIT OR Apache-2.0");
-    assert_eq!(lic("semver")["source"], "cargo-registry");
+    assert_eq!(lic("semver")["source"], "license-db");
+    // itoa: the fixture's manifest disagrees with the db (MIT only): the crate's own files
+    // win, with a warning naming it.
     assert_eq!(lic("itoa")["expression"], "MIT");
     assert_eq!(lic("itoa")["source"], "cargo-registry");
+    assert!(v.to_string().contains("license-db says MIT OR Apache-2.0"));
     assert_eq!(lic("rust-std")["expression"], "MIT OR Apache-2.0");
     // Build tools are evidence, not shipped code: no verdict, no finding.
     let findings = v["findings"].to_string();
@@ -1090,4 +1095,88 @@ fn license_refs_and_compound_expressions_pass_the_validators() {
     );
     common::validate("spdx-json", &[&spdx]);
     common::validate("cyclonedx-json", &[&cdx]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Nothing machine-local: the same SBOM bytes whether or not the module cache holds a module
+// the license-db knows (the cache is filled from the modules' real license files).
+
+#[test]
+fn sboms_are_the_same_with_and_without_a_filled_module_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("gomodcache");
+    let data = common::repo().join("tests/data/licenses");
+    for (module, file) in [
+        (
+            "github.com/google/uuid@v1.6.0",
+            "github.com_google_uuid@v1.6.0__LICENSE",
+        ),
+        (
+            "github.com/pkg/errors@v0.8.1",
+            "github.com_pkg_errors@v0.8.1__LICENSE",
+        ),
+    ] {
+        let dir = cache.join(module);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(data.join(file), dir.join("LICENSE")).unwrap();
+    }
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |gomodcache: &Path, tag: &str| {
+        let spdx = tmp.path().join(format!("{tag}.spdx.json"));
+        let cdx = tmp.path().join(format!("{tag}.cdx.json"));
+        let json = tmp.path().join(format!("{tag}.json"));
+        let out = common::assay_with(
+            &[
+                "scan",
+                "samples/go/hello-linux-amd64",
+                "-q",
+                "-o",
+                &format!("spdx-json={}", spdx.display()),
+                "-o",
+                &format!("cyclonedx-json={}", cdx.display()),
+                "-o",
+                &format!("json={}", json.display()),
+            ],
+            &[("GOMODCACHE", gomodcache)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        [spdx, cdx, json].map(|p| std::fs::read(p).unwrap())
+    };
+    let without = run(&empty, "empty");
+    let with = run(&cache, "filled");
+    for (i, name) in ["spdx-json", "cyclonedx-json", "json"].iter().enumerate() {
+        assert!(
+            without[i] == with[i],
+            "{name} differs with a filled module cache"
+        );
+    }
+    // The answer is the db's portable record, and the cache really was read: a cache whose
+    // file disagrees changes the answer (and says so).
+    let text = String::from_utf8_lossy(&with[2]);
+    assert!(
+        !text.contains(&tmp.path().display().to_string()),
+        "no local paths"
+    );
+    let out = common::assay_with(
+        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
+        &[("GOMODCACHE", &cache)],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uuid = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github.com/google/uuid")
+        .unwrap();
+    assert_eq!(uuid["license"]["expression"], "BSD-3-Clause");
+    assert_eq!(uuid["license"]["source"], "license-db");
+    std::fs::write(
+        cache.join("github.com/google/uuid@v1.6.0/LICENSE"),
+        "SPDX-License-Identifier: MIT\n",
+    )
+    .unwrap();
+    let changed = run(&cache, "changed");
+    let text = String::from_utf8_lossy(&changed[2]);
+    assert!(text.contains("the license-db says BSD-3-Clause"), "{text}");
 }

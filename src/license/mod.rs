@@ -8,6 +8,7 @@
 //!
 //! Layer: enricher (annotates a finished document). May use the model and helpers only.
 
+pub mod agree;
 pub mod cargo;
 pub mod classify;
 pub mod classify_cache;

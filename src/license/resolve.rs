@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::agree;
 use super::classify::{classify_files, Classification};
 use super::db::{LicenseDb, ModuleLookup};
 use super::remote::{escape_path, RemoteConfig, RemoteFetcher};
@@ -127,16 +128,17 @@ fn resolve_one(
         ComponentKind::GoStdlib => return (go_stdlib(), None),
         ComponentKind::RustStdlib => return (rust_stdlib(), None),
         ComponentKind::RustCrate | ComponentKind::RustRootCrate => {
-            let found = opts
+            let on_disk = opts
                 .cargo_home
                 .as_deref()
                 .zip(version)
-                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db))
-                .or_else(|| {
-                    let answer = db.crate_license(&c.name, version)?;
-                    Some(answer.into_component_license())
-                });
-            return (found.unwrap_or_else(ComponentLicense::not_found), None);
+                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db));
+            let from_db = db
+                .crate_license(&c.name, version)
+                .map(|a| a.into_component_license());
+            let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
+            let (found, problem) = agree::settle(from_db, on_disk, &subject, db);
+            return (found.unwrap_or_else(ComponentLicense::not_found), problem);
         }
         ComponentKind::ApkPackage | ComponentKind::XbpsPackage | ComponentKind::DebPackage => {
             let found = super::ospkg::from_package_database(c, db);
@@ -148,23 +150,14 @@ fn resolve_one(
         }
         _ => {}
     }
-    // 1. files on disk
-    if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
-        let rel = format!("{}@{}", escape_path(&c.name), escape_path(v));
-        if let Some(mut lic) = from_dir(&cache.join(&rel), LicenseSource::ModuleCache, db) {
-            // Portable: the same SBOM whichever machine's cache answered.
-            lic.location = Some(format!("$GOMODCACHE/{rel}"));
-            return (lic, None);
-        }
-    }
-    for dir in local.dirs_for(&c.name) {
-        if let Some(lic) = from_dir(&dir, LicenseSource::LocalSource, db) {
-            return (lic, None);
-        }
-    }
-    // 2. the bundled license-db
-    if let Some(lic) = from_db(&c.name, version, db) {
-        return (lic, None);
+    // 1. files on disk and the license-db, settled into one answer (`agree`): the same
+    // whichever of them this machine has.
+    let on_disk = files_on_disk(c, version, opts, local, db);
+    let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
+    if let (Some(lic), problem) =
+        agree::settle(from_db(&c.name, version, db), on_disk, &subject, db)
+    {
+        return (lic, problem);
     }
     // 3. the module proxy, when asked
     if let (Some(f), Some(v)) = (fetcher, version) {
@@ -189,6 +182,29 @@ fn resolve_one(
         }
     }
     (ComponentLicense::not_found(), None)
+}
+
+/// License files of this module version on disk: the Go module cache, then module sources
+/// or a `vendor/` tree next to the scanned files.
+fn files_on_disk(
+    c: &Component,
+    version: Option<&str>,
+    opts: &ResolveOptions,
+    local: &LocalSources,
+    db: &LicenseDb,
+) -> Option<ComponentLicense> {
+    if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
+        let rel = format!("{}@{}", escape_path(&c.name), escape_path(v));
+        if let Some(mut lic) = from_dir(&cache.join(&rel), LicenseSource::ModuleCache, db) {
+            // Portable: the same SBOM whichever machine's cache answered.
+            lic.location = Some(format!("$GOMODCACHE/{rel}"));
+            return Some(lic);
+        }
+    }
+    local
+        .dirs_for(&c.name)
+        .iter()
+        .find_map(|dir| from_dir(dir, LicenseSource::LocalSource, db))
 }
 
 fn rust_stdlib() -> ComponentLicense {
