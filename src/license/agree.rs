@@ -53,6 +53,31 @@ pub fn settle(
     }
 }
 
+/// `--licenses=remote`: a db answer guessed from another version checked against this
+/// version's own license files from the module proxy. The files answer either way; a guess
+/// they contradict is reported.
+pub fn verify_guess(
+    guess: &ComponentLicense,
+    fetched: ComponentLicense,
+    subject: &str,
+    licenses: &LicenseDb,
+) -> (ComponentLicense, Option<Problem>) {
+    if same_answer(&fetched.expression, &guess.expression, licenses) {
+        return (fetched, None);
+    }
+    let problem = Problem {
+        path: subject.to_string(),
+        severity: Severity::Warning,
+        message: format!(
+            "the license-db's answer for another version ({}, {}) does not hold for this version: its module zip says {}",
+            guess.expression.as_deref().unwrap_or("nothing"),
+            guess.method,
+            fetched.expression.as_deref().unwrap_or("nothing recognised"),
+        ),
+    };
+    (fetched, Some(problem))
+}
+
 /// The same license terms, however written: `MIT/Apache-2.0` in a manifest and `Apache-2.0 OR
 /// MIT` in the db agree (operands of AND/OR are compared as sets).
 fn same_answer(a: &Option<String>, b: &Option<String>, db: &LicenseDb) -> bool {

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod site;
 pub mod table;
 pub mod variants;
+pub mod zip_ranges;
 
 pub use crate::model::license::{
     ComponentLicense, ExtractedText, Finding, FindingSeverity, LicenseEvidence, LicenseFileText,

@@ -154,9 +154,44 @@ fn resolve_one(
     // whichever of them this machine has.
     let on_disk = files_on_disk(c, version, opts, local, db);
     let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
-    if let (Some(lic), problem) =
-        agree::settle(from_db(&c.name, version, db), on_disk, &subject, db)
+    let from_db = from_db(&c.name, version, db);
+    // With --licenses=remote, a guess from another version is checked against this version.
+    let is_go = matches!(
+        c.kind,
+        ComponentKind::GoModule | ComponentKind::GoMainModule
+    );
+    if let (None, Some(guess), Some(f), Some(v), true) =
+        (&on_disk, &from_db, fetcher, version, is_go)
     {
+        if !agree::is_version_exact(guess) {
+            return match f.license_files(&c.name, v) {
+                Ok((files, location)) if !files.is_empty() => {
+                    let fetched = from_files(&files, LicenseSource::ModuleProxy, location, db);
+                    let (lic, p) = agree::verify_guess(guess, fetched, &subject, db);
+                    (lic, p)
+                }
+                Ok(_) => {
+                    let p = Problem {
+                        path: subject,
+                        severity: Severity::Warning,
+                        message: "the module zip of this version has no root license file; the license-db's answer for another version is not used".into(),
+                    };
+                    (ComponentLicense::not_found(), Some(p))
+                }
+                Err(e) => {
+                    let p = Problem {
+                        path: subject,
+                        severity: Severity::Warning,
+                        message: format!(
+                            "license-db answer for another version not verified on GOPROXY: {e}"
+                        ),
+                    };
+                    (guess.clone(), Some(p))
+                }
+            };
+        }
+    }
+    if let (Some(lic), problem) = agree::settle(from_db, on_disk, &subject, db) {
         return (lic, problem);
     }
     // 3. the module proxy, when asked
