@@ -1406,3 +1406,55 @@ fn remote_mode_verifies_a_license_db_answer_for_another_version() {
     let (_, _, statuses) = served(&stats);
     assert_eq!(statuses.iter().filter(|s| **s == 206).count(), 3);
 }
+
+#[test]
+fn remote_mode_falls_back_to_the_nearest_served_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("proxy");
+    let dir = root.join("example.com/assay-sample/hello/@v");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The proxy does not serve v1.4.2 (the sample's version); it lists v1.4.0 and v1.5.0.
+    std::fs::write(dir.join("list"), "v1.3.0\nv1.4.0\nv1.5.0\n").unwrap();
+    std::fs::write(
+        dir.join("v1.4.0.zip"),
+        module_zip(
+            "example.com/assay-sample/hello",
+            "v1.4.0",
+            &[("LICENSE", "SPDX-License-Identifier: BSD-2-Clause\n")],
+        ),
+    )
+    .unwrap();
+    let server = range_server(&root, &tmp.path().join("stats.jsonl"), false);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "licenses",
+            "samples/go/hello-linux-amd64-ldflags",
+            "-o",
+            "json",
+            "--licenses",
+            "remote",
+        ])
+        .env("GOMODCACHE", "/nonexistent-gomodcache")
+        .env("GOPROXY", format!("http://127.0.0.1:{}", server.1))
+        .env("ASSAY_CACHE_DIR", tmp.path().join("cache"))
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lic = &v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "example.com/assay-sample/hello")
+        .unwrap()["license"];
+    assert_eq!(lic["expression"], "BSD-2-Clause", "{lic}");
+    let method = lic["method"].as_str().unwrap();
+    assert!(
+        method.starts_with(
+            "module-proxy-nearest-version: v1.4.0, as the proxy does not serve v1.4.2"
+        ),
+        "{method}"
+    );
+    assert!(lic["confidence"].as_f64().unwrap() <= 0.851);
+}

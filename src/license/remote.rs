@@ -214,6 +214,43 @@ impl RemoteFetcher {
         Err(last)
     }
 
+    /// The version nearest to `version` that the first proxy lists (`@v/list`): the newest
+    /// older one, else the oldest newer one. For versions a proxy refuses (some
+    /// pseudo-versions); `None` when it lists nothing else.
+    pub fn nearest_served(
+        &self,
+        module: &str,
+        version: &str,
+    ) -> Result<Option<String>, FetchError> {
+        if matches_no_proxy(&self.config.no_proxy, module) {
+            return Ok(None);
+        }
+        let Some(base) = self.config.proxies.iter().find_map(|e| match e {
+            ProxyEntry::Url { base, .. } => Some(base),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let url = format!("{base}/{}/@v/list", escape_path(module));
+        let body = self.get(&url)?;
+        let text = String::from_utf8_lossy(&body[..body.len().min(1 << 20)]).into_owned();
+        let cmp = super::db::semver_cmp;
+        let listed: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|v| v.starts_with('v') && *v != version)
+            .collect();
+        let older = listed
+            .iter()
+            .filter(|v| cmp(v, version).is_lt())
+            .max_by(|a, b| cmp(a, b));
+        let newer = listed
+            .iter()
+            .filter(|v| cmp(v, version).is_gt())
+            .min_by(|a, b| cmp(a, b));
+        Ok(older.or(newer).map(|v| v.to_string()))
+    }
+
     /// Over HTTP, byte ranges of the zip (`zip_ranges`); a server that ignores ranges sends
     /// the whole zip, read up to [`MAX_WHOLE_ZIP`]. `file://` is read whole.
     fn fetch_license_files(
@@ -320,7 +357,7 @@ impl RemoteFetcher {
             s => return Err(FetchError::Failed(format!("{url}: HTTP {s}"))),
         }
         let mut body = Vec::new();
-        resp.take(512 * 1024 * 1024)
+        resp.take(MAX_WHOLE_ZIP)
             .read_to_end(&mut body)
             .map_err(|e| FetchError::Failed(format!("{url}: {e}")))?;
         Ok(body)

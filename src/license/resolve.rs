@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::agree;
 use super::classify::{classify_files, Classification};
 use super::db::{LicenseDb, ModuleLookup};
-use super::remote::{escape_path, RemoteConfig, RemoteFetcher};
+use super::remote::{escape_path, FetchError, RemoteConfig, RemoteFetcher};
 use super::{ComponentLicense, ExtractedText, LicenseEvidence, LicenseSource};
 use crate::model::{Component, ComponentKind, Document, Problem, Severity};
 
@@ -164,13 +164,9 @@ fn resolve_one(
         (&on_disk, &from_db, fetcher, version, is_go)
     {
         if !agree::is_version_exact(guess) {
-            return match f.license_files(&c.name, v) {
-                Ok((files, location)) if !files.is_empty() => {
-                    let fetched = from_files(&files, LicenseSource::ModuleProxy, location, db);
-                    let (lic, p) = agree::verify_guess(guess, fetched, &subject, db);
-                    (lic, p)
-                }
-                Ok(_) => {
+            return match from_proxy(f, &c.name, v, db) {
+                Ok(Some(fetched)) => agree::verify_guess(guess, fetched, &subject, db),
+                Ok(None) => {
                     let p = Problem {
                         path: subject,
                         severity: Severity::Warning,
@@ -197,14 +193,9 @@ fn resolve_one(
     // 3. the module proxy, when asked
     if let (Some(f), Some(v)) = (fetcher, version) {
         if c.kind == ComponentKind::GoModule || c.kind == ComponentKind::GoMainModule {
-            match f.license_files(&c.name, v) {
-                Ok((files, location)) if !files.is_empty() => {
-                    return (
-                        from_files(&files, LicenseSource::ModuleProxy, location, db),
-                        None,
-                    )
-                }
-                Ok(_) => {}
+            match from_proxy(f, &c.name, v, db) {
+                Ok(Some(lic)) => return (lic, None),
+                Ok(None) => {}
                 Err(e) => {
                     let p = Problem {
                         path: format!("{}@{v}", c.name),
@@ -217,6 +208,40 @@ fn resolve_one(
         }
     }
     (ComponentLicense::not_found(), None)
+}
+
+/// The module's root license files from the proxy, classified; `None` when the zip has none.
+/// A version the proxy does not serve (404/410) falls back to the nearest one it lists,
+/// stated in the method, with confidence at most 0.85.
+fn from_proxy(
+    f: &RemoteFetcher,
+    module: &str,
+    version: &str,
+    db: &LicenseDb,
+) -> Result<Option<ComponentLicense>, FetchError> {
+    let (files, location, nearest) = match f.license_files(module, version) {
+        Ok((files, location)) => (files, location, None),
+        Err(FetchError::NotFound) => match f.nearest_served(module, version) {
+            Ok(Some(n)) => {
+                let (files, location) = f.license_files(module, &n)?;
+                (files, location, Some(n))
+            }
+            _ => return Err(FetchError::NotFound),
+        },
+        Err(e) => return Err(e),
+    };
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut lic = from_files(&files, LicenseSource::ModuleProxy, location, db);
+    if let Some(n) = nearest {
+        lic.method = format!(
+            "module-proxy-nearest-version: {n}, as the proxy does not serve {version} ({})",
+            lic.method
+        );
+        lic.confidence = lic.confidence.min(0.85);
+    }
+    Ok(Some(lic))
 }
 
 /// License files of this module version on disk: the Go module cache, then module sources
