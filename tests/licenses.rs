@@ -1322,6 +1322,20 @@ fn remote_reads_only_byte_ranges_of_a_module_zip() {
         let err = f.license_files(module, v).unwrap_err().to_string();
         assert!(err.contains(&format!("{module}/@v/{v}.zip")), "{err}");
     }
+    // A zip bomb: the central directory says the 2 MB COPYING is 100 bytes; inflating stops at
+    // 1 MiB with an error.
+    let mut bomb = big_module_zip(module, "v1.0.3", "MIT");
+    let name = format!("{module}@v1.0.3/COPYING");
+    let at = bomb
+        .windows(name.len())
+        .rposition(|w| w == name.as_bytes())
+        .unwrap();
+    let entry = at - 46;
+    assert_eq!(&bomb[entry..entry + 4], b"PK\x01\x02");
+    bomb[entry + 24..entry + 28].copy_from_slice(&100u32.to_le_bytes());
+    std::fs::write(dir.join("v1.0.3.zip"), &bomb).unwrap();
+    let err = f.license_files(module, "v1.0.3").unwrap_err().to_string();
+    assert!(err.contains("COPYING inflates beyond"), "{err}");
 }
 
 #[test]
