@@ -1408,7 +1408,7 @@ fn remote_mode_verifies_a_license_db_answer_for_another_version() {
         "{stderr}"
     );
     // Ranges of the zip (the sample's other example.com modules are simply not on the proxy).
-    let (requests, _, statuses) = served(&stats);
+    let (_, _, statuses) = served(&stats);
     assert!(
         statuses.iter().all(|s| [206, 404].contains(s)),
         "{statuses:?}"
