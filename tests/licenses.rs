@@ -548,10 +548,15 @@ fn rust_crates_take_the_license_of_their_registry_manifest() {
             .map(|c| c["license"].clone())
             .unwrap_or_else(|| panic!("{name} listed"))
     };
+    // semver: the registry agrees with the db's record for this version, which stays the
+    // answer (the same on a machine without the registry).
     assert_eq!(lic("semver")["expression"], "MIT OR Apache-2.0");
-    assert_eq!(lic("semver")["source"], "cargo-registry");
+    assert_eq!(lic("semver")["source"], "license-db");
+    // itoa: the fixture's manifest disagrees with the db (MIT only): the crate's own files
+    // win, with a warning naming it.
     assert_eq!(lic("itoa")["expression"], "MIT");
     assert_eq!(lic("itoa")["source"], "cargo-registry");
+    assert!(v.to_string().contains("license-db says MIT OR Apache-2.0"));
     assert_eq!(lic("rust-std")["expression"], "MIT OR Apache-2.0");
     // Build tools are evidence, not shipped code: no verdict, no finding.
     let findings = v["findings"].to_string();
@@ -1090,4 +1095,380 @@ fn license_refs_and_compound_expressions_pass_the_validators() {
     );
     common::validate("spdx-json", &[&spdx]);
     common::validate("cyclonedx-json", &[&cdx]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Nothing machine-local: the same SBOM bytes whether or not the module cache holds a module
+// the license-db knows (the cache is filled from the modules' real license files).
+
+#[test]
+fn sboms_are_the_same_with_and_without_a_filled_module_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("gomodcache");
+    let data = common::repo().join("tests/data/licenses");
+    for (module, file) in [
+        (
+            "github.com/google/uuid@v1.6.0",
+            "github.com_google_uuid@v1.6.0__LICENSE",
+        ),
+        (
+            "github.com/pkg/errors@v0.8.1",
+            "github.com_pkg_errors@v0.8.1__LICENSE",
+        ),
+    ] {
+        let dir = cache.join(module);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(data.join(file), dir.join("LICENSE")).unwrap();
+    }
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |gomodcache: &Path, tag: &str| {
+        let spdx = tmp.path().join(format!("{tag}.spdx.json"));
+        let cdx = tmp.path().join(format!("{tag}.cdx.json"));
+        let json = tmp.path().join(format!("{tag}.json"));
+        let out = common::assay_with(
+            &[
+                "scan",
+                "samples/go/hello-linux-amd64",
+                "-q",
+                "-o",
+                &format!("spdx-json={}", spdx.display()),
+                "-o",
+                &format!("cyclonedx-json={}", cdx.display()),
+                "-o",
+                &format!("json={}", json.display()),
+            ],
+            &[("GOMODCACHE", gomodcache)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        [spdx, cdx, json].map(|p| std::fs::read(p).unwrap())
+    };
+    let without = run(&empty, "empty");
+    let with = run(&cache, "filled");
+    for (i, name) in ["spdx-json", "cyclonedx-json", "json"].iter().enumerate() {
+        assert!(
+            without[i] == with[i],
+            "{name} differs with a filled module cache"
+        );
+    }
+    // The answer is the db's portable record, and the cache really was read: a cache whose
+    // file disagrees changes the answer (and says so).
+    let text = String::from_utf8_lossy(&with[2]);
+    assert!(
+        !text.contains(&tmp.path().display().to_string()),
+        "no local paths"
+    );
+    let out = common::assay_with(
+        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
+        &[("GOMODCACHE", &cache)],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uuid = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github.com/google/uuid")
+        .unwrap();
+    assert_eq!(uuid["license"]["expression"], "BSD-3-Clause");
+    assert_eq!(uuid["license"]["source"], "license-db");
+    std::fs::write(
+        cache.join("github.com/google/uuid@v1.6.0/LICENSE"),
+        "SPDX-License-Identifier: MIT\n",
+    )
+    .unwrap();
+    let changed = run(&cache, "changed");
+    let text = String::from_utf8_lossy(&changed[2]);
+    assert!(text.contains("the license-db says BSD-3-Clause"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Remote reads only byte ranges of a module zip, and checks the db's guesses.
+
+/// `tests/tools/range_server.py` on `root`; its per-request log is `stats`.
+fn range_server(root: &Path, stats: &Path, ignore_ranges: bool) -> Server {
+    let port = free_port();
+    let mut cmd = std::process::Command::new(common::require_tool("python3"));
+    cmd.arg(common::repo().join("tests/tools/range_server.py"))
+        .arg(root)
+        .arg(port.to_string())
+        .arg(stats);
+    if ignore_ranges {
+        cmd.arg("--ignore-ranges");
+    }
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port);
+    Server(child, port)
+}
+
+/// (requests, bytes sent, statuses) from a range server's log.
+fn served(stats: &Path) -> (usize, u64, Vec<u64>) {
+    let text = std::fs::read_to_string(stats).unwrap_or_default();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        lines.len(),
+        lines.iter().map(|l| l["bytes"].as_u64().unwrap()).sum(),
+        lines
+            .iter()
+            .map(|l| l["status"].as_u64().unwrap())
+            .collect(),
+    )
+}
+
+/// A module zip as large as real ones: 4 MB of incompressible code first, then a deflated
+/// LICENSE, a nested license and an oversized COPYING (2 MB: not read).
+fn big_module_zip(module: &str, version: &str, license: &str) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let noise: Vec<u8> = (0..4 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        z.start_file(format!("{module}@{version}/blob.go"), stored)
+            .unwrap();
+        z.write_all(&noise).unwrap();
+        z.start_file(format!("{module}@{version}/LICENSE"), deflated)
+            .unwrap();
+        z.write_all(license.as_bytes()).unwrap();
+        z.start_file(format!("{module}@{version}/sub/LICENSE"), deflated)
+            .unwrap();
+        z.write_all(b"SPDX-License-Identifier: GPL-3.0-only\n")
+            .unwrap();
+        z.start_file(format!("{module}@{version}/COPYING"), deflated)
+            .unwrap();
+        z.write_all(&vec![b'a'; 2 << 20]).unwrap();
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+#[test]
+fn remote_reads_only_byte_ranges_of_a_module_zip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("proxy");
+    let module = "example.com/big/lib";
+    let dir = root.join("example.com/big/lib/@v");
+    std::fs::create_dir_all(&dir).unwrap();
+    let zip = big_module_zip(module, "v1.0.0", "SPDX-License-Identifier: MPL-2.0\n");
+    std::fs::write(dir.join("v1.0.0.zip"), &zip).unwrap();
+
+    let stats = tmp.path().join("stats.jsonl");
+    let server = range_server(&root, &stats, false);
+    let url = format!("http://127.0.0.1:{}", server.1);
+    let f = fetcher(&url, &tmp.path().join("cache"), &[]);
+    let (files, _) = f.license_files(module, "v1.0.0").unwrap();
+    assert_eq!(
+        files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        vec!["LICENSE"],
+        "the root LICENSE only: not sub/LICENSE, not the 2 MB COPYING"
+    );
+    assert_eq!(files[0].1, b"SPDX-License-Identifier: MPL-2.0\n");
+    let (requests, bytes, statuses) = served(&stats);
+    eprintln!(
+        "ranged: {requests} requests, {bytes} bytes of a {} byte zip",
+        zip.len()
+    );
+    assert!(statuses.iter().all(|s| *s == 206), "{statuses:?}");
+    // The tail (≤ 64 KiB + 22, holding the central directory here), then the LICENSE's
+    // local header and data.
+    assert_eq!(requests, 3, "{statuses:?}");
+    assert!(bytes < 70_000 && bytes * 50 < zip.len() as u64, "{bytes}");
+    // A second run is served from the persistent cache: no request at all.
+    let f = fetcher(&url, &tmp.path().join("cache"), &[]);
+    f.license_files(module, "v1.0.0").unwrap();
+    assert_eq!(served(&stats).0, requests);
+    drop(server);
+
+    // A server that ignores ranges: the whole zip, once, bounded.
+    let stats = tmp.path().join("stats-whole.jsonl");
+    let server = range_server(&root, &stats, true);
+    let f = fetcher(
+        &format!("http://127.0.0.1:{}", server.1),
+        &tmp.path().join("cache-whole"),
+        &[],
+    );
+    let (files, _) = f.license_files(module, "v1.0.0").unwrap();
+    assert_eq!(files.len(), 1);
+    let (requests, bytes, statuses) = served(&stats);
+    assert_eq!((requests, statuses), (1, vec![200]));
+    assert_eq!(bytes, zip.len() as u64);
+
+    // Not a zip, and a truncated one: an error naming the module, no panic.
+    std::fs::write(dir.join("v1.0.1.zip"), b"not a zip at all").unwrap();
+    std::fs::write(dir.join("v1.0.2.zip"), &zip[zip.len() - 30..]).unwrap();
+    let server = range_server(&root, &tmp.path().join("s2.jsonl"), false);
+    let f = fetcher(
+        &format!("http://127.0.0.1:{}", server.1),
+        &tmp.path().join("cache-bad"),
+        &[],
+    );
+    for v in ["v1.0.1", "v1.0.2"] {
+        let err = f.license_files(module, v).unwrap_err().to_string();
+        assert!(err.contains(&format!("{module}/@v/{v}.zip")), "{err}");
+    }
+    // A zip bomb: the central directory says the 2 MB COPYING is 100 bytes; inflating stops at
+    // 1 MiB with an error.
+    let mut bomb = big_module_zip(module, "v1.0.3", "MIT");
+    let name = format!("{module}@v1.0.3/COPYING");
+    let at = bomb
+        .windows(name.len())
+        .rposition(|w| w == name.as_bytes())
+        .unwrap();
+    let entry = at - 46;
+    assert_eq!(&bomb[entry..entry + 4], b"PK\x01\x02");
+    bomb[entry + 24..entry + 28].copy_from_slice(&100u32.to_le_bytes());
+    std::fs::write(dir.join("v1.0.3.zip"), &bomb).unwrap();
+    let err = f.license_files(module, "v1.0.3").unwrap_err().to_string();
+    assert!(err.contains("COPYING inflates beyond"), "{err}");
+}
+
+#[test]
+fn remote_mode_verifies_a_license_db_answer_for_another_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A site db that examined v1.0.0 only (MIT): for v1.4.2 it can only guess.
+    let site = tmp.path().join("site.db");
+    std::fs::write(
+        &site,
+        "assay-license-db 1\n# test\nexpressions 1\nMIT\nrows 1\n\
+         go\texample.com/assay-sample/hello\tv1.0.0\tv1.0.0\t0\t1.00\t\tLICENSE\n",
+    )
+    .unwrap();
+    let root = tmp.path().join("proxy");
+    let dir = root.join("example.com/assay-sample/hello/@v");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The exact version is Apache-2.0: the guess does not hold.
+    std::fs::write(
+        dir.join("v1.4.2.zip"),
+        big_module_zip(
+            "example.com/assay-sample/hello",
+            "v1.4.2",
+            "SPDX-License-Identifier: Apache-2.0\n",
+        ),
+    )
+    .unwrap();
+    let stats = tmp.path().join("stats.jsonl");
+    let server = range_server(&root, &stats, false);
+    let run = |mode: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args([
+                "licenses",
+                "samples/go/hello-linux-amd64-ldflags",
+                "-o",
+                "json",
+                "--licenses",
+                mode,
+                "--license-db",
+            ])
+            .arg(&site)
+            .env("GOMODCACHE", "/nonexistent-gomodcache")
+            .env("GOPROXY", format!("http://127.0.0.1:{}", server.1))
+            .env("ASSAY_CACHE_DIR", tmp.path().join("cache"))
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let lic = v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "example.com/assay-sample/hello")
+            .unwrap()["license"]
+            .clone();
+        (
+            lic,
+            format!("{}{}", common::stderr(&out), common::stdout(&out)),
+        )
+    };
+    let (lic, _) = run("offline");
+    assert_eq!(lic["expression"], "MIT");
+    assert_eq!(lic["method"], "license-db-other-version");
+    assert_eq!(served(&stats).0, 0, "offline never touches the network");
+    let (lic, stderr) = run("remote");
+    assert_eq!(lic["expression"], "Apache-2.0", "{lic}");
+    assert_eq!(lic["source"], "module-proxy");
+    assert!(
+        stderr.contains("does not hold for this version"),
+        "{stderr}"
+    );
+    // Ranges of the zip (the sample's other example.com modules are simply not on the proxy).
+    let (_, _, statuses) = served(&stats);
+    assert!(
+        statuses.iter().all(|s| [206, 404].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 206).count(), 3);
+    // Cached by name@version: the second run reads nothing of the zip again (modules the
+    // proxy does not have are asked again: a miss is not a result).
+    run("remote");
+    let (_, _, statuses) = served(&stats);
+    assert_eq!(statuses.iter().filter(|s| **s == 206).count(), 3);
+}
+
+#[test]
+fn remote_mode_falls_back_to_the_nearest_served_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("proxy");
+    let dir = root.join("example.com/assay-sample/hello/@v");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The proxy does not serve v1.4.2 (the sample's version); it lists v1.4.0 and v1.5.0.
+    std::fs::write(dir.join("list"), "v1.3.0\nv1.4.0\nv1.5.0\n").unwrap();
+    std::fs::write(
+        dir.join("v1.4.0.zip"),
+        module_zip(
+            "example.com/assay-sample/hello",
+            "v1.4.0",
+            &[("LICENSE", "SPDX-License-Identifier: BSD-2-Clause\n")],
+        ),
+    )
+    .unwrap();
+    let server = range_server(&root, &tmp.path().join("stats.jsonl"), false);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "licenses",
+            "samples/go/hello-linux-amd64-ldflags",
+            "-o",
+            "json",
+            "--licenses",
+            "remote",
+        ])
+        .env("GOMODCACHE", "/nonexistent-gomodcache")
+        .env("GOPROXY", format!("http://127.0.0.1:{}", server.1))
+        .env("ASSAY_CACHE_DIR", tmp.path().join("cache"))
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lic = &v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "example.com/assay-sample/hello")
+        .unwrap()["license"];
+    assert_eq!(lic["expression"], "BSD-2-Clause", "{lic}");
+    let method = lic["method"].as_str().unwrap();
+    assert!(
+        method.starts_with(
+            "module-proxy-nearest-version: v1.4.0, as the proxy does not serve v1.4.2"
+        ),
+        "{method}"
+    );
+    assert!(lic["confidence"].as_f64().unwrap() <= 0.851);
 }

@@ -8,6 +8,7 @@
 //!
 //! Layer: enricher (annotates a finished document). May use the model and helpers only.
 
+pub mod agree;
 pub mod cargo;
 pub mod classify;
 pub mod classify_cache;
@@ -22,6 +23,7 @@ pub mod rules;
 pub mod site;
 pub mod table;
 pub mod variants;
+pub mod zip_ranges;
 
 pub use crate::model::license::{
     ComponentLicense, ExtractedText, Finding, FindingSeverity, LicenseEvidence, LicenseFileText,

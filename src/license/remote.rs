@@ -199,10 +199,8 @@ impl RemoteFetcher {
                         escape_path(module),
                         escape_path(version)
                     );
-                    match self.get(&url) {
-                        Ok(bytes) => {
-                            let files = root_license_files(&bytes, module, version)
-                                .map_err(FetchError::Failed)?;
+                    match self.fetch_license_files(&url, module, version) {
+                        Ok(files) => {
                             write_cache(&cached, &files);
                             return Ok((files, url));
                         }
@@ -214,6 +212,127 @@ impl RemoteFetcher {
             }
         }
         Err(last)
+    }
+
+    /// The version nearest to `version` that the first proxy lists (`@v/list`): the newest
+    /// older one, else the oldest newer one. For versions a proxy refuses (some
+    /// pseudo-versions); `None` when it lists nothing else.
+    pub fn nearest_served(
+        &self,
+        module: &str,
+        version: &str,
+    ) -> Result<Option<String>, FetchError> {
+        if matches_no_proxy(&self.config.no_proxy, module) {
+            return Ok(None);
+        }
+        let Some(base) = self.config.proxies.iter().find_map(|e| match e {
+            ProxyEntry::Url { base, .. } => Some(base),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let url = format!("{base}/{}/@v/list", escape_path(module));
+        let body = self.get(&url)?;
+        let text = String::from_utf8_lossy(&body[..body.len().min(1 << 20)]).into_owned();
+        let cmp = super::db::semver_cmp;
+        let listed: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|v| v.starts_with('v') && *v != version)
+            .collect();
+        let older = listed
+            .iter()
+            .filter(|v| cmp(v, version).is_lt())
+            .max_by(|a, b| cmp(a, b));
+        let newer = listed
+            .iter()
+            .filter(|v| cmp(v, version).is_gt())
+            .min_by(|a, b| cmp(a, b));
+        Ok(older.or(newer).map(|v| v.to_string()))
+    }
+
+    /// Over HTTP, byte ranges of the zip (`zip_ranges`); a server that ignores ranges sends
+    /// the whole zip, read up to [`MAX_WHOLE_ZIP`]. `file://` is read whole.
+    fn fetch_license_files(
+        &self,
+        url: &str,
+        module: &str,
+        version: &str,
+    ) -> Result<LicenseFiles, FetchError> {
+        if url.starts_with("file://") {
+            let bytes = self.get(url)?;
+            return root_license_files(&bytes, module, version).map_err(FetchError::Failed);
+        }
+        let mut status = None;
+        let mut get = |start: Option<u64>, len: u64| {
+            let r = self.get_range(url, start, len);
+            if let Err(e) = &r {
+                status = Some(matches!(e, FetchError::NotFound));
+            }
+            r.map_err(|e| e.to_string())
+        };
+        let prefix = format!("{module}@{version}/");
+        match super::zip_ranges::root_license_files(&mut get, &prefix) {
+            Ok(Ok(files)) => Ok(files),
+            Ok(Err(whole)) => {
+                root_license_files(&whole, module, version).map_err(FetchError::Failed)
+            }
+            Err(_) if status == Some(true) => Err(FetchError::NotFound),
+            Err(e) if status == Some(false) => Err(FetchError::Failed(e)),
+            Err(e) => Err(FetchError::Failed(format!("module zip {url}: {e}"))),
+        }
+    }
+
+    /// One ranged GET: `len` bytes from `start`, or the last `len` bytes.
+    fn get_range(
+        &self,
+        url: &str,
+        start: Option<u64>,
+        len: u64,
+    ) -> Result<super::zip_ranges::RangeReply, FetchError> {
+        use super::zip_ranges::RangeReply;
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| FetchError::Failed("no HTTP client".into()))?;
+        let range = match start {
+            Some(s) => format!("bytes={s}-{}", s + len.max(1) - 1),
+            None => format!("bytes=-{len}"),
+        };
+        let resp = client
+            .get(url)
+            .header(reqwest::header::RANGE, range)
+            .send()
+            .map_err(|e| FetchError::Failed(format!("{url}: {}", describe(&e))))?;
+        let status = resp.status().as_u16();
+        let total = resp
+            .headers()
+            .get(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit_once('/'))
+            .and_then(|(_, t)| t.trim().parse::<u64>().ok());
+        let limit = match status {
+            206 => len,
+            200 => MAX_WHOLE_ZIP,
+            404 | 410 => return Err(FetchError::NotFound),
+            s => return Err(FetchError::Failed(format!("{url}: HTTP {s}"))),
+        };
+        let mut body = Vec::new();
+        resp.take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| FetchError::Failed(format!("{url}: {e}")))?;
+        if body.len() as u64 > limit {
+            return Err(FetchError::Failed(format!(
+                "{url}: the server ignores byte ranges and the zip exceeds {limit} bytes"
+            )));
+        }
+        match (status, total) {
+            (206, Some(total)) => Ok(RangeReply::Partial { bytes: body, total }),
+            (206, None) => Err(FetchError::Failed(format!(
+                "{url}: 206 without a Content-Range total"
+            ))),
+            _ => Ok(RangeReply::Whole(body)),
+        }
     }
 
     fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
@@ -238,12 +357,15 @@ impl RemoteFetcher {
             s => return Err(FetchError::Failed(format!("{url}: HTTP {s}"))),
         }
         let mut body = Vec::new();
-        resp.take(512 * 1024 * 1024)
+        resp.take(MAX_WHOLE_ZIP)
             .read_to_end(&mut body)
             .map_err(|e| FetchError::Failed(format!("{url}: {e}")))?;
         Ok(body)
     }
 }
+
+/// Largest module zip downloaded whole, from a server that ignores byte ranges.
+pub const MAX_WHOLE_ZIP: u64 = 64 << 20;
 
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {

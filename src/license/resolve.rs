@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::agree;
 use super::classify::{classify_files, Classification};
 use super::db::{LicenseDb, ModuleLookup};
-use super::remote::{escape_path, RemoteConfig, RemoteFetcher};
+use super::remote::{escape_path, FetchError, RemoteConfig, RemoteFetcher};
 use super::{ComponentLicense, ExtractedText, LicenseEvidence, LicenseSource};
 use crate::model::{Component, ComponentKind, Document, Problem, Severity};
 
@@ -127,16 +128,17 @@ fn resolve_one(
         ComponentKind::GoStdlib => return (go_stdlib(), None),
         ComponentKind::RustStdlib => return (rust_stdlib(), None),
         ComponentKind::RustCrate | ComponentKind::RustRootCrate => {
-            let found = opts
+            let on_disk = opts
                 .cargo_home
                 .as_deref()
                 .zip(version)
-                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db))
-                .or_else(|| {
-                    let answer = db.crate_license(&c.name, version)?;
-                    Some(answer.into_component_license())
-                });
-            return (found.unwrap_or_else(ComponentLicense::not_found), None);
+                .and_then(|(home, v)| super::cargo::crate_license(home, &c.name, v, db));
+            let from_db = db
+                .crate_license(&c.name, version)
+                .map(|a| a.into_component_license());
+            let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
+            let (found, problem) = agree::settle(from_db, on_disk, &subject, db);
+            return (found.unwrap_or_else(ComponentLicense::not_found), problem);
         }
         ComponentKind::ApkPackage | ComponentKind::XbpsPackage | ComponentKind::DebPackage => {
             let found = super::ospkg::from_package_database(c, db);
@@ -148,35 +150,52 @@ fn resolve_one(
         }
         _ => {}
     }
-    // 1. files on disk
-    if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
-        let rel = format!("{}@{}", escape_path(&c.name), escape_path(v));
-        if let Some(mut lic) = from_dir(&cache.join(&rel), LicenseSource::ModuleCache, db) {
-            // Portable: the same SBOM whichever machine's cache answered.
-            lic.location = Some(format!("$GOMODCACHE/{rel}"));
-            return (lic, None);
+    // 1. files on disk and the license-db, settled into one answer (`agree`): the same
+    // whichever of them this machine has.
+    let on_disk = files_on_disk(c, version, opts, local, db);
+    let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
+    let from_db = from_db(&c.name, version, db);
+    // With --licenses=remote, a guess from another version is checked against this version.
+    let is_go = matches!(
+        c.kind,
+        ComponentKind::GoModule | ComponentKind::GoMainModule
+    );
+    if let (None, Some(guess), Some(f), Some(v), true) =
+        (&on_disk, &from_db, fetcher, version, is_go)
+    {
+        if !agree::is_version_exact(guess) {
+            return match from_proxy(f, &c.name, v, db) {
+                Ok(Some(fetched)) => agree::verify_guess(guess, fetched, &subject, db),
+                Ok(None) => {
+                    let p = Problem {
+                        path: subject,
+                        severity: Severity::Warning,
+                        message: "the module zip of this version has no root license file; the license-db's answer for another version is not used".into(),
+                    };
+                    (ComponentLicense::not_found(), Some(p))
+                }
+                Err(e) => {
+                    let p = Problem {
+                        path: subject,
+                        severity: Severity::Warning,
+                        message: format!(
+                            "license-db answer for another version not verified on GOPROXY: {e}"
+                        ),
+                    };
+                    (guess.clone(), Some(p))
+                }
+            };
         }
     }
-    for dir in local.dirs_for(&c.name) {
-        if let Some(lic) = from_dir(&dir, LicenseSource::LocalSource, db) {
-            return (lic, None);
-        }
-    }
-    // 2. the bundled license-db
-    if let Some(lic) = from_db(&c.name, version, db) {
-        return (lic, None);
+    if let (Some(lic), problem) = agree::settle(from_db, on_disk, &subject, db) {
+        return (lic, problem);
     }
     // 3. the module proxy, when asked
     if let (Some(f), Some(v)) = (fetcher, version) {
         if c.kind == ComponentKind::GoModule || c.kind == ComponentKind::GoMainModule {
-            match f.license_files(&c.name, v) {
-                Ok((files, location)) if !files.is_empty() => {
-                    return (
-                        from_files(&files, LicenseSource::ModuleProxy, location, db),
-                        None,
-                    )
-                }
-                Ok(_) => {}
+            match from_proxy(f, &c.name, v, db) {
+                Ok(Some(lic)) => return (lic, None),
+                Ok(None) => {}
                 Err(e) => {
                     let p = Problem {
                         path: format!("{}@{v}", c.name),
@@ -189,6 +208,63 @@ fn resolve_one(
         }
     }
     (ComponentLicense::not_found(), None)
+}
+
+/// The module's root license files from the proxy, classified; `None` when the zip has none.
+/// A version the proxy does not serve (404/410) falls back to the nearest one it lists,
+/// stated in the method, with confidence at most 0.85.
+fn from_proxy(
+    f: &RemoteFetcher,
+    module: &str,
+    version: &str,
+    db: &LicenseDb,
+) -> Result<Option<ComponentLicense>, FetchError> {
+    let (files, location, nearest) = match f.license_files(module, version) {
+        Ok((files, location)) => (files, location, None),
+        Err(FetchError::NotFound) => match f.nearest_served(module, version) {
+            Ok(Some(n)) => {
+                let (files, location) = f.license_files(module, &n)?;
+                (files, location, Some(n))
+            }
+            _ => return Err(FetchError::NotFound),
+        },
+        Err(e) => return Err(e),
+    };
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut lic = from_files(&files, LicenseSource::ModuleProxy, location, db);
+    if let Some(n) = nearest {
+        lic.method = format!(
+            "module-proxy-nearest-version: {n}, as the proxy does not serve {version} ({})",
+            lic.method
+        );
+        lic.confidence = lic.confidence.min(0.85);
+    }
+    Ok(Some(lic))
+}
+
+/// License files of this module version on disk: the Go module cache, then module sources
+/// or a `vendor/` tree next to the scanned files.
+fn files_on_disk(
+    c: &Component,
+    version: Option<&str>,
+    opts: &ResolveOptions,
+    local: &LocalSources,
+    db: &LicenseDb,
+) -> Option<ComponentLicense> {
+    if let (Some(cache), Some(v)) = (&opts.gomodcache, version) {
+        let rel = format!("{}@{}", escape_path(&c.name), escape_path(v));
+        if let Some(mut lic) = from_dir(&cache.join(&rel), LicenseSource::ModuleCache, db) {
+            // Portable: the same SBOM whichever machine's cache answered.
+            lic.location = Some(format!("$GOMODCACHE/{rel}"));
+            return Some(lic);
+        }
+    }
+    local
+        .dirs_for(&c.name)
+        .iter()
+        .find_map(|dir| from_dir(dir, LicenseSource::LocalSource, db))
 }
 
 fn rust_stdlib() -> ComponentLicense {
