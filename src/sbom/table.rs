@@ -79,15 +79,17 @@ pub fn render(doc: &Document, color: bool) -> String {
         // each is noise, so identical rows are folded and their binaries counted.
         let mut folded: Vec<(String, String, usize, String)> = Vec::new();
         for c in modules {
+            // A directory replacement keeps its recorded version and the original as
+            // pedigree; the directory is what the reader needs to know.
             let note = c
-                .ancestors
-                .first()
-                .map(|a| format!("replaces {} {}", a.name, a.version))
+                .properties
+                .iter()
+                .find(|p| p.name == "assay:go:replaced-by-directory")
+                .map(|p| format!("replaced by directory {}", p.value))
                 .or_else(|| {
-                    c.properties
-                        .iter()
-                        .find(|p| p.name == "assay:go:replaced-by-directory")
-                        .map(|p| format!("replaced by directory {}", p.value))
+                    c.ancestors
+                        .first()
+                        .map(|a| format!("replaces {} {}", a.name, a.version))
                 })
                 .or_else(|| {
                     (c.kind == ComponentKind::NativeLibrary).then(|| "shared library".to_string())
