@@ -217,6 +217,25 @@ fn archive_slices(data: &[u8]) -> (Vec<Slice<'_>>, Vec<SliceError>) {
     (good, bad)
 }
 
+/// The ELF program interpreter (`PT_INTERP`), e.g. `/lib64/ld-linux-x86-64.so.2`.
+pub fn elf_interpreter(file: &object::File<'_>) -> Option<String> {
+    use object::read::elf::ProgramHeader;
+    fn find<Elf: object::read::elf::FileHeader>(
+        f: &object::read::elf::ElfFile<'_, Elf>,
+    ) -> Option<String> {
+        let endian = f.endian();
+        f.elf_program_headers().iter().find_map(|ph| {
+            let bytes = ph.interpreter(endian, f.data()).ok().flatten()?;
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        })
+    }
+    match file {
+        object::File::Elf32(f) => find(f),
+        object::File::Elf64(f) => find(f),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,24 +276,5 @@ mod tests {
             "{}",
             bad[0].message
         );
-    }
-}
-
-/// The ELF program interpreter (`PT_INTERP`), e.g. `/lib64/ld-linux-x86-64.so.2`.
-pub fn elf_interpreter(file: &object::File<'_>) -> Option<String> {
-    use object::read::elf::ProgramHeader;
-    fn find<Elf: object::read::elf::FileHeader>(
-        f: &object::read::elf::ElfFile<'_, Elf>,
-    ) -> Option<String> {
-        let endian = f.endian();
-        f.elf_program_headers().iter().find_map(|ph| {
-            let bytes = ph.interpreter(endian, f.data()).ok().flatten()?;
-            Some(String::from_utf8_lossy(bytes).into_owned())
-        })
-    }
-    match file {
-        object::File::Elf32(f) => find(f),
-        object::File::Elf64(f) => find(f),
-        _ => None,
     }
 }
