@@ -710,17 +710,7 @@ fn module_cache_and_local_sources_come_first() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("LICENSE"), "SPDX-License-Identifier: MIT\n").unwrap();
     let cache = tmp.path().join("cache");
-    let out = common::assay_with(
-        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
-        &[("GOMODCACHE", &cache)],
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let uuid = v["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "github.com/google/uuid")
-        .unwrap();
+    let uuid = uuid_with_module_cache(&cache);
     assert_eq!(uuid["license"]["expression"], "MIT");
     assert_eq!(uuid["license"]["source"], "module-cache");
     assert_eq!(uuid["license"]["evidence"][0]["file"], "LICENSE");
@@ -1158,17 +1148,7 @@ fn sboms_are_the_same_with_and_without_a_filled_module_cache() {
         !text.contains(&tmp.path().display().to_string()),
         "no local paths"
     );
-    let out = common::assay_with(
-        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
-        &[("GOMODCACHE", &cache)],
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let uuid = v["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "github.com/google/uuid")
-        .unwrap();
+    let uuid = uuid_with_module_cache(&cache);
     assert_eq!(uuid["license"]["expression"], "BSD-3-Clause");
     assert_eq!(uuid["license"]["source"], "license-db");
     std::fs::write(
@@ -1471,4 +1451,21 @@ fn remote_mode_falls_back_to_the_nearest_served_version() {
         "{method}"
     );
     assert!(lic["confidence"].as_f64().unwrap() <= 0.851);
+}
+
+/// `assay licenses` on the Go sample with GOMODCACHE set: the component entry of
+/// github.com/google/uuid.
+fn uuid_with_module_cache(cache: &std::path::Path) -> serde_json::Value {
+    let out = common::assay_with(
+        &["licenses", "samples/go/hello-linux-amd64", "-o", "json"],
+        &[("GOMODCACHE", cache)],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github.com/google/uuid")
+        .cloned()
+        .expect("uuid in the sample")
 }
