@@ -1,8 +1,9 @@
-//! OS package databases found in an image's filesystem: dpkg, apk and xbps. Each cataloger
+//! OS package databases found in an image's filesystem: dpkg, apk, xbps and rpm. Each cataloger
 //! reads the (already buffered) database texts and returns packages with the files they
 //! own, so a binary can be attributed to its package.
 
 mod apk;
+pub mod bdb;
 pub mod copyright;
 mod depends;
 mod dpkg;
@@ -10,6 +11,7 @@ mod osrelease;
 mod plist;
 mod rpm;
 pub mod rpm_header;
+pub mod rpm_ndb;
 mod sqlite;
 mod xbps;
 

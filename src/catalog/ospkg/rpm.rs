@@ -1,21 +1,42 @@
-//! rpm: the SQLite database (`rpmdb.sqlite`, Fedora 33+/RHEL 9, under `var/lib/rpm` or
-//! `usr/lib/sysimage/rpm`). Each row's blob is a package header ([`super::rpm_header`]).
-//! Berkeley DB `Packages` and NDB `Packages.db` are not read yet.
+//! rpm: the package database in any of its three formats, under `var/lib/rpm` or
+//! `usr/lib/sysimage/rpm`: SQLite `rpmdb.sqlite` (Fedora 33+/RHEL 9), Berkeley DB hash
+//! `Packages` (RHEL 7/8, [`super::bdb`]) and NDB `Packages.db` (SUSE, [`super::rpm_ndb`]).
+//! Each record is a package header ([`super::rpm_header`]), read the same way whatever the
+//! format.
 //!
 //! purl: `pkg:rpm/<os id>/NAME@VERSION-RELEASE?arch=ARCH&distro=<id>-<version_id>&epoch=N`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{qualifiers, rpm_header, sqlite, OsRelease, Package};
+use super::{bdb, qualifiers, rpm_header, rpm_ndb, sqlite, OsRelease, Package};
 use crate::model::{ComponentKind, Problem, Severity};
 
-const SQLITE: &[&str] = &[
-    "var/lib/rpm/rpmdb.sqlite",
-    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+#[derive(Clone, Copy)]
+enum Format {
+    Sqlite,
+    BerkeleyDb,
+    Ndb,
+}
+
+const DATABASES: &[(&str, Format)] = &[
+    ("var/lib/rpm/rpmdb.sqlite", Format::Sqlite),
+    ("usr/lib/sysimage/rpm/rpmdb.sqlite", Format::Sqlite),
+    ("var/lib/rpm/Packages", Format::BerkeleyDb),
+    ("usr/lib/sysimage/rpm/Packages", Format::BerkeleyDb),
+    ("var/lib/rpm/Packages.db", Format::Ndb),
+    ("usr/lib/sysimage/rpm/Packages.db", Format::Ndb),
 ];
 
 pub fn wants(path: &str) -> bool {
-    SQLITE.contains(&path)
+    DATABASES.iter().any(|(p, _)| *p == path)
+}
+
+/// A database's header blobs, each with the number rpm knows it by; damaged records are
+/// messages beside them.
+struct Records<'a> {
+    blobs: Vec<(u64, Cow<'a, [u8]>)>,
+    damaged: Vec<String>,
 }
 
 pub fn catalog(
@@ -24,7 +45,7 @@ pub fn catalog(
     out: &mut Vec<Package>,
     problems: &mut Vec<Problem>,
 ) {
-    for path in SQLITE {
+    for &(path, format) in DATABASES {
         let Some(bytes) = texts.get(path) else {
             continue;
         };
@@ -33,24 +54,74 @@ pub fn catalog(
             severity: Severity::Warning,
             message,
         };
-        let rows = match sqlite::Database::open(bytes).and_then(|db| db.table("Packages")) {
-            Ok(rows) => rows,
+        let records = match format {
+            Format::Sqlite => sqlite_records(bytes),
+            Format::BerkeleyDb => bdb_records(bytes),
+            Format::Ndb => ndb_records(bytes),
+        };
+        let records = match records {
+            Ok(r) => r,
             Err(e) => {
                 problems.push(problem(format!("rpm database unreadable: {e}")));
                 continue;
             }
         };
-        for (hnum, columns) in rows {
-            let Some(sqlite::Value::Blob(blob)) = columns.get(1) else {
-                problems.push(problem(format!("package {hnum}: no header blob")));
-                continue;
-            };
-            match rpm_header::parse(blob) {
+        for message in records.damaged {
+            problems.push(problem(format!("rpm database damaged: {message}")));
+        }
+        for (number, blob) in records.blobs {
+            match rpm_header::parse(&blob) {
                 Ok(h) => out.push(package(h, os, path)),
-                Err(e) => problems.push(problem(format!("package {hnum}: bad header: {e}"))),
+                Err(e) => problems.push(problem(format!("package {number}: bad header: {e}"))),
             }
         }
     }
+}
+
+fn sqlite_records(bytes: &[u8]) -> Result<Records<'_>, String> {
+    let rows = sqlite::Database::open(bytes).and_then(|db| db.table("Packages"))?;
+    let mut records = Records {
+        blobs: Vec::new(),
+        damaged: Vec::new(),
+    };
+    for (hnum, columns) in rows {
+        match columns.into_iter().nth(1) {
+            Some(sqlite::Value::Blob(blob)) => records.blobs.push((hnum as u64, blob.into())),
+            _ => records.damaged.push(format!("package {hnum}: no header blob")),
+        }
+    }
+    Ok(records)
+}
+
+/// rpm keys `Packages` by the 4-byte header number in the file's byte order; key 0 holds
+/// the next free number, not a header, and rpm skips other keys too.
+fn bdb_records(bytes: &[u8]) -> Result<Records<'_>, String> {
+    let db = bdb::HashDb::open(bytes)?;
+    let (pairs, damaged) = db.pairs();
+    let mut blobs: Vec<(u64, Cow<'_, [u8]>)> = pairs
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let key: [u8; 4] = key.as_ref().try_into().ok()?;
+            let number = if db.big_endian() {
+                u32::from_be_bytes(key)
+            } else {
+                u32::from_le_bytes(key)
+            };
+            (number != 0).then_some((u64::from(number), value))
+        })
+        .collect();
+    blobs.sort_by_key(|(number, _)| *number);
+    Ok(Records { blobs, damaged })
+}
+
+fn ndb_records(bytes: &[u8]) -> Result<Records<'_>, String> {
+    let (records, damaged) = rpm_ndb::records(bytes)?;
+    let mut blobs: Vec<(u64, Cow<'_, [u8]>)> = records
+        .into_iter()
+        .map(|r| (u64::from(r.index), Cow::Borrowed(r.blob)))
+        .collect();
+    blobs.sort_by_key(|(number, _)| *number);
+    Ok(Records { blobs, damaged })
 }
 
 fn package(h: rpm_header::RpmHeader, os: &OsRelease, path: &str) -> Package {
