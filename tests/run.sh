@@ -25,6 +25,7 @@ APT_PACKAGES=(
   mmdebstrap       # real Debian root filesystems (tests/tools/debian-root.sh)
   musl musl-tools  # musl loader and musl-gcc: musl roots and programs (tests/loader.rs)
   rpm              # rpmbuild and rpm databases for tests/rpm_header.rs
+  db5.3-util       # db5.3_load: Berkeley DB rpm Packages files for tests/rpm_databases.rs
   python3-debian   # DEP-5 parser: truth for Debian package licenses (tests/os_licenses.rs)
   openjdk-17-jre-headless  # java: SPDX Java tools' Verify (tests/consumers.rs)
   libsqlite3-dev   # Debian's static SQLite, embedded in a C program (tests/consumers.rs)
