@@ -181,10 +181,13 @@ fn berkeley_db_packages_match_rpm_bdb_ro_and_the_sqlite_database() {
             .arg("-f")
             .arg(&dump)
             .arg(&packages));
-        let truth = run(Command::new("rpm")
-            .arg("--dbpath")
-            .arg(&case)
-            .args(["--define", "_db_backend bdb_ro", "-qa", "--qf", QF]));
+        let truth = run(Command::new("rpm").arg("--dbpath").arg(&case).args([
+            "--define",
+            "_db_backend bdb_ro",
+            "-qa",
+            "--qf",
+            QF,
+        ]));
         let bytes = std::fs::read(&packages).unwrap();
         let (from_bdb, problems) = catalog("var/lib/rpm/Packages", &bytes);
         assert!(problems.is_empty(), "{page_size}/{order}: {problems:?}");
@@ -214,7 +217,11 @@ fn berkeley_db_packages_match_rpm_bdb_ro_and_the_sqlite_database() {
     let doc = scan(&root);
     let rpms = rpm_components(&doc);
     assert_eq!(rpms.len(), 3, "{rpms:?}");
-    assert!(owns(&doc, "pkg:rpm/assay-hello@1.2-3?arch=x86_64&epoch=4", "./usr/bin/hello"));
+    assert!(owns(
+        &doc,
+        "pkg:rpm/assay-hello@1.2-3?arch=x86_64&epoch=4",
+        "./usr/bin/hello"
+    ));
 
     let bytes = std::fs::read(&packages).unwrap();
     std::fs::write(&packages, &bytes[..bytes.len() / 2]).unwrap();
@@ -275,7 +282,10 @@ fn ndb_packages_match_rpm_with_the_ndb_backend() {
     // Truncated inside the slot page: unreadable, no panic.
     let (packages, problems) = catalog("usr/lib/sysimage/rpm/Packages.db", &bytes[..3000]);
     assert!(packages.is_empty());
-    assert!(problems[0].contains("rpm database unreadable"), "{problems:?}");
+    assert!(
+        problems[0].contains("rpm database unreadable"),
+        "{problems:?}"
+    );
 
     // Through the image pipeline, at SUSE's path.
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-ndb-root");

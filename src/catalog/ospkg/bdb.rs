@@ -3,9 +3,12 @@
 //! page (rpm header blobs usually are). Layout from Berkeley DB's `db_page.h` (the same one
 //! rpm's own `bdb_ro` backend reads): both byte orders, page sizes 512..64K, hash versions
 //! 8..10. Every page number, offset and length is checked against the file; each page of a
-//! bucket chain is visited once, and an overflow chain can visit at most every page once.
+//! bucket chain is visited once, and all overflow chains together may visit no more pages
+//! than the file holds (each overflow page belongs to one item), so damage costs at most
+//! a pass over the file.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Page types (`db_page.h`).
 const P_HASH_UNSORTED: u8 = 2;
@@ -28,6 +31,8 @@ pub struct HashDb<'a> {
     big_endian: bool,
     max_bucket: u32,
     spares: [u32; 32],
+    /// Overflow page visits left (starts at the page count).
+    overflow_budget: Cell<u32>,
 }
 
 /// One key/value pair; values over a page long are reassembled from overflow pages.
@@ -64,7 +69,7 @@ impl<'a> HashDb<'a> {
         let pages = (u64::from(last_pgno) + 1).min(in_file) as u32;
         let max_bucket = u32_at(72);
         // Every bucket has a page of its own, so more buckets than pages is damage.
-        if u64::from(max_bucket) >= u64::from(last_pgno.max(1)) + 1 {
+        if max_bucket >= last_pgno.max(1) {
             return Err(format!(
                 "{max_bucket} hash buckets announced, more than the {last_pgno} pages"
             ));
@@ -80,6 +85,7 @@ impl<'a> HashDb<'a> {
             big_endian,
             max_bucket,
             spares,
+            overflow_budget: Cell::new(pages),
         })
     }
 
@@ -89,6 +95,7 @@ impl<'a> HashDb<'a> {
         let mut pairs = Vec::new();
         let mut errors = Vec::new();
         let mut seen = vec![false; self.pages as usize];
+        self.overflow_budget.set(self.pages);
         for bucket in 0..=self.max_bucket {
             if let Err(e) = self.bucket(bucket, &mut seen, &mut pairs, &mut errors) {
                 errors.push(format!("bucket {bucket}: {e}"));
@@ -135,7 +142,11 @@ impl<'a> HashDb<'a> {
             // Items are packed from the page's end: item i ends where item i-1 starts.
             let item = |i: usize| -> Result<&'a [u8], String> {
                 let start = offset(i);
-                let end = if i == 0 { self.page_size } else { offset(i - 1) };
+                let end = if i == 0 {
+                    self.page_size
+                } else {
+                    offset(i - 1)
+                };
                 if start < PAGE_HEADER + 2 * entries || start >= end || end > self.page_size {
                     return Err(format!("page {pgno}: item {i} out of bounds"));
                 }
@@ -174,14 +185,20 @@ impl<'a> HashDb<'a> {
         }
     }
 
-    /// Follows an overflow chain for `len` bytes. Each page must add bytes, and `len` is
-    /// checked against the file first, so a cyclic chain ends in an error.
+    /// Follows an overflow chain for `len` bytes. Each page must add bytes and uses up one
+    /// of the budget's visits, so a cyclic chain ends in an error.
     fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>, String> {
         if len == 0 || len > self.bytes.len() {
             return Err(format!("overflow item of {len} bytes in a smaller file"));
         }
-        let mut out = Vec::with_capacity(len);
+        // Grown as pages arrive: `len` is only a claim.
+        let mut out = Vec::with_capacity(len.min(1 << 20));
         while out.len() < len {
+            let left = self.overflow_budget.get();
+            if left == 0 {
+                return Err("overflow chains visit more pages than the file holds".into());
+            }
+            self.overflow_budget.set(left - 1);
             let page = self.page(pgno)?;
             self.check_number(page, pgno)?;
             if page[PAGE_HEADER - 1] != P_OVERFLOW {
@@ -257,12 +274,10 @@ mod tests {
     fn tiny() -> Vec<u8> {
         let ps = 512;
         let mut db = vec![0u8; ps * 4];
-        let put32 = |db: &mut Vec<u8>, at: usize, v: u32| {
-            db[at..at + 4].copy_from_slice(&v.to_le_bytes())
-        };
-        let put16 = |db: &mut Vec<u8>, at: usize, v: u16| {
-            db[at..at + 2].copy_from_slice(&v.to_le_bytes())
-        };
+        let put32 =
+            |db: &mut Vec<u8>, at: usize, v: u32| db[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let put16 =
+            |db: &mut Vec<u8>, at: usize, v: u16| db[at..at + 2].copy_from_slice(&v.to_le_bytes());
         put32(&mut db, 12, HASH_MAGIC);
         put32(&mut db, 16, 9);
         put32(&mut db, 20, ps as u32);
@@ -270,7 +285,7 @@ mod tests {
         put32(&mut db, 32, 3); // last_pgno
         put32(&mut db, 72, 0); // max_bucket
         put32(&mut db, 96, 1); // spares[0]: bucket 0 is page 1
-        // Page 1: four items, packed from the end.
+                               // Page 1: four items, packed from the end.
         let p = ps;
         put32(&mut db, p + 8, 1);
         put16(&mut db, p + 20, 4);
@@ -356,5 +371,33 @@ mod tests {
             }
         }
         assert!(HashDb::open(&[0u8; 4096]).is_err());
+    }
+
+    /// Deterministic byte mutations (xorshift64*): never a panic, never an endless walk.
+    #[test]
+    fn mutations_do_not_panic() {
+        let base = tiny();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+        };
+        for _ in 0..3000 {
+            let mut db = base.clone();
+            for _ in 0..1 + next(8) {
+                let at = next(db.len());
+                db[at] = next(256) as u8;
+            }
+            let cut = if next(4) == 0 {
+                next(db.len())
+            } else {
+                db.len()
+            };
+            if let Ok(h) = HashDb::open(&db[..cut]) {
+                let _ = h.pairs();
+            }
+        }
     }
 }

@@ -87,7 +87,9 @@ fn sqlite_records(bytes: &[u8]) -> Result<Records<'_>, String> {
     for (hnum, columns) in rows {
         match columns.into_iter().nth(1) {
             Some(sqlite::Value::Blob(blob)) => records.blobs.push((hnum as u64, blob.into())),
-            _ => records.damaged.push(format!("package {hnum}: no header blob")),
+            _ => records
+                .damaged
+                .push(format!("package {hnum}: no header blob")),
         }
     }
     Ok(records)
