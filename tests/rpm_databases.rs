@@ -299,3 +299,49 @@ fn ndb_packages_match_rpm_with_the_ndb_backend() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
+
+/// A measurement, not run by CI (no such databases are committed): every Berkeley DB
+/// `Packages` file under `$ASSAY_RPMDB_REAL` (`DIR/*/Packages`), e.g. real CentOS 5–8
+/// databases, against rpm's `bdb_ro` backend. Prints one line per database.
+/// `ASSAY_RPMDB_REAL=DIR cargo test --release --test rpm_databases -- --ignored --nocapture`
+#[test]
+#[ignore = "needs real rpm databases in $ASSAY_RPMDB_REAL"]
+fn real_berkeley_db_databases_match_rpm() {
+    let root = PathBuf::from(std::env::var_os("ASSAY_RPMDB_REAL").expect("ASSAY_RPMDB_REAL"));
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|d| d.join("Packages").is_file())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    let mut failed = Vec::new();
+    for dir in dirs {
+        let bytes = std::fs::read(dir.join("Packages")).unwrap();
+        let started = std::time::Instant::now();
+        let (packages, problems) = catalog("var/lib/rpm/Packages", &bytes);
+        let took = started.elapsed();
+        let truth = run(Command::new("rpm")
+            .arg("--dbpath")
+            .arg(&dir)
+            .args(["--define", "_db_backend bdb_ro", "-qa", "--qf", QF]));
+        let expected = oracle(&truth);
+        let got = as_query(&packages);
+        let same = got.iter().zip(&expected).filter(|(a, b)| a == b).count();
+        let files: usize = packages.iter().map(|p| p.files.len()).sum();
+        println!(
+            "{}: {} bytes, rpm {} packages, assay {} ({} identical records, {files} files), {} problems, {:.1} ms",
+            dir.file_name().unwrap().to_string_lossy(),
+            bytes.len(),
+            expected.len(),
+            got.len(),
+            same,
+            problems.len(),
+            took.as_secs_f64() * 1000.0
+        );
+        if got != expected || !problems.is_empty() {
+            failed.push(dir);
+        }
+    }
+    assert!(failed.is_empty(), "{failed:?}");
+}
