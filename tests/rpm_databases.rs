@@ -143,6 +143,7 @@ fn berkeley_db_packages_match_rpm_bdb_ro_and_the_sqlite_database() {
     common::require_tool("python3");
     common::require_tool("db5.3_load");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rpm-bdb");
+    let _ = std::fs::remove_dir_all(&dir);
     let rpms = build_rpms(&dir.join("build"));
 
     let sqlite_dir = dir.join("sqlite");
