@@ -302,36 +302,47 @@ fn ndb_packages_match_rpm_with_the_ndb_backend() {
 }
 
 /// A measurement, not run by CI (no such databases are committed): every Berkeley DB
-/// `Packages` file under `$ASSAY_RPMDB_REAL` (`DIR/*/Packages`), e.g. real CentOS 5–8
-/// databases, against rpm's `bdb_ro` backend. Prints one line per database.
+/// `DIR/*/Packages` under `$ASSAY_RPMDB_REAL` (e.g. real CentOS 5–8 databases) against rpm's
+/// `bdb_ro` backend, and every NDB `DIR/*/Packages.db` against the rpm named by
+/// `$ASSAY_NDB_RPM` (one built with `--enable-ndb`, see samples/rpmdb/build-ndb.sh; such a
+/// database can be made from a Berkeley DB one with `rpmdb --exportdb` | `--importdb`).
+/// Prints one line per database.
 /// `ASSAY_RPMDB_REAL=DIR cargo test --release --test rpm_databases -- --ignored --nocapture`
 #[test]
 #[ignore = "needs real rpm databases in $ASSAY_RPMDB_REAL"]
-fn real_berkeley_db_databases_match_rpm() {
+fn real_databases_match_rpm() {
     let root = PathBuf::from(std::env::var_os("ASSAY_RPMDB_REAL").expect("ASSAY_RPMDB_REAL"));
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|d| d.join("Packages").is_file())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty());
+    let ndb_rpm = std::env::var_os("ASSAY_NDB_RPM").map(PathBuf::from);
+    let mut cases: Vec<(PathBuf, &str, PathBuf, &str)> = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.join("Packages").is_file() {
+            cases.push((dir.clone(), "Packages", "rpm".into(), "bdb_ro"));
+        }
+        if let (true, Some(rpm)) = (dir.join("Packages.db").is_file(), &ndb_rpm) {
+            cases.push((dir, "Packages.db", rpm.clone(), "ndb"));
+        }
+    }
+    cases.sort();
+    assert!(!cases.is_empty());
     let mut failed = Vec::new();
-    for dir in dirs {
-        let bytes = std::fs::read(dir.join("Packages")).unwrap();
+    for (dir, file, rpm, backend) in cases {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
         let started = std::time::Instant::now();
-        let (packages, problems) = catalog("var/lib/rpm/Packages", &bytes);
+        let (packages, problems) = catalog(&format!("var/lib/rpm/{file}"), &bytes);
         let took = started.elapsed();
-        let truth = run(Command::new("rpm")
+        let truth = run(Command::new(rpm)
             .arg("--dbpath")
             .arg(&dir)
-            .args(["--define", "_db_backend bdb_ro", "-qa", "--qf", QF]));
+            .arg("--define")
+            .arg(format!("_db_backend {backend}"))
+            .args(["-qa", "--qf", QF]));
         let expected = oracle(&truth);
         let got = as_query(&packages);
         let same = got.iter().zip(&expected).filter(|(a, b)| a == b).count();
         let files: usize = packages.iter().map(|p| p.files.len()).sum();
         println!(
-            "{}: {} bytes, rpm {} packages, assay {} ({} identical records, {files} files), {} problems, {:.1} ms",
+            "{}/{file}: {} bytes, rpm {} packages, assay {} ({} identical records, {files} files), {} problems, {:.1} ms",
             dir.file_name().unwrap().to_string_lossy(),
             bytes.len(),
             expected.len(),
@@ -341,7 +352,7 @@ fn real_berkeley_db_databases_match_rpm() {
             took.as_secs_f64() * 1000.0
         );
         if got != expected || !problems.is_empty() {
-            failed.push(dir);
+            failed.push(dir.join(file));
         }
     }
     assert!(failed.is_empty(), "{failed:?}");
