@@ -118,13 +118,15 @@ impl<'a> HashDb<'a> {
         errors: &mut Vec<String>,
     ) -> Result<(), String> {
         let mut pgno = self.bucket_page(bucket);
+        let mut first = true;
         loop {
             let page = self.page(pgno)?;
-            // A page of the table that was never written (a sparse or zero-filled file):
-            // an empty bucket.
-            if page[PAGE_HEADER - 1] == 0 && self.u32(page, 8) == 0 {
+            // A bucket page that was never written (a sparse or zero-filled file): an empty
+            // bucket. Further down a chain, a zero page is damage.
+            if first && page[PAGE_HEADER - 1] == 0 && self.u32(page, 8) == 0 {
                 return Ok(());
             }
+            first = false;
             self.check_number(page, pgno)?;
             let seen_before = std::mem::replace(&mut seen[pgno as usize], true);
             if seen_before {
