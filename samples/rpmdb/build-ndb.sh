@@ -10,7 +10,10 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${WORK:-/tmp/assay-rpmdb-work}
-POOL=http://deb.debian.org/debian/pool/main/r/rpm
+# The source package comes from the Debian mirror apt is configured with.
+MIRROR=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2; exit}')
+[ -n "$MIRROR" ] || MIRROR=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
+POOL="${MIRROR%/}/pool/main/r/rpm"
 ORIG=rpm_4.18.0+dfsg.orig.tar.xz
 ORIG_SHA256=d0d9c58c036bc6308de6e195e898c10bf53eaef6f962c48b403e7cd262f4eb4d
 QF='%{NAME}\n%{EPOCH}\n%{VERSION}-%{RELEASE}\n%{ARCH}\n%{LICENSE}\n%{SOURCERPM}\n[%{REQUIRENAME}\n]--\n[%{PROVIDENAME}\n]--\n[%{FILENAMES}\n]==\n'
