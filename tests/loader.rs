@@ -32,7 +32,15 @@ struct Fixture {
     layout: PathBuf,
     /// A root with an ld.so.conf include cycle and a symlink loop.
     bad: PathBuf,
+    /// The static helper that runs a program with loader variables (`envexec VAR=V /PROG`).
+    envexec: PathBuf,
 }
+
+/// The `Env` of the layout's `env` tag (the `v1` image with a loader environment).
+const IMAGE_ENV: &[&str] = &[
+    "LD_LIBRARY_PATH=/opt/envlib",
+    "LD_PRELOAD=libpre.so libnopre.so",
+];
 
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
@@ -51,6 +59,14 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("undef-lazy", "opt/t/undef-lazy"),
     ("undef-now", "opt/t/undef-now"),
     ("musl-hello", "opt/t/musl-hello"),
+    ("env-lib", "opt/t/env-lib"),
+    ("tokens", "opt/t/tokens"),
+];
+
+/// glibc-hwcaps programs (bookworm root only): what they load depends on the CPU level.
+const HWCAPS_PROGRAMS: &[(&str, &str)] = &[
+    ("hwcaps", "opt/t/hwcaps"),
+    ("hwcaps-only", "opt/t/hwcaps-only"),
 ];
 
 /// Libraries that go into a glibc root: (built file, path in the root).
@@ -59,6 +75,11 @@ const LIBS: &[(&str, &str)] = &[
     ("libhidden.so", "opt/hidden/libhidden.so"),
     ("libstale.so.1", "usr/local/lib/libstale.so.1"),
     ("libundef.so.1", "usr/lib/x86_64-linux-gnu/libundef.so.1"),
+    ("libenv.so", "opt/envlib/libenv.so"),
+    ("libpre.so", "opt/envlib/libpre.so"),
+    // RUNPATH /opt/tok/$LIB and /opt/plat/$PLATFORM, as glibc expands them on Debian amd64.
+    ("libtok.so", "opt/tok/lib/x86_64-linux-gnu/libtok.so"),
+    ("libplat.so", "opt/plat/x86_64/libplat.so"),
 ];
 
 fn copy(from: &Path, to: &Path) {
@@ -101,6 +122,19 @@ fn build() -> Fixture {
         .arg(repo.join("tests/tools/debian-root.sh"))
         .arg("loader")));
     install(&glibc, &built);
+    for (name, at) in HWCAPS_PROGRAMS {
+        copy(&built.join("bin").join(name), &glibc.join(at));
+    }
+    for at in ["opt/hw", "opt/hw/glibc-hwcaps/x86-64-v3"] {
+        copy(
+            &built.join("lib/libhw.so.1"),
+            &glibc.join(at).join("libhw.so.1"),
+        );
+    }
+    copy(
+        &built.join("lib/libhwonly.so.1"),
+        &glibc.join("opt/hw/glibc-hwcaps/x86-64-v2/libhwonly.so.1"),
+    );
 
     // musl root: Debian's musl package as installed on this machine (tests/run.sh).
     let musl = tmp.join("musl-root");
@@ -169,6 +203,13 @@ fn build() -> Fixture {
         "--os",
         "linux",
     ]));
+    // The same image with a loader environment in its config (tag `env`).
+    let mut config = Command::new("umoci");
+    config.args(["config", "--image", &l("v1"), "--tag", "env"]);
+    for e in IMAGE_ENV {
+        config.arg("--config.env").arg(e);
+    }
+    run(&mut config);
     // The oracle runs what the image holds: unpacked again from the layout.
     let unpacked = tmp.join("unpacked");
     run(Command::new("umoci")
@@ -201,6 +242,7 @@ fn build() -> Fixture {
         image_rootfs: unpacked.join("rootfs"),
         layout,
         bad,
+        envexec: built.join("tools/envexec"),
     }
 }
 
@@ -218,7 +260,20 @@ enum Verdict {
 /// Runs `/PROGRAM` in a chroot of the root, with `/proc` mounted as in any container (glibc
 /// reads `/proc/self/exe` for the program's `$ORIGIN`), in a private mount namespace.
 fn oracle(root: &Path, program: &str) -> (Verdict, String) {
+    oracle_env(root, program, &[])
+}
+
+/// [`oracle`] with loader variables set for the program only (through the static
+/// `envexec`, copied into the oracle's root as `/.envexec`; the scanned image lacks it).
+fn oracle_env(root: &Path, program: &str, env: &[&str]) -> (Verdict, String) {
     std::fs::create_dir_all(root.join("proc")).unwrap();
+    let mut argv: Vec<String> = Vec::new();
+    if !env.is_empty() {
+        copy(&fixture().envexec, &root.join(".envexec"));
+        argv.push("/.envexec".into());
+        argv.extend(env.iter().map(|e| e.to_string()));
+    }
+    argv.push(format!("/{program}"));
     let out = Command::new("timeout")
         .args([
             "20",
@@ -229,10 +284,10 @@ fn oracle(root: &Path, program: &str) -> (Verdict, String) {
             "sh",
             "-c",
         ])
-        .arg("mount -t proc proc \"$1/proc\" && exec chroot \"$1\" \"$2\"")
+        .arg("mount -t proc proc \"$1/proc\" && r=$1 && shift && exec chroot \"$r\" \"$@\"")
         .arg("sh")
         .arg(root)
-        .arg(format!("/{program}"))
+        .args(&argv)
         .output()
         .expect("run chroot");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -278,10 +333,35 @@ fn has(findings: &[&Value], rule: &str, text: &str) -> bool {
 /// Runs every program of a root and compares assay's prediction with the loader's verdict;
 /// returns the verdicts for the caller's own expectations.
 fn compare(root: &Path, doc: &Value, programs: &[&str]) -> Vec<(String, Verdict)> {
+    compare_env(root, doc, programs, &[])
+}
+
+/// [`compare`] under a loader environment: a preload glibc cannot open is an error line
+/// the program survives; assay must predict exactly those (`preload-not-found`).
+fn compare_env(
+    root: &Path,
+    doc: &Value,
+    programs: &[&str],
+    env: &[&str],
+) -> Vec<(String, Verdict)> {
     let mut verdicts = Vec::new();
     for program in programs {
-        let (verdict, message) = oracle(root, program);
-        let got = findings_for(doc, program);
+        let (verdict, message) = oracle_env(root, program, env);
+        let all = findings_for(doc, program);
+        let (preload, got): (Vec<&Value>, Vec<&Value>) = all
+            .into_iter()
+            .partition(|f| f["rule"] == "preload-not-found");
+        for line in message.lines().filter(|l| l.contains("from LD_PRELOAD")) {
+            assert!(
+                preload.iter().any(|f| f["message"] == line),
+                "{program}: the loader says {line:?}; assay predicts {preload:#?}"
+            );
+        }
+        assert_eq!(
+            preload.len(),
+            message.matches("from LD_PRELOAD").count(),
+            "{program}: {message}; {preload:#?}"
+        );
         let ok = match &verdict {
             Verdict::Loads => got.is_empty(),
             Verdict::NoInterpreter => has(&got, "interpreter-missing", ""),
@@ -349,6 +429,11 @@ fn expect_designed_verdicts(v: &[(String, Verdict)]) {
         &Verdict::Undefined("undef_fn".into())
     );
     assert_eq!(verdict_of(v, "musl-hello"), &Verdict::NoInterpreter);
+    assert_eq!(
+        verdict_of(v, "env-lib"),
+        &Verdict::LibraryNotFound("libenv.so".into())
+    );
+    assert_eq!(verdict_of(v, "/tokens"), &Verdict::Loads);
 }
 
 fn severity(doc: &Value, program: &str, rule: &str) -> String {
@@ -647,4 +732,171 @@ fn include_cycles_and_symlink_loops_are_problems_and_the_rest_is_scanned() {
         "opt/app/bin/origin",
         "file:./opt/app/lib/libown.so"
     ));
+}
+
+/// The image's loader properties (`subject.image.platforms[0].loader`) as `name=value`.
+fn loader_properties(doc: &Value) -> Vec<String> {
+    doc["subject"]["image"]["platforms"][0]["loader"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    format!(
+                        "{}={}",
+                        p["name"].as_str().unwrap(),
+                        p["value"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn evidence_of(doc: &Value, program: &str, rule: &str) -> Vec<String> {
+    findings_for(doc, program)
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .flat_map(|f| f["evidence"].as_array().unwrap().iter())
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An image whose config sets `LD_LIBRARY_PATH` and `LD_PRELOAD`: every program run with
+/// that environment (the loader's messages, including its LD_PRELOAD error lines) matches
+/// assay's prediction, and the environment is stated as the evidence.
+#[test]
+fn image_env_predictions_match_the_real_loader() {
+    let f = fixture();
+    let target = format!("oci-dir:{}:env", f.layout.display());
+    let doc = common::scan_json(&[&target], 0);
+    let v = compare_env(&f.image_rootfs, &doc, &glibc_programs(), IMAGE_ENV);
+    // What the environment changes, as designed: LD_LIBRARY_PATH finds libenv.so; the
+    // preloaded libpre.so defines undef_fn, so neither undef program fails any more.
+    assert_eq!(verdict_of(&v, "env-lib"), &Verdict::Loads);
+    assert_eq!(verdict_of(&v, "undef-now"), &Verdict::Loads);
+    assert_eq!(verdict_of(&v, "undef-lazy"), &Verdict::Loads);
+    assert_eq!(
+        verdict_of(&v, "needs-yaml"),
+        &Verdict::LibraryNotFound("libyaml-0.so.2".into())
+    );
+    assert!(has_edge(
+        &doc,
+        "opt/t/env-lib",
+        "file:./opt/envlib/libenv.so"
+    ));
+    let props = loader_properties(&doc);
+    for want in [
+        "env:LD_LIBRARY_PATH=/opt/envlib",
+        "env:LD_PRELOAD=libpre.so libnopre.so",
+        "resolved-by:LD_LIBRARY_PATH=libenv.so=/opt/envlib/libenv.so",
+    ] {
+        assert!(props.iter().any(|p| p == want), "{want} not in {props:#?}");
+    }
+    let evidence = evidence_of(&doc, "opt/t/needs-yaml", "library-not-found");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e == "LD_LIBRARY_PATH=/opt/envlib (image config Env)"),
+        "{evidence:#?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("searched /opt/envlib:")),
+        "{evidence:#?}"
+    );
+    // The same layers without the environment: libenv.so is not found.
+    let plain = common::scan_json(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    assert!(has(
+        &findings_for(&plain, "opt/t/env-lib"),
+        "library-not-found",
+        "libenv.so"
+    ));
+    assert!(!loader_properties(&plain)
+        .iter()
+        .any(|p| p.starts_with("env:")));
+    // The SBOMs carry the environment as image properties.
+    let out = common::assay(&["scan", &target, "-o", "cyclonedx-json"]);
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("assay:image:loader:env:LD_LIBRARY_PATH"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+}
+
+/// `$LIB`/`$PLATFORM` in RUNPATH and `glibc-hwcaps` subdirectories, against the bookworm
+/// loader; for hwcaps the oracle is that loader held to the baseline CPU level
+/// (`ld.so --glibc-hwcaps-mask none`), the level assay assumes and states.
+#[test]
+fn tokens_and_hwcaps_match_the_loader_at_baseline() {
+    let f = fixture();
+    let target = format!("dir:{}", f.glibc.display());
+    let doc = common::scan_json(&[&target], 0);
+    // The tokens program loads (bookworm_root_predictions… runs it); its edges go where
+    // glibc expanded $LIB and $PLATFORM.
+    let ld = "/lib64/ld-linux-x86-64.so.2";
+    let list = run(Command::new("chroot")
+        .arg(&f.glibc)
+        .args([ld, "--list", "/opt/t/tokens"]));
+    for lib in [
+        "/opt/tok/lib/x86_64-linux-gnu/libtok.so",
+        "/opt/plat/x86_64/libplat.so",
+    ] {
+        assert!(list.contains(&format!("=> {lib} (")), "{list}");
+        assert!(
+            has_edge(&doc, "opt/t/tokens", &format!("file:.{lib}")),
+            "{lib}"
+        );
+    }
+    // Baseline: the plain directory's copy, and the variant named as not picked.
+    let list = run(Command::new("chroot").arg(&f.glibc).args([
+        ld,
+        "--glibc-hwcaps-mask",
+        "none",
+        "--list",
+        "/opt/t/hwcaps",
+    ]));
+    assert!(list.contains("=> /opt/hw/libhw.so.1 ("), "{list}");
+    assert!(has_edge(&doc, "opt/t/hwcaps", "file:./opt/hw/libhw.so.1"));
+    assert!(findings_for(&doc, "opt/t/hwcaps").is_empty());
+    let props = loader_properties(&doc);
+    assert!(
+        props.iter().any(|p| p.starts_with("cpu-level=baseline")),
+        "{props:#?}"
+    );
+    assert!(
+        props.iter().any(|p| p
+            .starts_with("hwcaps-variant-not-picked=/opt/hw/glibc-hwcaps/x86-64-v3/libhw.so.1 ")),
+        "{props:#?}"
+    );
+    // A library only in a hwcaps subdirectory: the baseline loader fails as predicted.
+    let out = Command::new("chroot")
+        .arg(&f.glibc)
+        .args([ld, "--glibc-hwcaps-mask", "none", "/opt/t/hwcaps-only"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error while loading shared libraries: libhwonly.so.1"),
+        "{stderr}"
+    );
+    assert!(has(
+        &findings_for(&doc, "opt/t/hwcaps-only"),
+        "library-not-found",
+        "libhwonly.so.1"
+    ));
+    let evidence = evidence_of(&doc, "opt/t/hwcaps-only", "library-not-found");
+    assert!(
+        evidence.iter().any(|e| e.contains(
+            "only glibc-hwcaps variants exist (/opt/hw/glibc-hwcaps/x86-64-v2/libhwonly.so.1)"
+        )),
+        "{evidence:#?}"
+    );
+    // On a CPU of level x86-64-v2 (as ld.so --help reports this one), the loader finds it.
+    let help = run(Command::new("chroot").arg(&f.glibc).args([ld, "--help"]));
+    if help.contains("x86-64-v2 (supported, searched)") {
+        let (verdict, message) = oracle(&f.glibc, "opt/t/hwcaps-only");
+        assert_eq!(verdict, Verdict::Loads, "{message}");
+    }
 }
