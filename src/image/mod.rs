@@ -145,12 +145,17 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
             let mut archive = archive::DockerArchive::open(&target.path)?;
             let plan = archive.plan(target.tag.as_deref())?;
             let reference = archive.repo_tag.clone();
-            (
-                scan_plans(&mut archive, vec![plan], false)?,
-                target.path.clone(),
-                None,
-                reference,
-            )
+            let mut images = scan_plans(&mut archive, vec![plan], false)?;
+            if let Some(image) = images.first_mut() {
+                for message in &archive.problems {
+                    image.rootfs.problems.push(crate::model::Problem {
+                        path: target.raw.clone(),
+                        severity: crate::model::Severity::Warning,
+                        message: message.clone(),
+                    });
+                }
+            }
+            (images, target.path.clone(), None, reference)
         }
         TargetKind::Registry => {
             let mut client = registry::Registry::connect(target, &options.registry)?;
