@@ -227,6 +227,13 @@ fn build() -> Fixture {
         "include /etc/ld.so.conf\n",
     )
     .unwrap();
+    // Directories that climb above the root or are relative (ldconfig, run in a chroot,
+    // resolves the first inside the root and cannot stat the second).
+    std::fs::write(
+        bad.join("etc/ld.so.conf.d/escape.conf"),
+        "/../../../opt/app/lib\nrelative/dir\n",
+    )
+    .unwrap();
     symlink(
         "libyaml-0.so.2.loop",
         &bad.join("usr/lib/x86_64-linux-gnu/libyaml-0.so.2"),
@@ -707,6 +714,12 @@ fn include_cycles_and_symlink_loops_are_problems_and_the_rest_is_scanned() {
         texts.iter().any(|t| t.contains("include cycle")),
         "{texts:#?}"
     );
+    for want in [
+        "/../../../opt/app/lib climbs above the root: resolved inside it",
+        "relative directory relative/dir",
+    ] {
+        assert!(texts.iter().any(|t| t.contains(want)), "{want}: {texts:#?}");
+    }
     assert!(
         texts
             .iter()

@@ -155,6 +155,16 @@ fn read_conf(
             // `DIR` or the old `DIR=TYPE` form; several may share a line.
             for dir in line.split([' ', '\t', ',', ':']).filter(|d| !d.is_empty()) {
                 let dir = dir.split('=').next().unwrap_or(dir);
+                if !dir.starts_with('/') {
+                    problems.push(format!(
+                        "/{file}: relative directory {dir}: ldconfig resolves it against its working directory; taken from the root"
+                    ));
+                }
+                if climbs_above_root(dir) {
+                    problems.push(format!(
+                        "/{file}: {dir} climbs above the root: resolved inside it, as in a chroot"
+                    ));
+                }
                 let dir = dir
                     .trim_start_matches('/')
                     .trim_end_matches('/')
@@ -165,6 +175,22 @@ fn read_conf(
             }
         }
     }
+}
+
+/// Whether `..` components take a path above where it starts (`/../../opt`).
+fn climbs_above_root(path: &str) -> bool {
+    let mut depth = 0usize;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return true,
+            },
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// `*` and `?` within one path component (what `include` patterns use).
@@ -230,6 +256,10 @@ mod tests {
             "etc/ld.so.conf.d/b.conf",
             b"/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu\n",
         );
+        texts.insert(
+            "etc/ld.so.conf.d/c.conf",
+            b"/../../opt/up relative/dir /opt/x/../y\n",
+        );
         let mut problems = Vec::new();
         let dirs = ld_so_conf_dirs(&texts, &mut problems);
         assert_eq!(
@@ -238,11 +268,16 @@ mod tests {
                 "usr/local/lib",
                 "lib/x86_64-linux-gnu",
                 "usr/lib/x86_64-linux-gnu",
+                "../../opt/up",
+                "relative/dir",
+                "opt/x/../y",
                 "opt/last"
             ]
         );
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("cycle"));
+        assert!(problems[1].contains("/../../opt/up climbs above the root"));
+        assert!(problems[2].contains("relative directory relative/dir"));
     }
 
     #[test]
