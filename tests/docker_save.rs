@@ -6,8 +6,10 @@
 
 mod common;
 
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -64,8 +66,58 @@ fn docker25_save(layout: &Path, repo_tag: &str, out: &Path) -> String {
         .arg(out))
 }
 
+/// A plain-HTTP `docker-registry` on loopback, killed on drop.
+struct Registry {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry(dir: &Path) -> Registry {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.join("registry.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("registry").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(common::require_tool("docker-registry"))
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start docker-registry");
+    let registry = Registry { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "docker-registry did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    registry
+}
+
 fn cyclonedx(target: &str) -> Value {
-    let out = common::assay(&["scan", target, "-o", "cyclonedx-json"]);
+    cyclonedx_with(target, &[])
+}
+
+fn cyclonedx_with(target: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["scan", target, "-o", "cyclonedx-json"];
+    args.extend(extra);
+    let out = common::assay(&args);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     serde_json::from_str(&common::stdout(&out)).unwrap()
 }
@@ -124,6 +176,30 @@ fn docker25_archive_has_the_manifest_identity_of_every_input() {
     };
     assert_eq!(names(&docker), names(&oci_dir));
     assert!(names(&docker).iter().any(|n| n.contains("usr/bin/true")));
+    // Pushed to a registry as it is (skopeo --preserve-digests), the image has the same
+    // name and version; only repository_url names the registry instead of docker.io.
+    let registry = start_registry(&dir);
+    let host = format!("127.0.0.1:{}", registry.port);
+    run(Command::new("skopeo")
+        .args([
+            "copy",
+            "-q",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+        ])
+        .arg(format!("oci:{}:v1", unpacked.display()))
+        .arg(format!("docker://{host}/test/app:v1")));
+    let pushed = root_purl(&cyclonedx_with(
+        &format!("registry:{host}/test/app:v1"),
+        &["--insecure-registry"],
+    ));
+    let without_repository = |p: &str| p.split("&repository_url=").next().unwrap().to_string();
+    assert_eq!(without_repository(&pushed), without_repository(&purl));
+    assert!(
+        pushed.contains(&format!("repository_url={}", host.replace(':', "%3A"))),
+        "{pushed}"
+    );
+    drop(registry);
     // The older format (skopeo's docker-archive has no index.json) keeps the config-digest
     // identity: no version in the purl.
     if Command::new("skopeo").arg("--version").output().is_ok() {
