@@ -61,6 +61,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("musl-hello", "opt/t/musl-hello"),
     ("env-lib", "opt/t/env-lib"),
     ("tokens", "opt/t/tokens"),
+    ("env-order", "opt/t/env-order"),
 ];
 
 /// glibc-hwcaps programs (bookworm root only): what they load depends on the CPU level.
@@ -77,6 +78,8 @@ const LIBS: &[(&str, &str)] = &[
     ("libundef.so.1", "usr/lib/x86_64-linux-gnu/libundef.so.1"),
     ("libenv.so", "opt/envlib/libenv.so"),
     ("libpre.so", "opt/envlib/libpre.so"),
+    ("libord.so", "opt/rp/libord.so"),
+    ("libord-bad.so", "opt/envlib/libord.so"),
     // RUNPATH /opt/tok/$LIB and /opt/plat/$PLATFORM, as glibc expands them on Debian amd64.
     ("libtok.so", "opt/tok/lib/x86_64-linux-gnu/libtok.so"),
     ("libplat.so", "opt/plat/x86_64/libplat.so"),
@@ -441,6 +444,7 @@ fn expect_designed_verdicts(v: &[(String, Verdict)]) {
         &Verdict::LibraryNotFound("libenv.so".into())
     );
     assert_eq!(verdict_of(v, "/tokens"), &Verdict::Loads);
+    assert_eq!(verdict_of(v, "env-order"), &Verdict::Loads);
 }
 
 fn severity(doc: &Value, program: &str, rule: &str) -> String {
@@ -788,6 +792,16 @@ fn image_env_predictions_match_the_real_loader() {
     assert_eq!(verdict_of(&v, "env-lib"), &Verdict::Loads);
     assert_eq!(verdict_of(&v, "undef-now"), &Verdict::Loads);
     assert_eq!(verdict_of(&v, "undef-lazy"), &Verdict::Loads);
+    // LD_LIBRARY_PATH before RUNPATH: its libord.so, without ord_fn, is the one loaded.
+    assert_eq!(
+        verdict_of(&v, "env-order"),
+        &Verdict::Undefined("ord_fn".into())
+    );
+    assert!(has_edge(
+        &doc,
+        "opt/t/env-order",
+        "file:./opt/envlib/libord.so"
+    ));
     assert_eq!(
         verdict_of(&v, "needs-yaml"),
         &Verdict::LibraryNotFound("libyaml-0.so.2".into())

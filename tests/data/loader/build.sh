@@ -73,3 +73,8 @@ prog "$out/bin/hwcaps-only" hwonly_fn "$out/lib/libhwonly.so.1" -Wl,--enable-new
 # the program, so the loader environment reaches the program only.
 mkdir -p "$out/tools"
 gcc -static -O1 -o "$out/tools/envexec" "$here/envexec.c"
+# Search order: RUNPATH /opt/rp holds libord.so with ord_fn; /opt/envlib holds a libord.so
+# without it. LD_LIBRARY_PATH comes before RUNPATH: with it, ord_fn is undefined.
+shlib "$out/lib/libord.so" libord.so ord_fn
+shlib "$out/lib/libord-bad.so" libord.so other_fn
+prog "$out/bin/env-order" ord_fn "$out/lib/libord.so" -Wl,--enable-new-dtags -Wl,-rpath,/opt/rp
