@@ -27,6 +27,8 @@ struct Fixture {
     /// The bookworm root with the programs added.
     glibc: PathBuf,
     musl: PathBuf,
+    /// The musl root as an image with [`MUSL_ENV`] (tag `v1`).
+    musl_layout: PathBuf,
     /// Small glibc image root (also unpacked from the image, for chroot) and its layout.
     image_rootfs: PathBuf,
     layout: PathBuf,
@@ -46,6 +48,9 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(build)
 }
+
+/// The `Env` of the musl image.
+const MUSL_ENV: &[&str] = &["LD_LIBRARY_PATH=/opt/envlib"];
 
 /// Where each program goes inside a root.
 const PROGRAMS: &[(&str, &str)] = &[
@@ -159,6 +164,47 @@ fn build() -> Fixture {
             copy(&built.join("bin").join(name), &musl.join(at));
         }
     }
+    copy(
+        &built.join("bin/musl-order"),
+        &musl.join("opt/t/musl-order"),
+    );
+    copy(&built.join("lib/libmx.so"), &musl.join("opt/rp/libmx.so"));
+    copy(
+        &built.join("lib/libmx-bad.so"),
+        &musl.join("opt/envlib/libmx.so"),
+    );
+    // The musl root as an image whose config sets LD_LIBRARY_PATH.
+    let musl_layout = tmp.join("musl-layout");
+    let ml = |t: &str| format!("{}:{t}", musl_layout.display());
+    run(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&musl_layout));
+    run(Command::new("umoci").args(["new", "--image", &ml("v1")]));
+    let musl_bundle = tmp.join("musl-bundle");
+    run(Command::new("umoci")
+        .args(["unpack", "--image", &ml("v1")])
+        .arg(&musl_bundle));
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", musl.display()))
+        .arg(musl_bundle.join("rootfs")));
+    run(Command::new("umoci")
+        .args(["repack", "--image", &ml("v1")])
+        .arg(&musl_bundle));
+    let mut config = Command::new("umoci");
+    config.args([
+        "config",
+        "--image",
+        &ml("v1"),
+        "--architecture",
+        "amd64",
+        "--os",
+        "linux",
+    ]);
+    for e in MUSL_ENV {
+        config.arg("--config.env").arg(e);
+    }
+    run(&mut config);
 
     // A distroless-style glibc image: the loader, libc, libm, the loader's configuration.
     let small = tmp.join("small-root");
@@ -249,6 +295,7 @@ fn build() -> Fixture {
     Fixture {
         glibc,
         musl,
+        musl_layout,
         image_rootfs: unpacked.join("rootfs"),
         layout,
         bad,
@@ -315,6 +362,13 @@ fn oracle_env(root: &Path, program: &str, env: &[&str]) -> (Verdict, String) {
         Verdict::VersionMissing(v)
     } else if let Some(s) = after("undefined symbol: ", &[',', '\n']) {
         Verdict::Undefined(s)
+    } else if let Some(line) = stderr
+        .lines()
+        .find(|l| l.starts_with("Error relocating ") && l.ends_with(": symbol not found"))
+    {
+        // musl: `Error relocating /prog: sym: symbol not found`.
+        let s = line.trim_end_matches(": symbol not found");
+        Verdict::Undefined(s.rsplit(": ").next().unwrap_or("").to_string())
     } else if stderr.contains("failed to run command") && stderr.contains("No such file") {
         Verdict::NoInterpreter
     } else {
@@ -581,6 +635,10 @@ echo "$list" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*
     assert!(checked > 200, "only {checked} programs checked");
 }
 
+fn verdicts_order(root: &Path, doc: &Value, env: &[&str]) -> Vec<(String, Verdict)> {
+    compare_env(root, doc, &["opt/t/musl-order"], env)
+}
+
 #[test]
 fn musl_root_predictions_match_the_real_loader() {
     let f = fixture();
@@ -593,6 +651,22 @@ fn musl_root_predictions_match_the_real_loader() {
         &findings_for(&doc, "opt/t/ok"),
         "libc-family-mismatch",
         "glibc program in a musl root"
+    ));
+    // Without an environment, musl-order finds libmx.so through its RUNPATH.
+    assert_eq!(
+        verdict_of(&verdicts_order(&f.musl, &doc, &[]), "musl-order"),
+        &Verdict::Loads
+    );
+    // With the image's LD_LIBRARY_PATH, searched before RUNPATH, the other libmx.so loads.
+    let image = common::scan_json(&[&format!("oci-dir:{}:v1", f.musl_layout.display())], 0);
+    assert_eq!(
+        verdict_of(&verdicts_order(&f.musl, &image, MUSL_ENV), "musl-order"),
+        &Verdict::Undefined("mx_fn".into())
+    );
+    assert!(has_edge(
+        &image,
+        "opt/t/musl-order",
+        "file:./opt/envlib/libmx.so"
     ));
     // musl answers libc.so itself: the edge goes to its libc file.
     assert!(has_edge(

@@ -78,3 +78,9 @@ gcc -static -O1 -o "$out/tools/envexec" "$here/envexec.c"
 shlib "$out/lib/libord.so" libord.so ord_fn
 shlib "$out/lib/libord-bad.so" libord.so other_fn
 prog "$out/bin/env-order" ord_fn "$out/lib/libord.so" -Wl,--enable-new-dtags -Wl,-rpath,/opt/rp
+# The same order under musl (LD_LIBRARY_PATH first, then RUNPATH): musl-order needs mx_fn
+# from libmx.so; /opt/rp has it, /opt/envlib has a libmx.so without it.
+musl-gcc -shared -fPIC -DLIB_FN=mx_fn -Wl,-soname,libmx.so -o "$out/lib/libmx.so" "$here/lib.c"
+musl-gcc -shared -fPIC -DLIB_FN=other_fn -Wl,-soname,libmx.so -o "$out/lib/libmx-bad.so" "$here/lib.c"
+musl-gcc -DNEEDED_FN=mx_fn -o "$out/bin/musl-order" "$here/needs.c" "$out/lib/libmx.so" \
+  -Wl,--enable-new-dtags -Wl,-rpath,/opt/rp
