@@ -27,17 +27,30 @@ struct Fixture {
     /// The bookworm root with the programs added.
     glibc: PathBuf,
     musl: PathBuf,
+    /// The musl root as an image with [`MUSL_ENV`] (tag `v1`).
+    musl_layout: PathBuf,
     /// Small glibc image root (also unpacked from the image, for chroot) and its layout.
     image_rootfs: PathBuf,
     layout: PathBuf,
     /// A root with an ld.so.conf include cycle and a symlink loop.
     bad: PathBuf,
+    /// The static helper that runs a program with loader variables (`envexec VAR=V /PROG`).
+    envexec: PathBuf,
 }
+
+/// The `Env` of the layout's `env` tag (the `v1` image with a loader environment).
+const IMAGE_ENV: &[&str] = &[
+    "LD_LIBRARY_PATH=/opt/envlib",
+    "LD_PRELOAD=libpre.so libnopre.so",
+];
 
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(build)
 }
+
+/// The `Env` of the musl image.
+const MUSL_ENV: &[&str] = &["LD_LIBRARY_PATH=/opt/envlib"];
 
 /// Where each program goes inside a root.
 const PROGRAMS: &[(&str, &str)] = &[
@@ -51,6 +64,15 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("undef-lazy", "opt/t/undef-lazy"),
     ("undef-now", "opt/t/undef-now"),
     ("musl-hello", "opt/t/musl-hello"),
+    ("env-lib", "opt/t/env-lib"),
+    ("tokens", "opt/t/tokens"),
+    ("env-order", "opt/t/env-order"),
+];
+
+/// glibc-hwcaps programs (bookworm root only): what they load depends on the CPU level.
+const HWCAPS_PROGRAMS: &[(&str, &str)] = &[
+    ("hwcaps", "opt/t/hwcaps"),
+    ("hwcaps-only", "opt/t/hwcaps-only"),
 ];
 
 /// Libraries that go into a glibc root: (built file, path in the root).
@@ -59,6 +81,13 @@ const LIBS: &[(&str, &str)] = &[
     ("libhidden.so", "opt/hidden/libhidden.so"),
     ("libstale.so.1", "usr/local/lib/libstale.so.1"),
     ("libundef.so.1", "usr/lib/x86_64-linux-gnu/libundef.so.1"),
+    ("libenv.so", "opt/envlib/libenv.so"),
+    ("libpre.so", "opt/envlib/libpre.so"),
+    ("libord.so", "opt/rp/libord.so"),
+    ("libord-bad.so", "opt/envlib/libord.so"),
+    // RUNPATH /opt/tok/$LIB and /opt/plat/$PLATFORM, as glibc expands them on Debian amd64.
+    ("libtok.so", "opt/tok/lib/x86_64-linux-gnu/libtok.so"),
+    ("libplat.so", "opt/plat/x86_64/libplat.so"),
 ];
 
 fn copy(from: &Path, to: &Path) {
@@ -101,6 +130,19 @@ fn build() -> Fixture {
         .arg(repo.join("tests/tools/debian-root.sh"))
         .arg("loader")));
     install(&glibc, &built);
+    for (name, at) in HWCAPS_PROGRAMS {
+        copy(&built.join("bin").join(name), &glibc.join(at));
+    }
+    for at in ["opt/hw", "opt/hw/glibc-hwcaps/x86-64-v3"] {
+        copy(
+            &built.join("lib/libhw.so.1"),
+            &glibc.join(at).join("libhw.so.1"),
+        );
+    }
+    copy(
+        &built.join("lib/libhwonly.so.1"),
+        &glibc.join("opt/hw/glibc-hwcaps/x86-64-v2/libhwonly.so.1"),
+    );
 
     // musl root: Debian's musl package as installed on this machine (tests/run.sh).
     let musl = tmp.join("musl-root");
@@ -122,6 +164,47 @@ fn build() -> Fixture {
             copy(&built.join("bin").join(name), &musl.join(at));
         }
     }
+    copy(
+        &built.join("bin/musl-order"),
+        &musl.join("opt/t/musl-order"),
+    );
+    copy(&built.join("lib/libmx.so"), &musl.join("opt/rp/libmx.so"));
+    copy(
+        &built.join("lib/libmx-bad.so"),
+        &musl.join("opt/envlib/libmx.so"),
+    );
+    // The musl root as an image whose config sets LD_LIBRARY_PATH.
+    let musl_layout = tmp.join("musl-layout");
+    let ml = |t: &str| format!("{}:{t}", musl_layout.display());
+    run(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&musl_layout));
+    run(Command::new("umoci").args(["new", "--image", &ml("v1")]));
+    let musl_bundle = tmp.join("musl-bundle");
+    run(Command::new("umoci")
+        .args(["unpack", "--image", &ml("v1")])
+        .arg(&musl_bundle));
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", musl.display()))
+        .arg(musl_bundle.join("rootfs")));
+    run(Command::new("umoci")
+        .args(["repack", "--image", &ml("v1")])
+        .arg(&musl_bundle));
+    let mut config = Command::new("umoci");
+    config.args([
+        "config",
+        "--image",
+        &ml("v1"),
+        "--architecture",
+        "amd64",
+        "--os",
+        "linux",
+    ]);
+    for e in MUSL_ENV {
+        config.arg("--config.env").arg(e);
+    }
+    run(&mut config);
 
     // A distroless-style glibc image: the loader, libc, libm, the loader's configuration.
     let small = tmp.join("small-root");
@@ -169,6 +252,13 @@ fn build() -> Fixture {
         "--os",
         "linux",
     ]));
+    // The same image with a loader environment in its config (tag `env`).
+    let mut config = Command::new("umoci");
+    config.args(["config", "--image", &l("v1"), "--tag", "env"]);
+    for e in IMAGE_ENV {
+        config.arg("--config.env").arg(e);
+    }
+    run(&mut config);
     // The oracle runs what the image holds: unpacked again from the layout.
     let unpacked = tmp.join("unpacked");
     run(Command::new("umoci")
@@ -186,6 +276,13 @@ fn build() -> Fixture {
         "include /etc/ld.so.conf\n",
     )
     .unwrap();
+    // Directories that climb above the root or are relative (ldconfig, run in a chroot,
+    // resolves the first inside the root and cannot stat the second).
+    std::fs::write(
+        bad.join("etc/ld.so.conf.d/escape.conf"),
+        "/../../../opt/app/lib\nrelative/dir\n",
+    )
+    .unwrap();
     symlink(
         "libyaml-0.so.2.loop",
         &bad.join("usr/lib/x86_64-linux-gnu/libyaml-0.so.2"),
@@ -198,9 +295,11 @@ fn build() -> Fixture {
     Fixture {
         glibc,
         musl,
+        musl_layout,
         image_rootfs: unpacked.join("rootfs"),
         layout,
         bad,
+        envexec: built.join("tools/envexec"),
     }
 }
 
@@ -218,7 +317,20 @@ enum Verdict {
 /// Runs `/PROGRAM` in a chroot of the root, with `/proc` mounted as in any container (glibc
 /// reads `/proc/self/exe` for the program's `$ORIGIN`), in a private mount namespace.
 fn oracle(root: &Path, program: &str) -> (Verdict, String) {
+    oracle_env(root, program, &[])
+}
+
+/// [`oracle`] with loader variables set for the program only (through the static
+/// `envexec`, copied into the oracle's root as `/.envexec`; the scanned image lacks it).
+fn oracle_env(root: &Path, program: &str, env: &[&str]) -> (Verdict, String) {
     std::fs::create_dir_all(root.join("proc")).unwrap();
+    let mut argv: Vec<String> = Vec::new();
+    if !env.is_empty() {
+        copy(&fixture().envexec, &root.join(".envexec"));
+        argv.push("/.envexec".into());
+        argv.extend(env.iter().map(|e| e.to_string()));
+    }
+    argv.push(format!("/{program}"));
     let out = Command::new("timeout")
         .args([
             "20",
@@ -229,10 +341,10 @@ fn oracle(root: &Path, program: &str) -> (Verdict, String) {
             "sh",
             "-c",
         ])
-        .arg("mount -t proc proc \"$1/proc\" && exec chroot \"$1\" \"$2\"")
+        .arg("mount -t proc proc \"$1/proc\" && r=$1 && shift && exec chroot \"$r\" \"$@\"")
         .arg("sh")
         .arg(root)
-        .arg(format!("/{program}"))
+        .args(&argv)
         .output()
         .expect("run chroot");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -250,6 +362,13 @@ fn oracle(root: &Path, program: &str) -> (Verdict, String) {
         Verdict::VersionMissing(v)
     } else if let Some(s) = after("undefined symbol: ", &[',', '\n']) {
         Verdict::Undefined(s)
+    } else if let Some(line) = stderr
+        .lines()
+        .find(|l| l.starts_with("Error relocating ") && l.ends_with(": symbol not found"))
+    {
+        // musl: `Error relocating /prog: sym: symbol not found`.
+        let s = line.trim_end_matches(": symbol not found");
+        Verdict::Undefined(s.rsplit(": ").next().unwrap_or("").to_string())
     } else if stderr.contains("failed to run command") && stderr.contains("No such file") {
         Verdict::NoInterpreter
     } else {
@@ -278,10 +397,35 @@ fn has(findings: &[&Value], rule: &str, text: &str) -> bool {
 /// Runs every program of a root and compares assay's prediction with the loader's verdict;
 /// returns the verdicts for the caller's own expectations.
 fn compare(root: &Path, doc: &Value, programs: &[&str]) -> Vec<(String, Verdict)> {
+    compare_env(root, doc, programs, &[])
+}
+
+/// [`compare`] under a loader environment: a preload glibc cannot open is an error line
+/// the program survives; assay must predict exactly those (`preload-not-found`).
+fn compare_env(
+    root: &Path,
+    doc: &Value,
+    programs: &[&str],
+    env: &[&str],
+) -> Vec<(String, Verdict)> {
     let mut verdicts = Vec::new();
     for program in programs {
-        let (verdict, message) = oracle(root, program);
-        let got = findings_for(doc, program);
+        let (verdict, message) = oracle_env(root, program, env);
+        let all = findings_for(doc, program);
+        let (preload, got): (Vec<&Value>, Vec<&Value>) = all
+            .into_iter()
+            .partition(|f| f["rule"] == "preload-not-found");
+        for line in message.lines().filter(|l| l.contains("from LD_PRELOAD")) {
+            assert!(
+                preload.iter().any(|f| f["message"] == line),
+                "{program}: the loader says {line:?}; assay predicts {preload:#?}"
+            );
+        }
+        assert_eq!(
+            preload.len(),
+            message.matches("from LD_PRELOAD").count(),
+            "{program}: {message}; {preload:#?}"
+        );
         let ok = match &verdict {
             Verdict::Loads => got.is_empty(),
             Verdict::NoInterpreter => has(&got, "interpreter-missing", ""),
@@ -349,6 +493,12 @@ fn expect_designed_verdicts(v: &[(String, Verdict)]) {
         &Verdict::Undefined("undef_fn".into())
     );
     assert_eq!(verdict_of(v, "musl-hello"), &Verdict::NoInterpreter);
+    assert_eq!(
+        verdict_of(v, "env-lib"),
+        &Verdict::LibraryNotFound("libenv.so".into())
+    );
+    assert_eq!(verdict_of(v, "/tokens"), &Verdict::Loads);
+    assert_eq!(verdict_of(v, "env-order"), &Verdict::Loads);
 }
 
 fn severity(doc: &Value, program: &str, rule: &str) -> String {
@@ -485,6 +635,10 @@ echo "$list" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*
     assert!(checked > 200, "only {checked} programs checked");
 }
 
+fn verdicts_order(root: &Path, doc: &Value, env: &[&str]) -> Vec<(String, Verdict)> {
+    compare_env(root, doc, &["opt/t/musl-order"], env)
+}
+
 #[test]
 fn musl_root_predictions_match_the_real_loader() {
     let f = fixture();
@@ -497,6 +651,22 @@ fn musl_root_predictions_match_the_real_loader() {
         &findings_for(&doc, "opt/t/ok"),
         "libc-family-mismatch",
         "glibc program in a musl root"
+    ));
+    // Without an environment, musl-order finds libmx.so through its RUNPATH.
+    assert_eq!(
+        verdict_of(&verdicts_order(&f.musl, &doc, &[]), "musl-order"),
+        &Verdict::Loads
+    );
+    // With the image's LD_LIBRARY_PATH, searched before RUNPATH, the other libmx.so loads.
+    let image = common::scan_json(&[&format!("oci-dir:{}:v1", f.musl_layout.display())], 0);
+    assert_eq!(
+        verdict_of(&verdicts_order(&f.musl, &image, MUSL_ENV), "musl-order"),
+        &Verdict::Undefined("mx_fn".into())
+    );
+    assert!(has_edge(
+        &image,
+        "opt/t/musl-order",
+        "file:./opt/envlib/libmx.so"
     ));
     // musl answers libc.so itself: the edge goes to its libc file.
     assert!(has_edge(
@@ -622,6 +792,12 @@ fn include_cycles_and_symlink_loops_are_problems_and_the_rest_is_scanned() {
         texts.iter().any(|t| t.contains("include cycle")),
         "{texts:#?}"
     );
+    for want in [
+        "/../../../opt/app/lib climbs above the root: resolved inside it",
+        "relative directory relative/dir",
+    ] {
+        assert!(texts.iter().any(|t| t.contains(want)), "{want}: {texts:#?}");
+    }
     assert!(
         texts
             .iter()
@@ -647,4 +823,181 @@ fn include_cycles_and_symlink_loops_are_problems_and_the_rest_is_scanned() {
         "opt/app/bin/origin",
         "file:./opt/app/lib/libown.so"
     ));
+}
+
+/// The image's loader properties (`subject.image.platforms[0].loader`) as `name=value`.
+fn loader_properties(doc: &Value) -> Vec<String> {
+    doc["subject"]["image"]["platforms"][0]["loader"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    format!(
+                        "{}={}",
+                        p["name"].as_str().unwrap(),
+                        p["value"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn evidence_of(doc: &Value, program: &str, rule: &str) -> Vec<String> {
+    findings_for(doc, program)
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .flat_map(|f| f["evidence"].as_array().unwrap().iter())
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An image whose config sets `LD_LIBRARY_PATH` and `LD_PRELOAD`: every program run with
+/// that environment (the loader's messages, including its LD_PRELOAD error lines) matches
+/// assay's prediction, and the environment is stated as the evidence.
+#[test]
+fn image_env_predictions_match_the_real_loader() {
+    let f = fixture();
+    let target = format!("oci-dir:{}:env", f.layout.display());
+    let doc = common::scan_json(&[&target], 0);
+    let v = compare_env(&f.image_rootfs, &doc, &glibc_programs(), IMAGE_ENV);
+    // What the environment changes, as designed: LD_LIBRARY_PATH finds libenv.so; the
+    // preloaded libpre.so defines undef_fn, so neither undef program fails any more.
+    assert_eq!(verdict_of(&v, "env-lib"), &Verdict::Loads);
+    assert_eq!(verdict_of(&v, "undef-now"), &Verdict::Loads);
+    assert_eq!(verdict_of(&v, "undef-lazy"), &Verdict::Loads);
+    // LD_LIBRARY_PATH before RUNPATH: its libord.so, without ord_fn, is the one loaded.
+    assert_eq!(
+        verdict_of(&v, "env-order"),
+        &Verdict::Undefined("ord_fn".into())
+    );
+    assert!(has_edge(
+        &doc,
+        "opt/t/env-order",
+        "file:./opt/envlib/libord.so"
+    ));
+    assert_eq!(
+        verdict_of(&v, "needs-yaml"),
+        &Verdict::LibraryNotFound("libyaml-0.so.2".into())
+    );
+    assert!(has_edge(
+        &doc,
+        "opt/t/env-lib",
+        "file:./opt/envlib/libenv.so"
+    ));
+    let props = loader_properties(&doc);
+    for want in [
+        "env:LD_LIBRARY_PATH=/opt/envlib",
+        "env:LD_PRELOAD=libpre.so libnopre.so",
+        "resolved-by:LD_LIBRARY_PATH=libenv.so=/opt/envlib/libenv.so",
+    ] {
+        assert!(props.iter().any(|p| p == want), "{want} not in {props:#?}");
+    }
+    let evidence = evidence_of(&doc, "opt/t/needs-yaml", "library-not-found");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e == "LD_LIBRARY_PATH=/opt/envlib (image config Env)"),
+        "{evidence:#?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("searched /opt/envlib:")),
+        "{evidence:#?}"
+    );
+    // The same layers without the environment: libenv.so is not found.
+    let plain = common::scan_json(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    assert!(has(
+        &findings_for(&plain, "opt/t/env-lib"),
+        "library-not-found",
+        "libenv.so"
+    ));
+    assert!(!loader_properties(&plain)
+        .iter()
+        .any(|p| p.starts_with("env:")));
+    // The SBOMs carry the environment as image properties.
+    let out = common::assay(&["scan", &target, "-o", "cyclonedx-json"]);
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("assay:image:loader:env:LD_LIBRARY_PATH"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+}
+
+/// `$LIB`/`$PLATFORM` in RUNPATH and `glibc-hwcaps` subdirectories, against the bookworm
+/// loader; for hwcaps the oracle is that loader held to the baseline CPU level
+/// (`ld.so --glibc-hwcaps-mask none`), the level assay assumes and states.
+#[test]
+fn tokens_and_hwcaps_match_the_loader_at_baseline() {
+    let f = fixture();
+    let target = format!("dir:{}", f.glibc.display());
+    let doc = common::scan_json(&[&target], 0);
+    // The tokens program loads (bookworm_root_predictions… runs it); its edges go where
+    // glibc expanded $LIB and $PLATFORM.
+    let ld = "/lib64/ld-linux-x86-64.so.2";
+    let list = run(Command::new("chroot")
+        .arg(&f.glibc)
+        .args([ld, "--list", "/opt/t/tokens"]));
+    for lib in [
+        "/opt/tok/lib/x86_64-linux-gnu/libtok.so",
+        "/opt/plat/x86_64/libplat.so",
+    ] {
+        assert!(list.contains(&format!("=> {lib} (")), "{list}");
+        assert!(
+            has_edge(&doc, "opt/t/tokens", &format!("file:.{lib}")),
+            "{lib}"
+        );
+    }
+    // Baseline: the plain directory's copy, and the variant named as not picked.
+    let list = run(Command::new("chroot").arg(&f.glibc).args([
+        ld,
+        "--glibc-hwcaps-mask",
+        "none",
+        "--list",
+        "/opt/t/hwcaps",
+    ]));
+    assert!(list.contains("=> /opt/hw/libhw.so.1 ("), "{list}");
+    assert!(has_edge(&doc, "opt/t/hwcaps", "file:./opt/hw/libhw.so.1"));
+    assert!(findings_for(&doc, "opt/t/hwcaps").is_empty());
+    let props = loader_properties(&doc);
+    assert!(
+        props.iter().any(|p| p.starts_with("cpu-level=baseline")),
+        "{props:#?}"
+    );
+    assert!(
+        props.iter().any(|p| p
+            .starts_with("hwcaps-variant-not-picked=/opt/hw/glibc-hwcaps/x86-64-v3/libhw.so.1 ")),
+        "{props:#?}"
+    );
+    // A library only in a hwcaps subdirectory: the baseline loader fails as predicted.
+    let out = Command::new("chroot")
+        .arg(&f.glibc)
+        .args([ld, "--glibc-hwcaps-mask", "none", "/opt/t/hwcaps-only"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error while loading shared libraries: libhwonly.so.1"),
+        "{stderr}"
+    );
+    assert!(has(
+        &findings_for(&doc, "opt/t/hwcaps-only"),
+        "library-not-found",
+        "libhwonly.so.1"
+    ));
+    let evidence = evidence_of(&doc, "opt/t/hwcaps-only", "library-not-found");
+    assert!(
+        evidence.iter().any(|e| e.contains(
+            "only glibc-hwcaps variants exist (/opt/hw/glibc-hwcaps/x86-64-v2/libhwonly.so.1)"
+        )),
+        "{evidence:#?}"
+    );
+    // On a CPU of level x86-64-v2 (as ld.so --help reports this one), the loader finds it.
+    let help = run(Command::new("chroot").arg(&f.glibc).args([ld, "--help"]));
+    if help.contains("x86-64-v2 (supported, searched)") {
+        let (verdict, message) = oracle(&f.glibc, "opt/t/hwcaps-only");
+        assert_eq!(verdict, Verdict::Loads, "{message}");
+    }
 }

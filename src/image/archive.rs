@@ -137,8 +137,12 @@ pub struct DockerArchive {
     /// Layer digest (`diff_id`) → member name.
     layer_members: BTreeMap<String, String>,
     config_member: String,
-    /// The chosen image's first `RepoTags` entry (`test/app:v1`), once planned.
+    /// The chosen image's reference, once planned: the OCI index's full name (Docker 25+)
+    /// or the first `RepoTags` entry (`test/app:v1`).
     pub repo_tag: Option<String>,
+    /// What went wrong reading the archive's OCI layout (the image is still scanned, with
+    /// the config digest as its identity).
+    pub problems: Vec<String>,
 }
 
 impl DockerArchive {
@@ -152,6 +156,7 @@ impl DockerArchive {
             layer_members: BTreeMap::new(),
             config_member: String::new(),
             repo_tag: None,
+            problems: Vec::new(),
         })
     }
 
@@ -233,12 +238,86 @@ impl DockerArchive {
                 annotations: BTreeMap::new(),
             });
         }
+        // Docker 25+: the OCI layout beside manifest.json names the image's manifest.
+        let manifest_digest = match self.oci_manifest(&config.digest) {
+            Ok(Some((digest, reference))) => {
+                if reference.is_some() {
+                    self.repo_tag = reference;
+                }
+                Some(digest)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.problems.push(format!(
+                    "{e}: the image's identity falls back to its config digest"
+                ));
+                None
+            }
+        };
         Ok(PlannedImage {
-            manifest_digest: None,
+            manifest_digest,
             config,
             layers,
             verify_diff_ids: true,
         })
+    }
+
+    /// Docker 25+ `docker save` writes an OCI layout (`index.json`, `blobs/sha256/`) beside
+    /// `manifest.json`. The index entry whose manifest names this config (directly, or one
+    /// level down in an image index, as the containerd image store saves) is the image's
+    /// manifest: its digest and the entry's full reference are the identity an `oci-dir:`
+    /// or registry scan of the same image reports. `None` for older archives.
+    fn oci_manifest(&mut self, config: &str) -> anyhow::Result<Option<(String, Option<String>)>> {
+        if self.tar.size("index.json").is_none() {
+            return Ok(None);
+        }
+        let index = self
+            .tar
+            .read_small("index.json", manifest::MAX_MANIFEST_BYTES)?;
+        let manifest::Parsed::Index(entries) = manifest::parse(&index, "index.json")? else {
+            anyhow::bail!("index.json: not an image index");
+        };
+        for entry in &entries {
+            let reference = super::identity::layout_reference(&entry.annotations);
+            match self.blob_manifest(entry)? {
+                Some(manifest::Parsed::Manifest { config: c, .. }) if c.digest == config => {
+                    return Ok(Some((entry.digest.clone(), reference)));
+                }
+                Some(manifest::Parsed::Index(inner)) => {
+                    for d in &inner {
+                        if let Some(manifest::Parsed::Manifest { config: c, .. }) =
+                            self.blob_manifest(d)?
+                        {
+                            if c.digest == config {
+                                return Ok(Some((d.digest.clone(), reference)));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// A manifest or index blob of the layout, verified against its digest; `None` when
+    /// the archive does not hold it (Docker saves only the platform it has).
+    fn blob_manifest(&mut self, d: &Descriptor) -> anyhow::Result<Option<manifest::Parsed>> {
+        let digest = Digest::parse(&d.digest).map_err(|e| anyhow::anyhow!("index.json: {e}"))?;
+        let member = format!("blobs/{}/{}", digest.algorithm, digest.hex);
+        if self.tar.size(&member).is_none() {
+            return Ok(None);
+        }
+        let what = format!("manifest {}", d.digest);
+        let reader = self.tar.open_member(&member, &what)?;
+        let bytes = super::digest::read_verified(
+            reader,
+            &what,
+            &digest,
+            Some(d.size),
+            manifest::MAX_MANIFEST_BYTES,
+        )?;
+        manifest::parse(&bytes, &what).map(Some)
     }
 }
 

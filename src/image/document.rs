@@ -40,6 +40,7 @@ pub(super) fn build(
             manifest_digest,
             config_digest,
             labels,
+            loader_env,
             layers,
             rootfs,
         } = image;
@@ -149,9 +150,10 @@ pub(super) fn build(
             .cloned()
             .for_each(|p| graph.problem(p));
         // DT_NEEDED to the file the image's own loader would pick (the loader model).
-        if let Some(pass) = options.rootfs_pass {
-            pass(&rootfs, &texts, &mut graph);
-        }
+        let loader = match options.rootfs_pass {
+            Some(pass) => pass(&rootfs, &texts, &loader_env, &mut graph),
+            None => Vec::new(),
+        };
 
         for (i, p) in packages.iter().enumerate() {
             let id = p.id();
@@ -199,6 +201,7 @@ pub(super) fn build(
             config_digest,
             labels,
             layers,
+            loader,
             component: several.then_some(parent),
         });
     }

@@ -1,10 +1,12 @@
 //! One identity per image, whatever the input: the purl `pkg:oci/NAME@DIGEST` takes NAME from
 //! the repository the image is known by and DIGEST from the image manifest, so an oci-dir,
 //! an oci-archive and a registry scan of the same image agree. Where the input records no
-//! repository (a bare layout), the layout's file name stands in; where it records no
-//! manifest (a `docker save` archive without an OCI index: the registry's manifest names
-//! compressed layer blobs the archive does not hold), the purl has no version and the image
-//! id (config digest, `assay:image:config`) is the identity all inputs share.
+//! repository (a bare layout), the layout's file name stands in. A Docker 25+ `docker save`
+//! archive holds an OCI layout beside `manifest.json`: its index entry gives the manifest
+//! digest and full reference (src/image/archive.rs). Where the input records no manifest
+//! (an older `docker save` archive: the registry's manifest names compressed layer blobs
+//! the archive does not hold), the purl has no version and the image id (config digest,
+//! `assay:image:config`) is the identity all inputs share.
 
 /// Annotation containerd and BuildKit put on layout index entries: the full reference.
 const CONTAINERD_NAME: &str = "io.containerd.image.name";

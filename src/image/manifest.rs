@@ -171,6 +171,9 @@ pub struct ImageConfig {
 pub struct RuntimeConfig {
     #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
+    /// `KEY=VALUE` entries the container starts with (the loader reads `LD_*` ones).
+    #[serde(default)]
+    pub env: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

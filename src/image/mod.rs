@@ -65,7 +65,14 @@ pub struct Options {
 }
 
 /// A pass over one scanned root filesystem: its files, its buffered configuration texts.
-pub type RootfsPass = fn(&Rootfs, &BTreeMap<&str, &[u8]>, &mut crate::model::GraphBuilder);
+/// It gets the image's loader environment (`LD_*` from the config's `Env`) and returns
+/// properties for the platform image (what it assumed and what the environment changed).
+pub type RootfsPass = fn(
+    &Rootfs,
+    &BTreeMap<&str, &[u8]>,
+    &BTreeMap<String, String>,
+    &mut crate::model::GraphBuilder,
+) -> Vec<crate::model::Property>;
 
 /// Where a source's blobs come from. Implementations return raw bytes; verification is the
 /// caller's job (see [`digest`]).
@@ -94,6 +101,8 @@ pub(crate) struct ScannedImage {
     pub manifest_digest: Option<String>,
     pub config_digest: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// The config's `Env` entries that steer the dynamic loader (`LD_*`), by name.
+    pub loader_env: BTreeMap<String, String>,
     pub layers: Vec<String>,
     pub rootfs: Rootfs,
 }
@@ -136,12 +145,17 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
             let mut archive = archive::DockerArchive::open(&target.path)?;
             let plan = archive.plan(target.tag.as_deref())?;
             let reference = archive.repo_tag.clone();
-            (
-                scan_plans(&mut archive, vec![plan], false)?,
-                target.path.clone(),
-                None,
-                reference,
-            )
+            let mut images = scan_plans(&mut archive, vec![plan], false)?;
+            if let Some(image) = images.first_mut() {
+                for message in &archive.problems {
+                    image.rootfs.problems.push(crate::model::Problem {
+                        path: target.raw.clone(),
+                        severity: crate::model::Severity::Warning,
+                        message: message.clone(),
+                    });
+                }
+            }
+            (images, target.path.clone(), None, reference)
         }
         TargetKind::Registry => {
             let mut client = registry::Registry::connect(target, &options.registry)?;
@@ -308,8 +322,24 @@ fn scan_planned(
         platform,
         manifest_digest: plan.manifest_digest,
         config_digest: Some(plan.config.digest.clone()),
+        loader_env: config
+            .config
+            .as_ref()
+            .and_then(|c| c.env.as_ref())
+            .map(|env| loader_env(env))
+            .unwrap_or_default(),
         labels: config.config.and_then(|c| c.labels).unwrap_or_default(),
         layers,
         rootfs,
     })
+}
+
+/// The `LD_*` variables of a config's `Env` (`KEY=VALUE`; a later entry wins, as for the
+/// runtime). Only these are kept: the rest of `Env` may hold secrets and is not the loader's.
+fn loader_env(env: &[String]) -> BTreeMap<String, String> {
+    env.iter()
+        .filter_map(|e| e.split_once('='))
+        .filter(|(k, _)| k.starts_with("LD_"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

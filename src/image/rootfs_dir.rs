@@ -66,6 +66,7 @@ pub fn scan(path: &str) -> anyhow::Result<ScannedImage> {
         manifest_digest: None,
         config_digest: None,
         labels: BTreeMap::new(),
+        loader_env: BTreeMap::new(),
         layers: Vec::new(),
         rootfs,
     })

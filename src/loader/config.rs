@@ -10,8 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Cache {
     /// No cache file: glibc goes straight to the default directories.
     Absent,
-    /// `(library name, path)` in file order (hwcap variants first, as ldconfig writes them).
-    Entries(Vec<(String, String)>),
+    /// `(library name, path)` in file order. `hwcaps`: the entries ldconfig made for
+    /// `glibc-hwcaps/<level>/` subdirectories, which a loader picks only on a CPU of that
+    /// level; assay assumes the baseline level and does not pick them (docs/loader.md).
+    Entries {
+        baseline: Vec<(String, String)>,
+        hwcaps: Vec<(String, String)>,
+    },
     /// A format assay does not read (the pre-2.32 combined format): the `ld.so.conf`
     /// directories stand in for it, as if `ldconfig` had just run.
     Unreadable(String),
@@ -43,7 +48,11 @@ pub fn ld_so_cache(texts: &BTreeMap<&str, &[u8]>) -> Cache {
     let Some(nlibs) = u32_at(20) else {
         return Cache::Unreadable("/etc/ld.so.cache: truncated header".into());
     };
+    let u64_at = |o: usize| -> Option<u64> {
+        Some(u64::from(u32_at(o)?) | (u64::from(u32_at(o + 4)?) << 32))
+    };
     let mut entries = Vec::new();
+    let mut hwcaps = Vec::new();
     for i in 0..(nlibs as usize).min(MAX_CACHE_ENTRIES) {
         let at = 48 + i * 24;
         let (Some(flags), Some(key), Some(value)) = (u32_at(at), u32_at(at + 4), u32_at(at + 8))
@@ -54,8 +63,17 @@ pub fn ld_so_cache(texts: &BTreeMap<&str, &[u8]>) -> Cache {
         if flags & 0xff != 3 {
             continue;
         }
+        // DL_CACHE_HWCAP_EXTENSION (bit 62): a glibc-hwcaps subdirectory entry.
+        let is_hwcaps = u64_at(at + 16).is_some_and(|h| h & (1 << 62) != 0);
         match (string_at(key), string_at(value)) {
-            (Some(k), Some(v)) => entries.push((k, v.trim_start_matches('/').to_string())),
+            (Some(k), Some(v)) => {
+                let entry = (k, v.trim_start_matches('/').to_string());
+                if is_hwcaps {
+                    hwcaps.push(entry);
+                } else {
+                    entries.push(entry);
+                }
+            }
             _ => {
                 return Cache::Unreadable(format!(
                     "/etc/ld.so.cache: entry {i} names a string past the end"
@@ -63,7 +81,10 @@ pub fn ld_so_cache(texts: &BTreeMap<&str, &[u8]>) -> Cache {
             }
         }
     }
-    Cache::Entries(entries)
+    Cache::Entries {
+        baseline: entries,
+        hwcaps,
+    }
 }
 
 /// Includes followed at most (ldconfig has no limit; a cycle would loop it forever).
@@ -134,6 +155,16 @@ fn read_conf(
             // `DIR` or the old `DIR=TYPE` form; several may share a line.
             for dir in line.split([' ', '\t', ',', ':']).filter(|d| !d.is_empty()) {
                 let dir = dir.split('=').next().unwrap_or(dir);
+                if !dir.starts_with('/') {
+                    problems.push(format!(
+                        "/{file}: relative directory {dir}: ldconfig resolves it against its working directory; taken from the root"
+                    ));
+                }
+                if climbs_above_root(dir) {
+                    problems.push(format!(
+                        "/{file}: {dir} climbs above the root: resolved inside it, as in a chroot"
+                    ));
+                }
                 let dir = dir
                     .trim_start_matches('/')
                     .trim_end_matches('/')
@@ -144,6 +175,22 @@ fn read_conf(
             }
         }
     }
+}
+
+/// Whether `..` components take a path above where it starts (`/../../opt`).
+fn climbs_above_root(path: &str) -> bool {
+    let mut depth = 0usize;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return true,
+            },
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// `*` and `?` within one path component (what `include` patterns use).
@@ -209,6 +256,10 @@ mod tests {
             "etc/ld.so.conf.d/b.conf",
             b"/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu\n",
         );
+        texts.insert(
+            "etc/ld.so.conf.d/c.conf",
+            b"/../../opt/up relative/dir /opt/x/../y\n",
+        );
         let mut problems = Vec::new();
         let dirs = ld_so_conf_dirs(&texts, &mut problems);
         assert_eq!(
@@ -217,11 +268,16 @@ mod tests {
                 "usr/local/lib",
                 "lib/x86_64-linux-gnu",
                 "usr/lib/x86_64-linux-gnu",
+                "../../opt/up",
+                "relative/dir",
+                "opt/x/../y",
                 "opt/last"
             ]
         );
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("cycle"));
+        assert!(problems[1].contains("/../../opt/up climbs above the root"));
+        assert!(problems[2].contains("relative directory relative/dir"));
     }
 
     #[test]
@@ -240,7 +296,10 @@ mod tests {
         texts.insert("etc/ld.so.cache", &cache);
         assert_eq!(
             ld_so_cache(&texts),
-            Cache::Entries(vec![("libz.so.1".into(), "lib/libz.so.1".into())])
+            Cache::Entries {
+                baseline: vec![("libz.so.1".into(), "lib/libz.so.1".into())],
+                hwcaps: Vec::new()
+            }
         );
         let short = &cache[..60];
         texts.insert("etc/ld.so.cache", short);

@@ -14,8 +14,14 @@ use crate::model::{
 
 pub use crate::model::loader::STATUS_PROPERTY;
 
-/// Runs as the image scan's rootfs pass ([`crate::image::Options::rootfs_pass`]).
-pub fn apply(rootfs: &Rootfs, texts: &BTreeMap<&str, &[u8]>, graph: &mut GraphBuilder) {
+/// Runs as the image scan's rootfs pass ([`crate::image::Options::rootfs_pass`]); returns
+/// the properties the platform image gets (environment, assumptions, what they changed).
+pub fn apply(
+    rootfs: &Rootfs,
+    texts: &BTreeMap<&str, &[u8]>,
+    env_vars: &BTreeMap<String, String>,
+    graph: &mut GraphBuilder,
+) -> Vec<Property> {
     let index = rootfs.file_index();
     let objects: BTreeMap<&str, RootObject<'_>> = rootfs
         .results
@@ -34,7 +40,8 @@ pub fn apply(rootfs: &Rootfs, texts: &BTreeMap<&str, &[u8]>, graph: &mut GraphBu
         })
         .collect();
     let names: BTreeMap<&str, &str> = objects.values().map(|o| (o.file_id, o.name)).collect();
-    let outcome = analyse(&index, texts, &objects);
+    let env = super::env::LoaderEnv::from_vars(env_vars);
+    let outcome = analyse(&index, texts, &objects, &env);
     for link in &outcome.links {
         let old = format!("native:{}", link.needed);
         // musl answers libc & co. with its loader: that file, or nothing when it is missing.
@@ -83,4 +90,16 @@ pub fn apply(rootfs: &Rootfs, texts: &BTreeMap<&str, &[u8]>, graph: &mut GraphBu
     for f in outcome.findings {
         graph.loader_finding(f);
     }
+    // Notes grow with the image; a bounded number is kept (sorted, so the same ones).
+    let mut properties: Vec<Property> = outcome
+        .properties
+        .into_iter()
+        .take(MAX_PROPERTIES)
+        .map(|(k, v)| Property::new(k, v))
+        .collect();
+    properties.dedup();
+    properties
 }
+
+/// Loader properties given to one platform image at most.
+const MAX_PROPERTIES: usize = 200;

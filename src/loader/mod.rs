@@ -12,8 +12,10 @@
 //! symbols are looked up in the global scope (the program, its dependencies, the loader).
 
 pub mod config;
+pub mod env;
 pub mod graph;
 mod rules;
+pub mod tokens;
 
 use std::collections::BTreeMap;
 
@@ -55,6 +57,10 @@ pub struct Outcome {
     pub findings: Vec<LoaderFinding>,
     /// Problems with the root itself (include cycles, symlink loops), by path.
     pub problems: Vec<(String, String)>,
+    /// What the model assumed and what the environment changed, as (name, value)
+    /// properties of the image: `env:LD_LIBRARY_PATH`, `cpu-level`,
+    /// `resolved-by:LD_LIBRARY_PATH`, `hwcaps-variant-not-picked`.
+    pub properties: Vec<(String, String)>,
 }
 
 /// Resolves every ELF file's DT_NEEDED and checks every program (`PT_INTERP`) of one root.
@@ -63,6 +69,7 @@ pub fn analyse(
     index: &FileIndex<'_>,
     texts: &BTreeMap<&str, &[u8]>,
     objects: &BTreeMap<&str, RootObject<'_>>,
+    env: &env::LoaderEnv,
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut conf_problems = Vec::new();
@@ -70,7 +77,7 @@ pub fn analyse(
     for p in conf_problems {
         out.problems.push(("/etc/ld.so.conf".into(), p));
     }
-    let root = rules::RootInfo::new(index, texts, conf_dirs);
+    let root = rules::RootInfo::new(index, texts, conf_dirs, env.clone());
     if let Some(p) = root.cache_problem() {
         out.problems.push(("/etc/ld.so.cache".into(), p));
     }
@@ -105,6 +112,20 @@ pub fn analyse(
     out.findings.dedup();
     out.problems.sort();
     out.problems.dedup();
+    out.properties = env
+        .vars
+        .iter()
+        .map(|(k, v)| (format!("env:{k}"), v.clone()))
+        .collect();
+    if root.has_glibc() {
+        out.properties.push((
+            "cpu-level".into(),
+            "baseline: glibc-hwcaps subdirectories and ld.so.cache hwcaps entries are not picked"
+                .into(),
+        ));
+    }
+    out.properties.extend(root.take_notes());
+    out.properties.sort();
     out
 }
 
@@ -173,7 +194,12 @@ mod tests {
             )
         })
         .collect();
-        let out = analyse(&index, &BTreeMap::new(), &objects);
+        let out = analyse(
+            &index,
+            &BTreeMap::new(),
+            &objects,
+            &env::LoaderEnv::default(),
+        );
         let missing: Vec<(&str, &str)> = out
             .findings
             .iter()

@@ -1,8 +1,11 @@
 //! The search order of each loader family and the load simulation of one program, which
 //! yields the findings ([`RULES`]).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::env::LoaderEnv;
+use super::tokens::{self, Tokens};
 use super::{config, LoaderFinding, RootObject};
 use crate::image::linking::{FileIndex, Lookup};
 use crate::model::loader::ElfFacts;
@@ -21,6 +24,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "library-not-found",
         "a DT_NEEDED library is not on the loader's search path",
+    ),
+    (
+        "preload-not-found",
+        "an LD_PRELOAD library (image config Env) glibc cannot open: it prints an error and runs the program without it",
     ),
     (
         "symbol-version-missing",
@@ -77,6 +84,10 @@ pub struct RootInfo<'t> {
     texts: &'t BTreeMap<&'t str, &'t [u8]>,
     /// Loaders present (`lib/ld-musl-x86_64.so.1`, `lib64/ld-linux-x86-64.so.2`).
     loaders: Vec<(Family, String)>,
+    env: LoaderEnv,
+    /// What the searches met that a reader should know (property name, value): a library
+    /// found through `LD_LIBRARY_PATH`, a `glibc-hwcaps` variant not picked.
+    notes: RefCell<BTreeSet<(String, String)>>,
 }
 
 impl<'t> RootInfo<'t> {
@@ -84,6 +95,7 @@ impl<'t> RootInfo<'t> {
         index: &FileIndex<'_>,
         texts: &'t BTreeMap<&'t str, &'t [u8]>,
         conf_dirs: Vec<String>,
+        env: LoaderEnv,
     ) -> RootInfo<'t> {
         let loaders = index
             .paths()
@@ -104,7 +116,22 @@ impl<'t> RootInfo<'t> {
             conf_dirs,
             texts,
             loaders,
+            env,
+            notes: RefCell::new(BTreeSet::new()),
         }
+    }
+
+    /// Whether a glibc loader is present (the CPU-level assumption then matters).
+    pub fn has_glibc(&self) -> bool {
+        self.loaders.iter().any(|(f, _)| *f == Family::Glibc)
+    }
+
+    pub fn take_notes(&self) -> BTreeSet<(String, String)> {
+        std::mem::take(&mut self.notes.borrow_mut())
+    }
+
+    fn note(&self, name: &str, value: String) {
+        self.notes.borrow_mut().insert((name.to_string(), value));
     }
 
     pub fn cache_problem(&self) -> Option<String> {
@@ -175,17 +202,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
     /// `usr/lib/<triplet>`, `lib`, `usr/lib`; others `lib64`, `usr/lib64` (64-bit) or `lib`,
     /// `usr/lib`.
     fn default_dirs(&self, facts: &ElfFacts, interp: Option<&str>) -> Vec<String> {
-        let canonical_interp = interp.and_then(|i| match self.index.file(i) {
-            Lookup::Found(c) => Some(c),
-            _ => None,
-        });
-        let triplet = canonical_interp
-            .as_deref()
-            .map(dirname)
-            .and_then(|d| d.strip_prefix("usr/").or(Some(d)))
-            .and_then(|d| d.strip_prefix("lib/"))
-            .filter(|t| t.contains("-linux-"));
-        match triplet {
+        match self.triplet(interp).as_deref() {
             Some(t) => vec![
                 format!("lib/{t}"),
                 format!("usr/lib/{t}"),
@@ -197,7 +214,38 @@ impl<'r, 'a> Simulation<'r, 'a> {
         }
     }
 
-    /// Search for a name needed by `chain[0]` (then its loaders, up to the program).
+    /// The multiarch triplet of a Debian-style glibc, from where its loader lives.
+    fn triplet(&self, interp: Option<&str>) -> Option<String> {
+        let canonical = match self.index.file(interp?) {
+            Lookup::Found(c) => c,
+            _ => return None,
+        };
+        let dir = dirname(&canonical);
+        let dir = dir.strip_prefix("usr/").unwrap_or(dir);
+        dir.strip_prefix("lib/")
+            .filter(|t| t.contains("-linux-"))
+            .map(str::to_string)
+    }
+
+    /// `$LIB` and `$PLATFORM` for a requester: glibc's `$LIB` is its library directory
+    /// (`lib/<triplet>` on Debian, checked with the loader's own `LD_DEBUG=libs`), musl
+    /// expands `$ORIGIN` only.
+    fn tokens(&self, facts: &ElfFacts, interp: Option<&str>) -> Tokens {
+        match self.family {
+            Family::Musl => Tokens::default(),
+            Family::Glibc => Tokens {
+                lib: Some(match self.triplet(interp) {
+                    Some(t) => format!("lib/{t}"),
+                    None if facts.class64 => "lib64".into(),
+                    None => "lib".into(),
+                }),
+                platform: tokens::platform_of(facts.machine).map(str::to_string),
+            },
+        }
+    }
+
+    /// Search for a name needed by `chain[0]` (then its loaders, up to the program, which
+    /// is last: `LD_LIBRARY_PATH`'s `$ORIGIN` is the program's).
     fn search(
         &self,
         chain: &[(&str, &ElfFacts)],
@@ -205,42 +253,54 @@ impl<'r, 'a> Simulation<'r, 'a> {
         name: &str,
         problems: &mut Vec<(String, String)>,
     ) -> Found {
-        let Some(&(_, requester)) = chain.first() else {
+        let Some(&(requester_path, requester)) = chain.first() else {
             return Found::Nothing(Vec::new());
         };
-        let expand = |dirs: &[String], origin_of: &str| -> Vec<String> {
-            let origin = format!("/{}", dirname(origin_of));
+        let tokens = self.tokens(requester, interp);
+        let origin_of = |p: &str| format!("/{}", dirname(p));
+        let expand = |dirs: &[String], of: &str| -> Vec<String> {
+            let origin = origin_of(of);
             dirs.iter()
-                .map(|d| {
-                    d.replace("${ORIGIN}", &origin)
-                        .replace("$ORIGIN", &origin)
-                        .trim_start_matches('/')
-                        .trim_end_matches('/')
-                        .to_string()
-                })
+                .filter_map(|d| tokens::expand(d, &origin, &tokens))
+                .map(|d| d.trim_start_matches('/').trim_end_matches('/').to_string())
                 .collect()
         };
-        // Directories before and after glibc's cache lookup.
-        let mut dirs: Vec<String> = Vec::new();
+        // A needed name with tokens (`$ORIGIN/libx.so`) is expanded first, as glibc does.
+        let expanded_name;
+        let name = if name.contains('$') {
+            match tokens::expand(name, &origin_of(requester_path), &tokens) {
+                Some(n) => {
+                    expanded_name = n;
+                    expanded_name.as_str()
+                }
+                None => return Found::Nothing(Vec::new()),
+            }
+        } else {
+            name
+        };
+        let program_path = chain.last().map_or(requester_path, |(p, _)| *p);
+        let env_dirs = expand(&self.root.env.library_path, program_path);
+        // Directories before and after glibc's cache lookup; `true` marks LD_LIBRARY_PATH.
+        let mut dirs: Vec<(String, bool)> = Vec::new();
         let mut after_cache: Vec<String> = Vec::new();
         let mut use_cache = false;
+        let plain = |v: Vec<String>| v.into_iter().map(|d| (d, false));
         if name.contains('/') {
-            dirs.push(String::new());
+            dirs.push((String::new(), false));
         } else {
             match self.family {
                 Family::Glibc => {
                     if requester.runpath.is_empty() {
                         for (p, f) in chain {
                             if f.runpath.is_empty() {
-                                dirs.extend(expand(&f.rpath, p));
+                                dirs.extend(plain(expand(&f.rpath, p)));
                             }
                         }
                     }
-                    if let Some((p, f)) = chain.first() {
-                        dirs.extend(expand(&f.runpath, p));
-                    }
+                    dirs.extend(env_dirs.iter().map(|d| (d.clone(), true)));
+                    dirs.extend(plain(expand(&requester.runpath, requester_path)));
                     match &self.root.cache {
-                        config::Cache::Entries(_) => use_cache = true,
+                        config::Cache::Entries { .. } => use_cache = true,
                         config::Cache::Unreadable(_) => {
                             after_cache.extend(self.root.conf_dirs.iter().cloned())
                         }
@@ -252,25 +312,27 @@ impl<'r, 'a> Simulation<'r, 'a> {
                     if is_musl_reserved(name) {
                         return Found::Loader(interp.unwrap_or_default().to_string());
                     }
+                    // musl searches LD_LIBRARY_PATH before any RPATH/RUNPATH.
+                    dirs.extend(env_dirs.iter().map(|d| (d.clone(), true)));
                     for (p, f) in chain {
                         let paths = if f.runpath.is_empty() {
                             &f.rpath
                         } else {
                             &f.runpath
                         };
-                        dirs.extend(expand(paths, p));
+                        dirs.extend(plain(expand(paths, p)));
                     }
                     let arch = interp
                         .map(basename)
                         .and_then(|b| b.strip_prefix("ld-musl-"))
                         .and_then(|b| b.split('.').next())
                         .unwrap_or("x86_64");
-                    dirs.extend(config::musl_sys_path(self.root.texts, arch).0);
+                    dirs.extend(plain(config::musl_sys_path(self.root.texts, arch).0));
                 }
             }
         }
         let mut seen = BTreeSet::new();
-        dirs.retain(|d| seen.insert(d.clone()));
+        dirs.retain(|(d, _)| seen.insert(d.clone()));
         after_cache.retain(|d| seen.insert(d.clone()));
         let try_path = |candidate: String, problems: &mut Vec<(String, String)>| {
             match self.index.file(&candidate) {
@@ -297,23 +359,50 @@ impl<'r, 'a> Simulation<'r, 'a> {
                 Lookup::Missing => None,
             }
         };
-        let in_dir = |dir: &String| {
+        let in_dir = |dir: &str| {
             if dir.is_empty() {
                 name.trim_start_matches('/').to_string()
             } else {
                 format!("{dir}/{name}")
             }
         };
-        for dir in &dirs {
+        // A find in a directory: say so when LD_LIBRARY_PATH led there, and name the
+        // glibc-hwcaps variants a more capable CPU would load instead.
+        let found_in = |dir: &str, from_env: bool, found: Found| {
+            if !dir.is_empty() {
+                if from_env {
+                    self.root.note(
+                        "resolved-by:LD_LIBRARY_PATH",
+                        format!("{name}=/{dir}/{name}"),
+                    );
+                }
+                if self.family == Family::Glibc {
+                    for v in self.hwcaps_variants(dir, name, requester.machine) {
+                        self.root.note(
+                            "hwcaps-variant-not-picked",
+                            format!("{v} (baseline CPU level assumed; /{dir}/{name} is loaded)"),
+                        );
+                    }
+                }
+            }
+            found
+        };
+        for (dir, from_env) in &dirs {
             if let Some(found) = try_path(in_dir(dir), problems) {
-                return found;
+                return found_in(dir, *from_env, found);
             }
         }
-        let mut searched: Vec<String> = dirs.iter().map(|d| format!("/{d}")).collect();
+        let mut searched: Vec<String> = dirs.iter().map(|(d, _)| format!("/{d}")).collect();
         if use_cache {
-            if let config::Cache::Entries(entries) = &self.root.cache {
-                for (_, path) in entries.iter().filter(|(k, _)| k == name) {
+            if let config::Cache::Entries { baseline, hwcaps } = &self.root.cache {
+                for (_, path) in baseline.iter().filter(|(k, _)| k == name) {
                     if let Some(found) = try_path(path.clone(), problems) {
+                        for (_, v) in hwcaps.iter().filter(|(k, _)| k == name) {
+                            self.root.note(
+                                "hwcaps-variant-not-picked",
+                                format!("/{v} (in /etc/ld.so.cache; baseline CPU level assumed; /{path} is loaded)"),
+                            );
+                        }
                         return found;
                     }
                 }
@@ -322,11 +411,49 @@ impl<'r, 'a> Simulation<'r, 'a> {
         }
         for dir in &after_cache {
             if let Some(found) = try_path(in_dir(dir), problems) {
-                return found;
+                return found_in(dir, false, found);
             }
         }
         searched.extend(after_cache.iter().map(|d| format!("/{d}")));
         Found::Nothing(searched)
+    }
+
+    /// `DIR/glibc-hwcaps/LEVEL/NAME` files present (as `/…` paths), best level first.
+    fn hwcaps_variants(&self, dir: &str, name: &str, machine: u16) -> Vec<String> {
+        tokens::hwcaps_levels(machine)
+            .iter()
+            .map(|level| format!("{dir}/glibc-hwcaps/{level}/{name}"))
+            .filter(|p| matches!(self.index.file(p), Lookup::Found(_)))
+            .map(|p| format!("/{p}"))
+            .collect()
+    }
+
+    /// A library not found at the baseline CPU level that a `glibc-hwcaps` subdirectory of a
+    /// searched directory (or the cache) holds: a CPU of that level would load it.
+    fn hwcaps_hint(&self, searched: &[String], name: &str, machine: u16) -> Option<String> {
+        if self.family != Family::Glibc || name.contains('/') {
+            return None;
+        }
+        let mut found: Vec<String> = searched
+            .iter()
+            .filter(|d| d.as_str() != "/etc/ld.so.cache")
+            .flat_map(|d| self.hwcaps_variants(d.trim_start_matches('/'), name, machine))
+            .collect();
+        if let config::Cache::Entries { hwcaps, .. } = &self.root.cache {
+            found.extend(
+                hwcaps
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| format!("/{v}")),
+            );
+        }
+        found.dedup();
+        (!found.is_empty()).then(|| {
+            format!(
+                "only glibc-hwcaps variants exist ({}): a CPU of that level loads them; assay assumes the baseline level",
+                found.join(", ")
+            )
+        })
     }
 
     /// A library that sits in an `ld.so.conf` directory but is missing from the cache
@@ -335,7 +462,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
         if self.family != Family::Glibc || name.contains('/') {
             return None;
         }
-        if !matches!(self.root.cache, config::Cache::Entries(_)) {
+        if !matches!(self.root.cache, config::Cache::Entries { .. }) {
             return None;
         }
         self.root.conf_dirs.iter().find_map(|d| {
@@ -458,6 +585,14 @@ impl<'r, 'a> Simulation<'r, 'a> {
         if let Some(s) = rtld_facts.and_then(|f| f.soname.clone()) {
             rtld.names.push(s);
         }
+        self.preload(
+            path,
+            interp,
+            &mut loaded,
+            &rtld,
+            &mut |m, e| findings.push(finding("preload-not-found", Severity::Warning, m, e)),
+            problems,
+        );
         let mut i = 0;
         while i < loaded.len() && loaded.len() < MAX_LOADED {
             let Some(requester) = loaded[i].facts else {
@@ -503,6 +638,8 @@ impl<'r, 'a> Simulation<'r, 'a> {
                     Found::Nothing(searched) => {
                         let needed_by = format!("/{}", loaded[i].path);
                         let stale = self.stale_cache_hint(name);
+                        let hwcaps = self.hwcaps_hint(&searched, name, requester.machine);
+                        let env = self.root.env.evidence("LD_LIBRARY_PATH");
                         let message = match self.family {
                             Family::Glibc => format!(
                                 "{shown}: error while loading shared libraries: {name}: cannot open shared object file: No such file or directory"
@@ -521,6 +658,8 @@ impl<'r, 'a> Simulation<'r, 'a> {
                             ]
                             .into_iter()
                             .chain(stale)
+                            .chain(hwcaps)
+                            .chain(env)
                             .collect(),
                         ));
                     }
@@ -546,6 +685,63 @@ impl<'r, 'a> Simulation<'r, 'a> {
             self.check_symbols(&shown, facts, &loaded, &mut |sev, m, e| {
                 findings.push(finding("undefined-symbol", sev, m, e))
             });
+        }
+    }
+
+    /// `LD_PRELOAD` (glibc): each entry is searched from the program, as a DT_NEEDED of it
+    /// would be, and loaded before the program's own dependencies; one glibc cannot open is
+    /// reported and skipped. musl ignores a missing one silently (no finding).
+    fn preload<'f>(
+        &self,
+        path: &str,
+        interp: &str,
+        loaded: &mut Vec<Loaded<'f>>,
+        rtld: &Loaded<'_>,
+        report: &mut dyn FnMut(String, Vec<String>),
+        problems: &mut Vec<(String, String)>,
+    ) where
+        'a: 'f,
+    {
+        let Some(program) = loaded.first().and_then(|l| l.facts) else {
+            return;
+        };
+        for entry in &self.root.env.preload {
+            if loaded.iter().chain([rtld]).any(|l| l.names.contains(entry)) {
+                continue;
+            }
+            match self.search(&[(path, program)], Some(interp), entry, problems) {
+                Found::Object(canonical, found_at) => {
+                    if canonical == rtld.canonical
+                        || loaded.iter().any(|l| l.canonical == canonical)
+                    {
+                        continue;
+                    }
+                    let facts = self.objects.get(canonical.as_str()).map(|o| o.facts);
+                    let mut names = vec![entry.clone()];
+                    names.extend(facts.and_then(|f| f.soname.clone()));
+                    loaded.push(Loaded {
+                        path: found_at,
+                        canonical,
+                        names,
+                        facts,
+                        loader: Some(0),
+                    });
+                }
+                Found::Loader(_) => {}
+                Found::Nothing(searched) if self.family == Family::Glibc => report(
+                    format!(
+                        "ERROR: ld.so: object '{entry}' from LD_PRELOAD cannot be preloaded (cannot open shared object file): ignored."
+                    ),
+                    [
+                        self.root.env.evidence("LD_PRELOAD").unwrap_or_default(),
+                        format!("searched {}", searched.join(":")),
+                    ]
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+                ),
+                Found::Nothing(_) => {}
+            }
         }
     }
 
@@ -645,7 +841,11 @@ impl<'r, 'a> Simulation<'r, 'a> {
                     Some((v, _)) => format!("{}, version {v}", import.name),
                     None => import.name.clone(),
                 };
-                if self.family == Family::Musl || facts.bind_now || import.eager {
+                if self.family == Family::Musl
+                    || facts.bind_now
+                    || import.eager
+                    || self.root.env.bind_now
+                {
                     eager.push(text);
                 } else {
                     lazy.push(text);

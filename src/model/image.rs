@@ -39,6 +39,10 @@ pub struct PlatformImage {
     pub labels: BTreeMap<String, String>,
     /// Layer digests, bottom first.
     pub layers: Vec<String>,
+    /// What the loader model assumed and what the image's environment changed
+    /// (`env:LD_LIBRARY_PATH`, `cpu-level`, …; docs/loader.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loader: Vec<super::Property>,
     /// The platform's component id when several platforms are scanned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub component: Option<String>,

@@ -116,6 +116,12 @@ pub fn image_properties(doc: &Document) -> Vec<crate::model::Property> {
         for (k, v) in &p.labels {
             props.push(Property::new(format!("{prefix}label:{k}"), v));
         }
+        for l in &p.loader {
+            props.push(Property::new(
+                format!("{prefix}loader:{}", l.name),
+                &l.value,
+            ));
+        }
     }
     props
 }

@@ -53,3 +53,34 @@ GLIBC_2.38 { global: assay_libm_fn; local: *; };
 M
 shlib "$out/stub/libm.so.6" libm.so.6 assay_libm_fn -Wl,--version-script="$out/stub/libm.map"
 prog "$out/bin/needs-libm238" assay_libm_fn "$out/stub/libm.so.6"
+# Image config Env: libenv.so lives only in /opt/envlib, reached through LD_LIBRARY_PATH;
+# libpre.so, preloaded, defines undef_fn (which the root's libundef.so.1 lacks).
+shlib "$out/lib/libenv.so" libenv.so env_fn
+prog "$out/bin/env-lib" env_fn "$out/lib/libenv.so"
+shlib "$out/lib/libpre.so" libpre.so undef_fn
+# Dynamic string tokens: RUNPATH /opt/tok/$LIB and /opt/plat/$PLATFORM.
+shlib "$out/lib/libtok.so" libtok.so tok_fn
+shlib "$out/lib/libplat.so" libplat.so plat_fn
+prog "$out/bin/tokens" tok_fn "$out/lib/libtok.so" -Wl,--no-as-needed "$out/lib/libplat.so" \
+  -Wl,--enable-new-dtags -Wl,-rpath,'/opt/tok/$LIB:/opt/plat/$PLATFORM'
+# glibc-hwcaps: libhw.so.1 in /opt/hw and in its x86-64-v3 subdirectory; libhwonly.so.1
+# only in the x86-64-v2 subdirectory (a baseline CPU does not find it).
+shlib "$out/lib/libhw.so.1" libhw.so.1 hw_fn
+prog "$out/bin/hwcaps" hw_fn "$out/lib/libhw.so.1" -Wl,--enable-new-dtags -Wl,-rpath,/opt/hw
+shlib "$out/lib/libhwonly.so.1" libhwonly.so.1 hwonly_fn
+prog "$out/bin/hwcaps-only" hwonly_fn "$out/lib/libhwonly.so.1" -Wl,--enable-new-dtags -Wl,-rpath,/opt/hw
+# The oracle's helper (never in a root that is scanned): sets VAR=VALUE arguments and execs
+# the program, so the loader environment reaches the program only.
+mkdir -p "$out/tools"
+gcc -static -O1 -o "$out/tools/envexec" "$here/envexec.c"
+# Search order: RUNPATH /opt/rp holds libord.so with ord_fn; /opt/envlib holds a libord.so
+# without it. LD_LIBRARY_PATH comes before RUNPATH: with it, ord_fn is undefined.
+shlib "$out/lib/libord.so" libord.so ord_fn
+shlib "$out/lib/libord-bad.so" libord.so other_fn
+prog "$out/bin/env-order" ord_fn "$out/lib/libord.so" -Wl,--enable-new-dtags -Wl,-rpath,/opt/rp
+# The same order under musl (LD_LIBRARY_PATH first, then RUNPATH): musl-order needs mx_fn
+# from libmx.so; /opt/rp has it, /opt/envlib has a libmx.so without it.
+musl-gcc -shared -fPIC -DLIB_FN=mx_fn -Wl,-soname,libmx.so -o "$out/lib/libmx.so" "$here/lib.c"
+musl-gcc -shared -fPIC -DLIB_FN=other_fn -Wl,-soname,libmx.so -o "$out/lib/libmx-bad.so" "$here/lib.c"
+musl-gcc -DNEEDED_FN=mx_fn -o "$out/bin/musl-order" "$here/needs.c" "$out/lib/libmx.so" \
+  -Wl,--enable-new-dtags -Wl,-rpath,/opt/rp
