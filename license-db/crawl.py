@@ -23,7 +23,8 @@ INDEX = os.environ.get("ASSAY_GEN_INDEX", "https://index.crates.io").rstrip("/")
 CRATES = os.environ.get("ASSAY_GEN_CRATES", "https://static.crates.io/crates").rstrip("/")
 WORKERS = 8
 MAX_FILE = 1 << 20
-DEP_RELEASES = 4  # releases per crate series whose dependencies the Rust walk follows
+# releases per crate series whose dependencies the Rust walk follows (the newest ones; 0: all)
+DEP_RELEASES = int(os.environ.get("ASSAY_GEN_DEP_RELEASES", "0"))
 # A superset of every name the resolver's rule accepts (src/license/classify.rs).
 CANDIDATE = re.compile(r"^(copying|copyright|licen[cs]e|unlicen[cs]e|mit[-_]licen[cs]e|notice|patents)", re.I)
 
@@ -376,11 +377,11 @@ def live_versions(idx):
 
 
 def releases_per_series(idx, keep):
-    """The newest `keep` releases of every semver series, oldest first."""
+    """The newest `keep` releases (0: all) of every semver series, oldest first."""
     out = {}
     for e in sorted(live_versions(idx), key=lambda e: parse_ver(e["v"])):
         out.setdefault(series(e["v"]), []).append(e)
-    return {s: es[-keep:] for s, es in out.items()}
+    return {s: es[-keep:] if keep else es for s, es in out.items()}
 
 
 def newest_per_series(idx):
@@ -421,9 +422,9 @@ def crawl_rust(max_crates=20000):
                 idx = idxs[name]
                 if not isinstance(idx, list) or not idx:
                     continue
-                # the last few releases of a series, not only its newest: a Cargo.lock pins
-                # one a little older, whose dependencies may differ (android-tzdata under
-                # iana-time-zone 0.1.60 but not 0.1.63)
+                # every release of a series, not only its newest: a Cargo.lock pins an older
+                # one, whose dependencies may differ (android-tzdata under iana-time-zone
+                # 0.1.60 but not 0.1.63); the index holds them all, so this costs no request
                 by_series = releases_per_series(idx, DEP_RELEASES)
                 for s in sorted(wanted.get(name, ())):
                     if (name, s) in walked or s not in by_series:
@@ -581,19 +582,22 @@ def crawl_bisect(assay):
             if verdict.get((k, n, b[0])) and verdict.get((k, n, b[-1]))
             and verdict[(k, n, b[0])] != verdict[(k, n, b[-1])]]
     print(f"bisect: {len(jobs)} packages whose license changed", file=sys.stderr)
-    # binary search, all packages in lock-step: each round fetches every midpoint (8 at a
-    # time) and classifies them in one assay run
+    # binary search, all intervals in lock-step: each round fetches every midpoint (8 at a
+    # time) and classifies them in one assay run. A midpoint with a third answer splits its
+    # interval in two, each bisected on, so every change point is found (modules relicensed
+    # twice, such as unicode-ident's Unicode-DFS-2016 then Unicode-3.0), under the same
+    # assumption a range makes: no change and change back between two examined versions.
     extra = collections.defaultdict(list)
-    state = {(k, n): [b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
-             for k, n, b in jobs}
+    intervals = [[k, n, b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
+                 for k, n, b in jobs]
     rounds = 0
     with cf.ThreadPoolExecutor(WORKERS) as ex:
         while True:
-            active = [(key, st) for key, st in state.items() if st[2] - st[1] > 1]
-            if not active:
+            active = [iv for iv in intervals if iv[4] - iv[3] > 1 and iv[5] != iv[6]]
+            if not active or rounds >= 40:
                 break
             rounds += 1
-            probes = [(key[0], key[1], st[0][(st[1] + st[2]) // 2]) for key, st in active]
+            probes = sorted({(iv[0], iv[1], iv[2][(iv[3] + iv[4]) // 2]) for iv in active})
             list(ex.map(lambda p: go_files(p[1], p[2]) if p[0] == "go" else crate_license(p[1], p[2]), probes))
             dirs = {}
             rtmp = tempfile.mkdtemp(prefix=f"assay-bisect-{rounds}-")
@@ -613,19 +617,22 @@ def crawl_bisect(assay):
                 for line in out.splitlines():
                     r = json.loads(line)
                     got[dirs[r["dir"]]] = r.get("expression") if r.get("valid") else None
-            for (kind, name, v), (key, st) in zip(probes, active):
-                e = got.get((kind, name, v))
-                extra[f"{kind} {name}"].append(v)
-                mid = (st[1] + st[2]) // 2
-                if e == st[3]:
-                    st[1] = mid
-                elif e == st[4]:
-                    st[2] = mid
-                else:
-                    st[1] = st[2]  # a third answer (or none) in between: stop, the gap stays open
-            print(f"bisect: round {rounds}, {len(active)} packages", file=sys.stderr)
-    for (kind, name), st in state.items():
-        extra[f"{kind} {name}"] += [st[0][0], st[0][-1]]
+            for iv in active:
+                kind, name, b, lo, hi, elo, ehi = iv
+                mid = (lo + hi) // 2
+                e = got.get((kind, name, b[mid]))
+                extra[f"{kind} {name}"].append(b[mid])
+                if e == elo:
+                    iv[3] = mid
+                elif e == ehi:
+                    iv[4] = mid
+                else:  # a third answer (or none): bisect both halves
+                    iv[4], iv[6] = mid, e
+                    intervals.append([kind, name, b, mid, hi, e, ehi])
+            print(f"bisect: round {rounds}, {len(active)} intervals", file=sys.stderr)
+    for kind, name, b, *_ in intervals:
+        extra[f"{kind} {name}"] += [b[0], b[-1]]
+    extra = {k: sorted(set(v)) for k, v in sorted(extra.items())}
     with open(os.path.join(CACHE, "bisect.json"), "w") as f:
         json.dump(extra, f, indent=0)
     print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)
