@@ -23,6 +23,8 @@ INDEX = os.environ.get("ASSAY_GEN_INDEX", "https://index.crates.io").rstrip("/")
 CRATES = os.environ.get("ASSAY_GEN_CRATES", "https://static.crates.io/crates").rstrip("/")
 WORKERS = 8
 MAX_FILE = 1 << 20
+# releases per crate series whose dependencies the Rust walk follows (the newest ones; 0: all)
+DEP_RELEASES = int(os.environ.get("ASSAY_GEN_DEP_RELEASES", "0"))
 # A superset of every name the resolver's rule accepts (src/license/classify.rs).
 CANDIDATE = re.compile(r"^(copying|copyright|licen[cs]e|unlicen[cs]e|mit[-_]licen[cs]e|notice|patents)", re.I)
 
@@ -198,9 +200,21 @@ def go_files(module, version):
     return cached(os.path.join(CACHE, "go", "files", f"{escape(module)}@{escape(version)}.json"), produce)
 
 
+def held_out(kind):
+    """Names (Go module paths / crate names) listed in held-out.txt: never roots, never walked."""
+    out = set()
+    for line in open(os.path.join(HERE, "held-out.txt")):
+        f = line.split("#")[0].split()
+        if len(f) == 2 and f[0] == kind:
+            out.add(f[1].rsplit("@", 1)[0] if "@" in f[1] else f[1])
+    return out
+
+
 def crawl_go():
-    programs = [l.strip() for l in open(os.path.join(HERE, "go-programs.txt"))
+    hold = held_out("go")
+    programs = [l.split("#")[0].strip() for l in open(os.path.join(HERE, "go-programs.txt"))
                 if l.strip() and not l.startswith("#")]
+    programs = [p for p in dict.fromkeys(programs) if p not in hold]
     seen = {}  # module -> set of versions
     inputs, errors = [], {}
     with cf.ThreadPoolExecutor(WORKERS) as ex:
@@ -220,25 +234,60 @@ def crawl_go():
             f = line.split("#")[0].split()
             if len(f) == 2:
                 seen.setdefault(f[0], set()).add(f[1])
-        # depth 2: what the required modules themselves require (their newest version seen)
-        level1 = [(m, max(vs, key=semver_key)) for m, vs in seen.items()]
-        for (m, v), text in zip(level1, ex.map(lambda mv: go_mod(*mv), level1)):
-            if isinstance(text, str):
-                for r, rv in parse_requires(text):
-                    seen.setdefault(r, set()).add(rv)
+        # the whole module graph: what every required module itself requires at its newest
+        # version seen, to a fixed point (each go.mod is read once per version)
+        walked = set()
+        for _ in range(8):
+            level = [(m, max(vs, key=semver_key)) for m, vs in seen.items() if m not in hold]
+            level = [mv for mv in level if mv not in walked]
+            if not level:
+                break
+            walked.update(level)
+            for (m, v), text in zip(level, ex.map(lambda mv: go_mod(*mv), level)):
+                if isinstance(text, str):
+                    for r, rv in parse_requires(text):
+                        seen.setdefault(r, set()).add(rv)
+        for h in hold:
+            seen.pop(h, None)  # a held-out program is measured, never examined
+        # the newest release each module has published, so versions newer than any input pins
+        # fall inside an examined range, and a relicensing after them is seen (then bisected)
+        names = sorted(seen)
+        newest_listed = {}
+        for m, listed in zip(names, ex.map(go_versions, names)):
+            if isinstance(listed, list):
+                releases = [v for v in listed if "-" not in v]
+                if releases:
+                    newest_listed[m] = max(releases, key=semver_key)
+                    seen[m].add(newest_listed[m])
         print(f"go: {len(inputs)} programs, {len(seen)} modules", file=sys.stderr)
-        jobs = []
-        for m, vs in seen.items():
-            vs = sorted(vs, key=semver_key)
-            for v in {vs[0], vs[-1]}:
-                jobs.append((m, v))
-        done = 0
-        for _ in ex.map(lambda mv: go_files(*mv), jobs):
-            done += 1
-            if done % 500 == 0:
-                print(f"go: {done}/{len(jobs)} module versions", file=sys.stderr)
+
+        def first_read(m, candidates):
+            """The first of (at most three) candidate versions whose zip the proxy serves (it
+            refuses some pseudo-versions)."""
+            for v in candidates[:3]:
+                if "files" in go_files(m, v):
+                    return v
+            return None
+
+        def examine(m):
+            vs = sorted(seen[m], key=semver_key)
+            pick = {first_read(m, vs), first_read(m, vs[::-1])}
+            if m in newest_listed:
+                pick.add(first_read(m, [newest_listed[m]]))
+            return sorted((v for v in pick if v), key=semver_key)
+
+        names = sorted(seen)
+        examined = {}
+        for m, vs in zip(names, ex.map(examine, names)):
+            examined[m] = vs
+            if len(examined) % 1000 == 0:
+                print(f"go: {len(examined)}/{len(names)} modules examined", file=sys.stderr)
+        jobs = [(m, v) for m, vs in examined.items() for v in vs]
     graph = {"proxy": PROXY, "programs": sorted(inputs), "program_errors": errors,
-             "modules": {m: sorted(vs, key=semver_key) for m, vs in sorted(seen.items())}}
+             "modules": {m: sorted(vs, key=semver_key) for m, vs in sorted(seen.items())},
+             # the versions whose license files were read: oldest and newest seen, newest
+             # release listed (each falling back to the next one the proxy serves)
+             "examined": examined}
     with open(os.path.join(CACHE, "go", "graph.json"), "w") as f:
         json.dump(graph, f, indent=0)
     print(f"go: done, {len(jobs)} module versions", file=sys.stderr)
@@ -323,51 +372,92 @@ def req_series(req):
     return (a,) if a else ((0, b) if b else (0, 0, c))
 
 
-def crawl_rust(max_crates=8000):
+def live_versions(idx):
+    return [e for e in idx if not e["y"] and not parse_ver(e["v"])[1]] or idx
+
+
+def releases_per_series(idx, keep):
+    """The newest `keep` releases (0: all) of every semver series, oldest first."""
+    out = {}
+    for e in sorted(live_versions(idx), key=lambda e: parse_ver(e["v"])):
+        out.setdefault(series(e["v"]), []).append(e)
+    return {s: es[-keep:] if keep else es for s, es in out.items()}
+
+
+def newest_per_series(idx):
+    by_series = {}
+    for e in live_versions(idx):
+        s = series(e["v"])
+        if s not in by_series or parse_ver(e["v"]) > parse_ver(by_series[s]["v"]):
+            by_series[s] = e
+    return by_series
+
+
+def crawl_rust(max_crates=20000):
+    hold = held_out("crate")
     seeds = [l.strip() for l in open(os.path.join(HERE, "rust-crates.txt"))
              if l.strip() and not l.startswith("#")]
+    seeds = [s for s in dict.fromkeys(seeds) if s not in hold]
     wanted = {}  # crate -> set of series required
-    order, frontier, depth = [], list(dict.fromkeys(seeds)), 0
-    known = set(frontier)
+    walked = set()  # (crate, series) whose dependencies were followed
+    order, ordered, known = [], set(), set(seeds)
+    frontier = list(seeds)
     with cf.ThreadPoolExecutor(WORKERS) as ex:
-        while frontier and len(order) < max_crates and depth <= 7:
-            nxt = []
-            for name, idx in zip(frontier, ex.map(crate_index, frontier)):
+        # A worklist to a fixed point: the dependencies of the newest release of EVERY series
+        # that some dependent asks for (not only of the newest release), since a program's
+        # Cargo.lock holds the older series its dependencies pin, and their dependencies too.
+        while frontier and len(order) < max_crates:
+            idxs = dict(zip(frontier, ex.map(crate_index, frontier)))
+            for name in frontier:
+                idx = idxs[name]
                 if not isinstance(idx, list) or not idx:
                     continue
-                order.append(name)
-                live = [e for e in idx if not e["y"] and not parse_ver(e["v"])[1]] or idx
-                newest = max(live, key=lambda e: parse_ver(e["v"]))
+                if name not in ordered:
+                    ordered.add(name)
+                    order.append(name)
+                newest = max(live_versions(idx), key=lambda e: parse_ver(e["v"]))
                 wanted.setdefault(name, set()).add(series(newest["v"]))
-                for dep, req, kind in newest["d"]:
-                    if kind == "dev":
+            nxt = set()
+            for name in frontier:
+                idx = idxs[name]
+                if not isinstance(idx, list) or not idx:
+                    continue
+                # every release of a series, not only its newest: a Cargo.lock pins an older
+                # one, whose dependencies may differ (android-tzdata under iana-time-zone
+                # 0.1.60 but not 0.1.63); the index holds them all, so this costs no request
+                by_series = releases_per_series(idx, DEP_RELEASES)
+                for s in sorted(wanted.get(name, ())):
+                    if (name, s) in walked or s not in by_series:
                         continue
-                    s = req_series(req)
-                    if s:
-                        wanted.setdefault(dep, set()).add(s)
-                    if dep not in known:
-                        known.add(dep)
-                        nxt.append(dep)
-            frontier, depth = nxt, depth + 1
-        print(f"rust: {len(order)} crates walked", file=sys.stderr)
+                    walked.add((name, s))
+                    deps = {(d, r, k) for e in by_series[s] for d, r, k in e["d"]}
+                    for dep, req, kind in sorted(deps):
+                        if kind == "dev" or dep in hold:
+                            continue
+                        rs = req_series(req)
+                        if rs and rs not in wanted.setdefault(dep, set()):
+                            wanted[dep].add(rs)
+                            if dep in known:
+                                nxt.add(dep)  # a new series of a walked crate: walk it too
+                        if dep not in known:
+                            known.add(dep)
+                            nxt.add(dep)
+            frontier = sorted(nxt)
+        print(f"rust: {len(order)} crates walked, {len(walked)} crate series", file=sys.stderr)
         jobs = []
         versions = {}
         for name in order:
             idx = crate_index(name)
-            live = [e for e in idx if not e["y"] and not parse_ver(e["v"])[1]] or idx
-            by_series = {}
-            for e in live:
-                s = series(e["v"])
-                if s not in by_series or parse_ver(e["v"]) > parse_ver(by_series[s]):
-                    by_series[s] = e["v"]
+            live = live_versions(idx)
+            by_series = {s: e["v"] for s, e in newest_per_series(idx).items()}
             # newest of every series dependents ask for, plus the oldest live release, so a
             # license change anywhere in the history is bracketed
             pick = {by_series[s] for s in wanted.get(name, ()) if s in by_series}
             pick.add(max((e["v"] for e in live), key=parse_ver))
             pick.add(min((e["v"] for e in live), key=parse_ver))
             pick = sorted(pick, key=parse_ver)
-            if len(pick) > 5:
-                pick = pick[:2] + pick[-3:]
+            if len(pick) > 8:
+                pick = pick[:3] + pick[-5:]
             versions[name] = pick
             jobs += [(name, v) for v in pick]
         done = 0
@@ -438,6 +528,9 @@ def crawl_bisect(assay):
     rust = json.load(open(os.path.join(CACHE, "rust", "graph.json")))
     jobs = []
     for m, vs in go["modules"].items():
+        vs = go.get("examined", {}).get(m, [vs[0], vs[-1]])
+        if not vs:
+            continue
         old, new = vs[0], vs[-1]
         if old == new:
             continue
@@ -459,7 +552,8 @@ def crawl_bisect(assay):
         for (v1, d1), (v2, d2) in zip(zip(vs, datas), zip(vs[1:], datas[1:])):
             if "error" in d1 or "error" in d2 or (d1.get("license"), d1.get("files")) == (d2.get("license"), d2.get("files")):
                 continue
-            between = [v for v in live if parse_ver(v1) <= parse_ver(v) <= parse_ver(v2)]
+            between = sorted({v for v in live if parse_ver(v1) <= parse_ver(v) <= parse_ver(v2)} | {v1, v2},
+                             key=parse_ver)
             jobs.append(("crate", name, between))
     print(f"bisect: {len(jobs)} packages whose license files differ between examined versions", file=sys.stderr)
     # classify both ends of every candidate in batches (one classifier load per 300), and
@@ -488,19 +582,22 @@ def crawl_bisect(assay):
             if verdict.get((k, n, b[0])) and verdict.get((k, n, b[-1]))
             and verdict[(k, n, b[0])] != verdict[(k, n, b[-1])]]
     print(f"bisect: {len(jobs)} packages whose license changed", file=sys.stderr)
-    # binary search, all packages in lock-step: each round fetches every midpoint (8 at a
-    # time) and classifies them in one assay run
+    # binary search, all intervals in lock-step: each round fetches every midpoint (8 at a
+    # time) and classifies them in one assay run. A midpoint with a third answer splits its
+    # interval in two, each bisected on, so every change point is found (modules relicensed
+    # twice, such as unicode-ident's Unicode-DFS-2016 then Unicode-3.0), under the same
+    # assumption a range makes: no change and change back between two examined versions.
     extra = collections.defaultdict(list)
-    state = {(k, n): [b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
-             for k, n, b in jobs}
+    intervals = [[k, n, b, 0, len(b) - 1, verdict[(k, n, b[0])], verdict[(k, n, b[-1])]]
+                 for k, n, b in jobs]
     rounds = 0
     with cf.ThreadPoolExecutor(WORKERS) as ex:
         while True:
-            active = [(key, st) for key, st in state.items() if st[2] - st[1] > 1]
-            if not active:
+            active = [iv for iv in intervals if iv[4] - iv[3] > 1 and iv[5] != iv[6]]
+            if not active or rounds >= 40:
                 break
             rounds += 1
-            probes = [(key[0], key[1], st[0][(st[1] + st[2]) // 2]) for key, st in active]
+            probes = sorted({(iv[0], iv[1], iv[2][(iv[3] + iv[4]) // 2]) for iv in active})
             list(ex.map(lambda p: go_files(p[1], p[2]) if p[0] == "go" else crate_license(p[1], p[2]), probes))
             dirs = {}
             rtmp = tempfile.mkdtemp(prefix=f"assay-bisect-{rounds}-")
@@ -520,19 +617,22 @@ def crawl_bisect(assay):
                 for line in out.splitlines():
                     r = json.loads(line)
                     got[dirs[r["dir"]]] = r.get("expression") if r.get("valid") else None
-            for (kind, name, v), (key, st) in zip(probes, active):
-                e = got.get((kind, name, v))
-                extra[f"{kind} {name}"].append(v)
-                mid = (st[1] + st[2]) // 2
-                if e == st[3]:
-                    st[1] = mid
-                elif e == st[4]:
-                    st[2] = mid
-                else:
-                    st[1] = st[2]  # a third answer (or none) in between: stop, the gap stays open
-            print(f"bisect: round {rounds}, {len(active)} packages", file=sys.stderr)
-    for (kind, name), st in state.items():
-        extra[f"{kind} {name}"] += [st[0][0], st[0][-1]]
+            for iv in active:
+                kind, name, b, lo, hi, elo, ehi = iv
+                mid = (lo + hi) // 2
+                e = got.get((kind, name, b[mid]))
+                extra[f"{kind} {name}"].append(b[mid])
+                if e == elo:
+                    iv[3] = mid
+                elif e == ehi:
+                    iv[4] = mid
+                else:  # a third answer (or none): bisect both halves
+                    iv[4], iv[6] = mid, e
+                    intervals.append([kind, name, b, mid, hi, e, ehi])
+            print(f"bisect: round {rounds}, {len(active)} intervals", file=sys.stderr)
+    for kind, name, b, *_ in intervals:
+        extra[f"{kind} {name}"] += [b[0], b[-1]]
+    extra = {k: sorted(set(v)) for k, v in sorted(extra.items())}
     with open(os.path.join(CACHE, "bisect.json"), "w") as f:
         json.dump(extra, f, indent=0)
     print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)

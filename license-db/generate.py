@@ -77,7 +77,8 @@ def main():
     bisect_path = os.path.join(crawl.CACHE, "bisect.json")
     extra = json.load(open(bisect_path)) if os.path.exists(bisect_path) else {}
     for m, versions in go["modules"].items():
-        for v in {versions[0], versions[-1], *extra.get(f"go {m}", [])}:
+        examined = go.get("examined", {}).get(m, [versions[0], versions[-1]])
+        for v in {*examined, *extra.get(f"go {m}", [])}:
             cached = os.path.join(crawl.CACHE, "go", "files", f"{crawl.escape(m)}@{crawl.escape(v)}.json")
             if not os.path.exists(cached):
                 continue

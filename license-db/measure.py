@@ -100,7 +100,14 @@ def main():
     ap.add_argument("--go-binary", nargs="*", default=[])
     ap.add_argument("--go-program", nargs="*", default=[])
     ap.add_argument("--rust-program", nargs="*", default=[])
+    ap.add_argument("--held-out", action="store_true",
+                    help="also measure every versioned program of license-db/held-out.txt")
     args = ap.parse_args()
+    if args.held_out:
+        for line in open(os.path.join(HERE, "held-out.txt")):
+            f = line.split("#")[0].split()
+            if len(f) == 2 and "@" in f[1]:
+                (args.go_program if f[0] == "go" else args.rust_program).append(f[1])
     groups = collections.defaultdict(set)
     for b in args.go_binary:
         groups["go (binaries)"].update(go_binary_modules(b))
