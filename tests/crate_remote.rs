@@ -119,18 +119,22 @@ fn free_port() -> u16 {
 
 fn serve(root: &Path, stats: &Path) -> Server {
     let port = free_port();
-    let child = Command::new(common::require_tool("python3"))
-        .arg(common::repo().join("tests/tools/range_server.py"))
-        .arg(root)
-        .arg(port.to_string())
-        .arg(stats)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed and waited for by `Server`'s Drop, also when it never starts listening.
+    let server = Server(
+        Command::new(common::require_tool("python3"))
+            .arg(common::repo().join("tests/tools/range_server.py"))
+            .arg(root)
+            .arg(port.to_string())
+            .arg(stats)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        port,
+    );
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server(child, port);
+            return server;
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
