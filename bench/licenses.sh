@@ -72,3 +72,33 @@ run clean HOME="$EMPTY" GOMODCACHE="$EMPTY/mod" CARGO_HOME="$EMPTY/cargo" GOPROX
 run cache HOME="$EMPTY" GOMODCACHE="$GOMODCACHE_FILLED" CARGO_HOME="$CARGO_HOME_FILLED" -- --licenses offline
 run remote0 HOME="$EMPTY" GOMODCACHE="$EMPTY/mod" CARGO_HOME="$EMPTY/cargo" ASSAY_CACHE_DIR="$REMOTE_CACHE" -- --licenses remote
 run remote1 HOME="$EMPTY" GOMODCACHE="$EMPTY/mod" CARGO_HOME="$EMPTY/cargo" ASSAY_CACHE_DIR="$REMOTE_CACHE" -- --licenses remote
+
+# Accuracy of each setting against the exact version's own files: the `cache` run's answers
+# whose source is the module's or crate's own files (module-cache, cargo-registry), i.e. the
+# files go and cargo downloaded for these very versions.
+python3 - "$OUT" <<'PY'
+import json, re, sys
+out = sys.argv[1]
+def canon(e):
+    # the same terms however written: `MIT/Apache-2.0` read as `MIT OR Apache-2.0` equals
+    # `Apache-2.0 OR MIT` (ids and operators compared as sets)
+    toks = [t for t in re.split(r"[\s()]+", e or "") if t]
+    return frozenset(t for t in toks if t not in ("AND", "OR", "WITH")), frozenset(t for t in toks if t in ("AND", "OR", "WITH"))
+def load(name):
+    try:
+        d = json.load(open(f"{out}/{name}.json"))
+    except Exception:
+        return {}
+    return {(c["kind"], c["name"], c["version"]): c.get("license") or {} for c in d["components"]}
+truth = {k: l["expression"] for k, l in load("cache").items()
+         if l.get("source") in ("module-cache", "cargo-registry") and l.get("expression")}
+print(f"\naccuracy against the exact version's own files ({len(truth)} components):")
+for name in ("clean", "remote0", "remote1"):
+    got = load(name)
+    for kind, label in (("go-module", "Go modules"), ("rust-crate", "crates")):
+        keys = [k for k in truth if k[0] == kind]
+        answered = [k for k in keys if (got.get(k) or {}).get("expression")]
+        right = [k for k in answered if canon(got[k]["expression"]) == canon(truth[k])]
+        if keys:
+            print(f"  {name:8} {label:10} answered {len(answered)}/{len(keys)}, same as the files {len(right)}/{len(answered)}")
+PY
