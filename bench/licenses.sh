@@ -73,32 +73,55 @@ run cache HOME="$EMPTY" GOMODCACHE="$GOMODCACHE_FILLED" CARGO_HOME="$CARGO_HOME_
 run remote0 HOME="$EMPTY" GOMODCACHE="$EMPTY/mod" CARGO_HOME="$EMPTY/cargo" ASSAY_CACHE_DIR="$REMOTE_CACHE" -- --licenses remote
 run remote1 HOME="$EMPTY" GOMODCACHE="$EMPTY/mod" CARGO_HOME="$EMPTY/cargo" ASSAY_CACHE_DIR="$REMOTE_CACHE" -- --licenses remote
 
-# Accuracy of each setting against the exact version's own files: the `cache` run's answers
-# whose source is the module's or crate's own files (module-cache, cargo-registry), i.e. the
-# files go and cargo downloaded for these very versions.
-python3 - "$OUT" <<'PY'
-import json, re, sys
-out = sys.argv[1]
+# Accuracy of each setting against the exact version's own files, where the filled caches
+# have them: crates' Cargo.toml `license` read here with tomllib (a `license-file` by
+# `assay license-db classify`), Go modules' root license files classified by
+# `assay license-db classify` (assay's classifier: bench/scancode_compare.sh checks it
+# against ScanCode).
+python3 - "$OUT" "$ASSAY" "$GOMODCACHE_FILLED" "$CARGO_HOME_FILLED" <<'PY'
+import glob, json, os, re, subprocess, sys, tomllib
+out, assay, gomodcache, cargo_home = sys.argv[1:]
 def canon(e):
-    # the same terms however written: `MIT/Apache-2.0` read as `MIT OR Apache-2.0` equals
-    # `Apache-2.0 OR MIT` (ids and operators compared as sets)
-    toks = [t for t in re.split(r"[\s()]+", e or "") if t]
-    return frozenset(t for t in toks if t not in ("AND", "OR", "WITH")), frozenset(t for t in toks if t in ("AND", "OR", "WITH"))
+    # the same terms however written: `MIT/Apache-2.0` (an OR) equals `Apache-2.0 OR MIT`
+    toks = [t for t in re.split(r"[\s()/]+", e or "") if t]
+    return (frozenset(t for t in toks if t not in ("AND", "OR", "WITH")),
+            frozenset(t for t in toks if t in ("AND", "WITH")))
 def load(name):
     try:
         d = json.load(open(f"{out}/{name}.json"))
     except Exception:
         return {}
     return {(c["kind"], c["name"], c["version"]): c.get("license") or {} for c in d["components"]}
-truth = {k: l["expression"] for k, l in load("cache").items()
-         if l.get("source") in ("module-cache", "cargo-registry") and l.get("expression")}
-print(f"\naccuracy against the exact version's own files ({len(truth)} components):")
-for name in ("clean", "remote0", "remote1"):
+def esc(p):
+    return "".join("!" + c.lower() if c.isupper() else c for c in p)
+def classify(d):
+    r = subprocess.run([assay, "license-db", "classify", d], capture_output=True, text=True)
+    line = r.stdout.strip().splitlines()
+    return json.loads(line[0]).get("expression") if line else None
+truth = {}
+for key in load("clean"):
+    kind, name, version = key
+    if kind == "go-module":
+        d = os.path.join(gomodcache, f"{esc(name)}@{esc(version)}")
+        if os.path.isdir(d):
+            truth[key] = classify(d)
+    elif kind in ("rust-crate", "rust-root-crate"):
+        for d in glob.glob(os.path.join(cargo_home, "registry/src/*", f"{name}-{version}")):
+            pkg = tomllib.load(open(os.path.join(d, "Cargo.toml"), "rb")).get("package", {})
+            truth[key] = pkg["license"] if isinstance(pkg.get("license"), str) else classify(d)
+            break
+truth = {k: v for k, v in truth.items() if v}
+print(f"\naccuracy against the exact version's own files ({len(truth)} components have them here):")
+for name in ("clean", "cache", "remote0", "remote1"):
     got = load(name)
     for kind, label in (("go-module", "Go modules"), ("rust-crate", "crates")):
         keys = [k for k in truth if k[0] == kind]
         answered = [k for k in keys if (got.get(k) or {}).get("expression")]
         right = [k for k in answered if canon(got[k]["expression"]) == canon(truth[k])]
         if keys:
-            print(f"  {name:8} {label:10} answered {len(answered)}/{len(keys)}, same as the files {len(right)}/{len(answered)}")
+            print(f"  {name:8} {label:10} coverage {len(answered)}/{len(keys)} ({len(answered) / len(keys):.3f}), "
+                  f"accuracy {len(right)}/{len(answered)} ({len(right) / max(len(answered), 1):.3f})")
+        for k in answered:
+            if k not in right and name in ("clean", "cache", "remote0"):
+                print(f"      differs: {k[1]}@{k[2]}: {got[k]['expression']} (files: {truth[k]})")
 PY
