@@ -411,3 +411,55 @@ fn a_registry_that_fails_or_hangs_leaves_a_warning_naming_the_crate() {
         .exists());
     drop(listener);
 }
+
+/// A real crate that names a `license-file` (ring 0.16.20: `license-file = "LICENSE"`, a text
+/// combining ISC, OpenSSL and SSLeay terms): the file kept is byte-for-byte the archive's, as
+/// Python's tarfile reads it, and the answer classifies it.
+#[test]
+fn a_license_file_crate_is_read_from_the_stream() {
+    let (n, v) = ("ring", "0.16.20");
+    let archive = fetch_once(n, v);
+    assert_eq!(manifest_license(&archive, n, v), "license-file:LICENSE");
+    let tmp = tempfile::tempdir().unwrap();
+    let f = assay::license::crate_fetch::CrateFetcher::new(
+        assay::license::crate_fetch::CrateFetchConfig {
+            registry: format!("file://{}", cache().display()),
+            custom_registry: true,
+            cache_dir: tmp.path().join("crate-licenses"),
+            timeout: std::time::Duration::from_secs(5),
+        },
+    )
+    .unwrap();
+    let (dir, _) = f.unpacked(n, v).unwrap();
+    let out = Command::new(common::require_tool("python3"))
+        .args([
+            "-c",
+            "import sys, tarfile; sys.stdout.buffer.write(tarfile.open(sys.argv[1]).extractfile(sys.argv[2]).read())",
+        ])
+        .arg(&archive)
+        .arg(format!("{n}-{v}/LICENSE"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read(dir.join("LICENSE")).unwrap(), out.stdout);
+    // Only what the answer needs: the manifest and the license file, no sources.
+    let mut kept: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    kept.sort();
+    assert!(
+        kept.len() <= 4 && kept.contains(&"Cargo.toml".to_string()),
+        "{kept:?}"
+    );
+    assert!(!dir.join("src").exists() && !dir.join("crypto").exists());
+    let lic = f
+        .license(n, v, assay::license::db::bundled())
+        .unwrap()
+        .unwrap();
+    assert_eq!(lic.source, assay::license::LicenseSource::CrateDownload);
+    assert!(lic.evidence.iter().any(|e| e.file == "LICENSE"), "{lic:?}");
+    assert!(lic.expression.is_some(), "{lic:?}");
+    eprintln!("ring 0.16.20: {:?} ({})", lic.expression, lic.method);
+}
