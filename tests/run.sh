@@ -29,6 +29,7 @@ APT_PACKAGES=(
   python3-debian   # DEP-5 parser: truth for Debian package licenses (tests/os_licenses.rs)
   openjdk-17-jre-headless  # java: SPDX Java tools' Verify (tests/consumers.rs)
   libsqlite3-dev   # Debian's static SQLite, embedded in a C program (tests/consumers.rs)
+  curl             # fetches real .crate files once into target/test-cache (tests/crate_remote.rs)
 )
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

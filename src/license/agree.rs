@@ -56,10 +56,12 @@ pub fn settle(
 /// `--licenses=remote`: a db answer guessed from another version checked against this
 /// version's own license files from the module proxy. The files answer either way; a guess
 /// they contradict is reported.
+/// `checked` names what was read (`its module zip`, `its Cargo.toml`).
 pub fn verify_guess(
     guess: &ComponentLicense,
     fetched: ComponentLicense,
     subject: &str,
+    checked: &str,
     licenses: &LicenseDb,
 ) -> (ComponentLicense, Option<Problem>) {
     if same_answer(&fetched.expression, &guess.expression, licenses) {
@@ -69,7 +71,7 @@ pub fn verify_guess(
         path: subject.to_string(),
         severity: Severity::Warning,
         message: format!(
-            "the license-db's answer for another version ({}, {}) does not hold for this version: its module zip says {}",
+            "the license-db's answer for another version ({}, {}) does not hold for this version: {checked} says {}",
             guess.expression.as_deref().unwrap_or("nothing"),
             guess.method,
             fetched.expression.as_deref().unwrap_or("nothing recognised"),

@@ -2,7 +2,7 @@
 //! `Cargo.toml` in the local cargo registry (`$CARGO_HOME/registry/src/<index>/<name>-<version>/`),
 //! which is what crates.io publishes.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::db::LicenseDb;
 use super::{ComponentLicense, LicenseEvidence, LicenseSource};
@@ -67,8 +67,12 @@ pub fn crate_dir_license(crate_dir: &Path, db: &LicenseDb) -> Option<ComponentLi
     }
     // `license-file`: classify the named file like any license text.
     let file = package.get("license-file").and_then(|l| l.as_str())?;
+    // Inside the crate only: the manifest comes from the registry, not from the user.
+    let inside = Path::new(file)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     let path = crate_dir.join(file);
-    if !path.starts_with(crate_dir) || std::fs::metadata(&path).ok()?.len() > MAX_MANIFEST {
+    if !inside || std::fs::metadata(&path).ok()?.len() > MAX_MANIFEST {
         return None;
     }
     let text = std::fs::read(&path).ok()?;

@@ -12,6 +12,7 @@ pub mod agree;
 pub mod cargo;
 pub mod classify;
 pub mod classify_cache;
+pub mod crate_fetch;
 pub mod db;
 pub mod expr;
 pub mod files;

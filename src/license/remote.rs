@@ -36,11 +36,6 @@ impl RemoteConfig {
         let no_proxy = var("GONOPROXY")
             .or_else(|| var("GOPRIVATE"))
             .unwrap_or_default();
-        let cache_dir = var("ASSAY_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("assay")))
-            .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/assay")))
-            .unwrap_or_else(|| std::env::temp_dir().join("assay-cache"));
         let timeout = var("ASSAY_HTTP_TIMEOUT")
             .and_then(|s| s.parse::<f64>().ok())
             .map(Duration::from_secs_f64)
@@ -53,10 +48,21 @@ impl RemoteConfig {
                 .filter(|p| !p.is_empty())
                 .map(String::from)
                 .collect(),
-            cache_dir: cache_dir.join("module-licenses"),
+            cache_dir: cache_root().join("module-licenses"),
             timeout,
         }
     }
+}
+
+/// assay's persistent cache: `ASSAY_CACHE_DIR`, else `$XDG_CACHE_HOME/assay`, else
+/// `~/.cache/assay`.
+pub fn cache_root() -> PathBuf {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    var("ASSAY_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("assay")))
+        .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/assay")))
+        .unwrap_or_else(|| std::env::temp_dir().join("assay-cache"))
 }
 
 pub fn parse_goproxy(value: &str) -> Vec<ProxyEntry> {
@@ -367,7 +373,7 @@ impl RemoteFetcher {
 /// Largest module zip downloaded whole, from a server that ignores byte ranges.
 pub const MAX_WHOLE_ZIP: u64 = 64 << 20;
 
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else {

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::agree;
 use super::classify::{classify_files, Classification};
+use super::crate_fetch::{CrateFetchConfig, CrateFetcher};
 use super::db::{LicenseDb, ModuleLookup};
 use super::remote::{escape_path, FetchError, RemoteConfig, RemoteFetcher};
 use super::{ComponentLicense, ExtractedText, LicenseEvidence, LicenseSource};
@@ -35,6 +36,8 @@ pub struct ResolveOptions {
     /// `CARGO_HOME` (Rust crates' manifests in `registry/src`); `None` disables it.
     pub cargo_home: Option<PathBuf>,
     pub remote: Option<RemoteConfig>,
+    /// With `--licenses=remote`: the crate registry's downloads, for crates.
+    pub crates: Option<CrateFetchConfig>,
 }
 
 impl ResolveOptions {
@@ -45,6 +48,7 @@ impl ResolveOptions {
             gomodcache: default_gomodcache(),
             cargo_home: super::cargo::default_cargo_home(),
             remote: (mode == LicenseMode::Remote).then(RemoteConfig::from_env),
+            crates: (mode == LicenseMode::Remote).then(CrateFetchConfig::from_env),
         }
     }
 }
@@ -88,6 +92,21 @@ pub fn resolve_all(
         },
         None => None,
     };
+    let crates = match opts.crates.clone().map(CrateFetcher::new) {
+        Some(Err(e)) => {
+            let p = Problem {
+                path: "licenses".into(),
+                severity: Severity::Error,
+                message: e,
+            };
+            return (BTreeMap::new(), vec![p]);
+        }
+        other => other.and_then(Result::ok),
+    };
+    let fetchers = Fetchers {
+        go: fetcher.as_ref(),
+        crates: crates.as_ref(),
+    };
     let results: Vec<(String, ComponentLicense, Option<Problem>)> = doc
         .components
         .par_iter()
@@ -96,7 +115,7 @@ pub fn resolve_all(
         // license. When the library is in the scan, the edge points at that file instead.
         .filter(|c| carries_license(c.kind))
         .map(|c| {
-            let (lic, problem) = resolve_one(c, opts, &local, fetcher.as_ref(), db);
+            let (lic, problem) = resolve_one(c, opts, &local, &fetchers, db);
             (c.id.clone(), lic, problem)
         })
         .collect();
@@ -116,13 +135,20 @@ pub fn carries_license(kind: ComponentKind) -> bool {
     !matches!(kind, ComponentKind::NativeLibrary | ComponentKind::Compiler)
 }
 
+/// What `--licenses=remote` may ask: the module proxy, the crate registry.
+struct Fetchers<'a> {
+    go: Option<&'a RemoteFetcher>,
+    crates: Option<&'a CrateFetcher>,
+}
+
 fn resolve_one(
     c: &Component,
     opts: &ResolveOptions,
     local: &LocalSources,
-    fetcher: Option<&RemoteFetcher>,
+    fetchers: &Fetchers,
     db: &LicenseDb,
 ) -> (ComponentLicense, Option<Problem>) {
+    let fetcher = fetchers.go;
     let version = c.version.as_deref().filter(|v| *v != "(devel)");
     match c.kind {
         ComponentKind::GoStdlib => return (go_stdlib(), None),
@@ -137,6 +163,19 @@ fn resolve_one(
                 .crate_license(&c.name, version)
                 .map(|a| a.into_component_license());
             let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
+            let source = c
+                .properties
+                .iter()
+                .find(|p| p.name == "assay:rust:source")
+                .map(|p| p.value.as_str());
+            let registry = fetchers
+                .crates
+                .filter(|f| f.config().serves(source) && on_disk.is_none())
+                .zip(version);
+            let needs_check = from_db.as_ref().is_none_or(|g| !agree::is_version_exact(g));
+            if let (Some((f, v)), true) = (registry, needs_check) {
+                return super::crate_fetch::resolve(f, &c.name, v, from_db.as_ref(), db);
+            }
             let (found, problem) = agree::settle(from_db, on_disk, &subject, db);
             return (found.unwrap_or_else(ComponentLicense::not_found), problem);
         }
@@ -165,7 +204,9 @@ fn resolve_one(
     {
         if !agree::is_version_exact(guess) {
             return match from_proxy(f, &c.name, v, db) {
-                Ok(Some(fetched)) => agree::verify_guess(guess, fetched, &subject, db),
+                Ok(Some(fetched)) => {
+                    agree::verify_guess(guess, fetched, &subject, "its module zip", db)
+                }
                 Ok(None) => {
                     let p = Problem {
                         path: subject,

@@ -40,19 +40,37 @@ pub fn root_license_files(
         .find(|&i| tail[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
         .ok_or("no end of central directory (not a zip)")?;
     let e = &tail[eocd..];
-    let entries = u16_at(e, 10)? as usize;
-    let cd_size = u32_at(e, 12)? as u64;
-    let cd_offset = u32_at(e, 16)? as u64;
-    if cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF || entries == 0xFFFF {
-        return Err("zip64 archive: not read with ranges".into());
-    }
+    let tail_start = total.saturating_sub(tail.len() as u64);
+    let Directory {
+        entries,
+        cd_size,
+        cd_offset,
+    } = match zip64_locator(get, &tail, tail_start, eocd)? {
+        Some(record_at) => zip64_directory(get, &tail, tail_start, record_at, total)?,
+        None => {
+            let dir = Directory {
+                entries: u16_at(e, 10)? as u64,
+                cd_size: u32_at(e, 12)? as u64,
+                cd_offset: u32_at(e, 16)? as u64,
+            };
+            if dir.cd_size == 0xFFFF_FFFF || dir.cd_offset == 0xFFFF_FFFF || dir.entries == 0xFFFF {
+                return Err("zip64 values in the end record but no zip64 locator".into());
+            }
+            dir
+        }
+    };
     if cd_size > MAX_CENTRAL_DIRECTORY || cd_offset.saturating_add(cd_size) > total {
         return Err(format!(
             "central directory of {cd_size} bytes at {cd_offset} does not fit the bounds"
         ));
     }
+    // Every entry takes at least 46 bytes: a count beyond that is a lie.
+    if entries.saturating_mul(46) > cd_size {
+        return Err(format!(
+            "{entries} entries cannot fit a central directory of {cd_size} bytes"
+        ));
+    }
     // The central directory is often inside the tail already.
-    let tail_start = total - tail.len() as u64;
     let cd = if cd_offset >= tail_start {
         let s = (cd_offset - tail_start) as usize;
         tail.get(s..s + cd_size as usize)
@@ -68,15 +86,27 @@ pub fn root_license_files(
             return Err("bad central directory entry".into());
         }
         let method = u16_at(&cd, pos + 10)?;
-        let csize = u32_at(&cd, pos + 20)? as u64;
-        let usize_ = u32_at(&cd, pos + 24)? as u64;
+        let mut csize = u32_at(&cd, pos + 20)? as u64;
+        let mut usize_ = u32_at(&cd, pos + 24)? as u64;
         let name_len = u16_at(&cd, pos + 28)? as usize;
         let extra_len = u16_at(&cd, pos + 30)? as usize;
         let comment_len = u16_at(&cd, pos + 32)? as usize;
-        let local = u32_at(&cd, pos + 42)? as u64;
+        let mut local = u32_at(&cd, pos + 42)? as u64;
         let name = cd
             .get(pos + 46..pos + 46 + name_len)
             .ok_or("truncated central directory")?;
+        let extra = cd
+            .get(pos + 46 + name_len..pos + 46 + name_len + extra_len)
+            .ok_or("truncated central directory")?;
+        // zip64: the fields saturated in the entry are in its zip64 extra field, in order.
+        if [usize_, csize, local].contains(&0xFFFF_FFFF) {
+            let mut z = zip64_extra(extra).ok_or("zip64 entry without its zip64 extra field")?;
+            for field in [&mut usize_, &mut csize, &mut local] {
+                if *field == 0xFFFF_FFFF {
+                    *field = z.next().ok_or("zip64 extra field too short")?;
+                }
+            }
+        }
         pos += 46 + name_len + extra_len + comment_len;
         let name = String::from_utf8_lossy(name);
         let Some(rel) = name.strip_prefix(prefix) else {
@@ -127,6 +157,84 @@ pub fn root_license_files(
     Ok(Ok(out))
 }
 
+/// Where the central directory is and how many entries it has.
+struct Directory {
+    entries: u64,
+    cd_size: u64,
+    cd_offset: u64,
+}
+
+/// The zip64 end of central directory locator, 20 bytes right before the end record: the
+/// offset of the zip64 end record, or `None` for a plain zip. It lies before the tail only
+/// when the archive comment is nearly 64 KiB long; it is then fetched.
+fn zip64_locator(
+    get: &mut dyn FnMut(Option<u64>, u64) -> Result<RangeReply, String>,
+    tail: &[u8],
+    tail_start: u64,
+    eocd: usize,
+) -> Result<Option<u64>, String> {
+    let locator = match eocd.checked_sub(20) {
+        Some(at) => tail[at..at + 20].to_vec(),
+        None => match (tail_start + eocd as u64).checked_sub(20) {
+            Some(at) => partial(get(Some(at), 20)?, 20)?,
+            None => return Ok(None),
+        },
+    };
+    if !locator.starts_with(&[0x50, 0x4b, 0x06, 0x07]) {
+        return Ok(None);
+    }
+    Ok(Some(u64_at(&locator, 8)?))
+}
+
+/// The zip64 end of central directory record (56 bytes before its extensible data), from the
+/// tail when it lies there, else with one more range.
+fn zip64_directory(
+    get: &mut dyn FnMut(Option<u64>, u64) -> Result<RangeReply, String>,
+    tail: &[u8],
+    tail_start: u64,
+    record_at: u64,
+    total: u64,
+) -> Result<Directory, String> {
+    if record_at.saturating_add(56) > total {
+        return Err(format!(
+            "zip64 end record at {record_at} lies outside the file"
+        ));
+    }
+    let record = if record_at >= tail_start {
+        let s = (record_at - tail_start) as usize;
+        tail.get(s..s + 56)
+            .ok_or("zip64 end record outside the file")?
+            .to_vec()
+    } else {
+        partial(get(Some(record_at), 56)?, 56)?
+    };
+    if !record.starts_with(&[0x50, 0x4b, 0x06, 0x06]) {
+        return Err("bad zip64 end of central directory record".into());
+    }
+    Ok(Directory {
+        entries: u64_at(&record, 32)?,
+        cd_size: u64_at(&record, 40)?,
+        cd_offset: u64_at(&record, 48)?,
+    })
+}
+
+/// The 64-bit values of an entry's zip64 extended information field (header id 1), if any.
+fn zip64_extra(mut extra: &[u8]) -> Option<impl Iterator<Item = u64> + '_> {
+    while extra.len() >= 4 {
+        let id = u16::from_le_bytes([extra[0], extra[1]]);
+        let len = u16::from_le_bytes([extra[2], extra[3]]) as usize;
+        let data = extra.get(4..4 + len)?;
+        if id == 1 {
+            return Some(
+                data.chunks_exact(8)
+                    .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+            );
+        }
+        extra = &extra[4 + len..];
+    }
+    None
+}
+
 /// The bytes of a 206 reply, checked to be as long as asked.
 fn partial(reply: RangeReply, len: u64) -> Result<Vec<u8>, String> {
     match reply {
@@ -145,8 +253,124 @@ fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
         .ok_or_else(|| "truncated zip record".into())
 }
 
+fn u64_at(b: &[u8], at: usize) -> Result<u64, String> {
+    b.get(at..at + 8)
+        .map(|s| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
+        .ok_or_else(|| "truncated zip record".into())
+}
+
 fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
     b.get(at..at + 4)
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
         .ok_or_else(|| "truncated zip record".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Serves byte ranges of `zip` as an HTTP server honouring `Range` would, counting them.
+    fn read(zip: &[u8], prefix: &str) -> (Result<LicenseFiles, String>, usize) {
+        let mut requests = 0;
+        let total = zip.len() as u64;
+        let mut get = |start: Option<u64>, len: u64| {
+            requests += 1;
+            let start = start.unwrap_or(total.saturating_sub(len));
+            let end = start.saturating_add(len).min(total);
+            Ok(RangeReply::Partial {
+                bytes: zip[start.min(total) as usize..end as usize].to_vec(),
+                total,
+            })
+        };
+        let files = root_license_files(&mut get, prefix).map(|r| r.unwrap_or_default());
+        (files, requests)
+    }
+
+    fn text(files: &LicenseFiles) -> Vec<(&str, &str)> {
+        files
+            .iter()
+            .map(|(n, b)| (n.as_str(), std::str::from_utf8(b).unwrap()))
+            .collect()
+    }
+
+    /// Both zip64 fixtures (samples/zip64/build.sh: Info-ZIP `zip -fz`, and CPython's zipfile
+    /// with every size, offset and count in zip64 records) read like a plain zip: the root
+    /// license files only, not sub/LICENSE.
+    #[test]
+    fn zip64_module_zips_by_two_writers() {
+        let want = vec![
+            ("COPYING.LESSER", "SPDX-License-Identifier: LGPL-3.0-only\n"),
+            ("LICENSE", "SPDX-License-Identifier: MIT\n"),
+        ];
+        for zip in [
+            &include_bytes!("../../samples/zip64/info-zip-fz.zip")[..],
+            &include_bytes!("../../samples/zip64/python-zip64.zip")[..],
+        ] {
+            let (files, requests) = read(zip, "example.com/zip64@v1.0.0/");
+            assert_eq!(text(&files.unwrap()), want);
+            // tail, then local header + data of each license file
+            assert_eq!(requests, 5);
+        }
+        // The same answer as the zip crate's own reader of the whole file.
+        let whole = super::super::remote::root_license_files(
+            include_bytes!("../../samples/zip64/python-zip64.zip"),
+            "example.com/zip64",
+            "v1.0.0",
+        )
+        .unwrap();
+        assert_eq!(text(&whole), want);
+    }
+
+    /// With a 64 KiB archive comment the locator, the zip64 end record and the central
+    /// directory all lie before the tail: each is fetched with a range of its own.
+    #[test]
+    fn zip64_records_before_the_tail() {
+        let mut zip = include_bytes!("../../samples/zip64/python-zip64.zip").to_vec();
+        let eocd = zip.len() - 22;
+        zip[eocd + 20..eocd + 22].copy_from_slice(&0xFFFFu16.to_le_bytes());
+        zip.extend(std::iter::repeat_n(b'c', 0xFFFF));
+        let (files, requests) = read(&zip, "example.com/zip64@v1.0.0/");
+        assert_eq!(files.unwrap().len(), 2);
+        // tail, locator, zip64 record, central directory, 2 x (header, data)
+        assert_eq!(requests, 8);
+    }
+
+    #[test]
+    fn broken_zip64_records_are_errors() {
+        let zip = include_bytes!("../../samples/zip64/python-zip64.zip").to_vec();
+        let rec = zip.windows(4).rposition(|w| w == b"PK\x06\x06").unwrap();
+        let loc = zip.windows(4).rposition(|w| w == b"PK\x06\x07").unwrap();
+        let damaged = |at: usize, v: u64| {
+            let mut z = zip.clone();
+            z[at..at + 8].copy_from_slice(&v.to_le_bytes());
+            read(&z, "example.com/zip64@v1.0.0/").0.unwrap_err()
+        };
+        assert!(damaged(loc + 8, u64::MAX).contains("outside the file"));
+        assert!(damaged(loc + 8, 0).contains("bad zip64 end"));
+        assert!(damaged(rec + 32, u64::MAX).contains("cannot fit"));
+        assert!(damaged(rec + 40, 1 << 40).contains("does not fit the bounds"));
+        assert!(damaged(rec + 48, u64::MAX - 10).contains("does not fit the bounds"));
+        // An entry whose zip64 extra field is cut short.
+        let mut z = zip.clone();
+        let lic = z
+            .windows(b"zip64@v1.0.0/LICENSE".len())
+            .rposition(|w| w == b"zip64@v1.0.0/LICENSE")
+            .unwrap();
+        // extra header of the central entry: id 1, length 24 -> 8
+        let extra = lic + b"zip64@v1.0.0/LICENSE".len();
+        assert_eq!(&z[extra..extra + 4], &[1, 0, 24, 0]);
+        z[extra + 2] = 8;
+        let err = read(&z, "example.com/zip64@v1.0.0/").0.unwrap_err();
+        assert!(
+            err.contains("zip64 extra field too short") || err.contains("central directory"),
+            "{err}"
+        );
+        // A saturated end record without a locator.
+        let mut z = zip.clone();
+        z[loc..loc + 4].copy_from_slice(b"XXXX");
+        let eocd = z.len() - 22;
+        z[eocd + 16..eocd + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = read(&z, "example.com/zip64@v1.0.0/").0.unwrap_err();
+        assert!(err.contains("no zip64 locator"), "{err}");
+    }
 }

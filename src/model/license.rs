@@ -23,6 +23,9 @@ pub enum LicenseSource {
     PolicyClarify,
     /// The crate's `Cargo.toml` in the local cargo registry.
     CargoRegistry,
+    /// The crate's `Cargo.toml` in its `.crate` from the registry's download endpoint
+    /// (`--licenses=remote`).
+    CrateDownload,
     /// A fact about a toolchain's runtime library (Rust std: MIT OR Apache-2.0).
     RustStdlib,
     /// A well-known C library recognised in a binary, by name (and version where its
@@ -45,6 +48,7 @@ impl LicenseSource {
             LicenseSource::GoStdlib => "go-stdlib",
             LicenseSource::PolicyClarify => "policy-clarify",
             LicenseSource::CargoRegistry => "cargo-registry",
+            LicenseSource::CrateDownload => "crate-download",
             LicenseSource::RustStdlib => "rust-stdlib",
             LicenseSource::KnownLibrary => "known-library",
             LicenseSource::PackageDatabase => "package-database",
