@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod graph;
+pub mod macho;
 mod rules;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@
 //! of the image is still reported.
 
 mod cataloger;
+pub mod dyld_facts;
 mod dwarf;
 mod elf;
 mod file;
