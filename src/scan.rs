@@ -9,8 +9,8 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use crate::binary;
-use crate::catalog::native::dyld_facts::{self, MachoImage};
 use crate::catalog::analyze::analyze;
+use crate::catalog::native::dyld_facts::{self, MachoImage};
 use crate::hash;
 use crate::model::{
     Component, Document, FileNode, GraphBuilder, Problem, Relationship, Severity, Subject,

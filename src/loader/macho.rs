@@ -111,7 +111,11 @@ impl<'a> Resolver<'a> {
         let Some(&file) = self.by_name.get(&normalise(path)) else {
             return Candidate::Missing;
         };
-        match self.scan.macho[file].images.iter().position(|i| i.cpu == cpu) {
+        match self.scan.macho[file]
+            .images
+            .iter()
+            .position(|i| i.cpu == cpu)
+        {
             Some(slice) => Candidate::Image((file, slice)),
             None => Candidate::WrongArch,
         }
@@ -140,7 +144,9 @@ impl<'a> Resolver<'a> {
         if path.starts_with('@') {
             return Err(format!("{path}: not a path dyld expands here"));
         }
-        Err(format!("{path}: relative to the process's working directory"))
+        Err(format!(
+            "{path}: relative to the process's working directory"
+        ))
     }
 
     /// Where dyld finds `name`, loaded by `loader` (of `cpu`) with run-path stack `stack`.
@@ -284,6 +290,10 @@ pub fn analyse(scan: &DirScan) -> Outcome {
     out
 }
 
+/// An image waiting for its dependencies: itself, its run-path stack (LC_RPATH, owner),
+/// the load chain that reached it.
+type Pending = (ImageRef, Vec<(String, ImageRef)>, Vec<ImageRef>);
+
 /// Loads one program in simulation: breadth first, each image once, each with the run-path
 /// stack (its own LC_RPATHs, then its loaders') of the chain that first reached it.
 fn load_program(
@@ -300,7 +310,7 @@ fn load_program(
         image.rpaths.iter().map(|p| (p.clone(), r)).collect()
     };
     let mut loaded: BTreeSet<ImageRef> = BTreeSet::from([program]);
-    let mut queue: VecDeque<(ImageRef, Vec<(String, ImageRef)>, Vec<ImageRef>)> =
+    let mut queue: VecDeque<Pending> =
         VecDeque::from([(program, own(program, main), vec![program])]);
     while let Some((at, stack, chain)) = queue.pop_front() {
         reached.insert(at);
@@ -327,8 +337,14 @@ fn load_program(
                     }
                 }
                 Target::NotFound { tried } if dylib.kind != DylibKind::Weak => {
-                    out.findings
-                        .push(not_found(resolver, program, &chain, &dylib.name, tried, &rpaths));
+                    out.findings.push(not_found(
+                        resolver,
+                        program,
+                        &chain,
+                        &dylib.name,
+                        tried,
+                        &rpaths,
+                    ));
                 }
                 _ => {}
             }
@@ -549,9 +565,15 @@ mod tests {
         assert_eq!(normalise("./a/b/../c/./d"), "./a/c/d");
         assert_eq!(normalise("./a/../../x"), "./../x");
         assert_eq!(normalise("/usr//lib/../lib/x"), "/usr/lib/x");
-        assert_eq!(parent("./App.app/Contents/MacOS/app"), "./App.app/Contents/MacOS");
+        assert_eq!(
+            parent("./App.app/Contents/MacOS/app"),
+            "./App.app/Contents/MacOS"
+        );
         assert_eq!(parent("app"), ".");
-        assert_eq!(strip_token("@rpath/libx.dylib", "@rpath"), Some("libx.dylib"));
+        assert_eq!(
+            strip_token("@rpath/libx.dylib", "@rpath"),
+            Some("libx.dylib")
+        );
         assert_eq!(strip_token("@rpathx/libx.dylib", "@rpath"), None);
         assert_eq!(join("./a", "../lib"), "./a/../lib");
     }

@@ -131,14 +131,16 @@ fn read_image<Mach: MachHeader>(file: &MachOFile<'_, Mach>) -> MachoImage {
             _ => None,
         };
         match command.variant() {
-            Ok(LoadCommandVariant::Dylib(d)) => match (kind, command.string(endian, d.dylib.name)) {
-                (Some(kind), Ok(name)) => out.dylibs.push(DylibCommand {
-                    name: text(name),
-                    kind,
-                }),
-                (None, _) => {}
-                (Some(kind), Err(e)) => out.problems.push(format!("{}: {e}", kind.command())),
-            },
+            Ok(LoadCommandVariant::Dylib(d)) => {
+                match (kind, command.string(endian, d.dylib.name)) {
+                    (Some(kind), Ok(name)) => out.dylibs.push(DylibCommand {
+                        name: text(name),
+                        kind,
+                    }),
+                    (None, _) => {}
+                    (Some(kind), Err(e)) => out.problems.push(format!("{}: {e}", kind.command())),
+                }
+            }
             Ok(LoadCommandVariant::IdDylib(d)) => match command.string(endian, d.dylib.name) {
                 Ok(name) => out.id = Some(text(name)),
                 Err(e) => out.problems.push(format!("LC_ID_DYLIB: {e}")),

@@ -8,8 +8,8 @@
 //! of the image is still reported.
 
 mod cataloger;
-pub mod dyld_facts;
 mod dwarf;
+pub mod dyld_facts;
 mod elf;
 mod file;
 mod floors;
