@@ -368,3 +368,42 @@ fn check_gates_on_a_missing_dylib() {
     let out = common::assay(&["check", &root, "--policy", policy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
 }
+
+#[test]
+fn damaged_load_commands_never_panic() {
+    // Mutated copies of the fat program and the framework: reading them and resolving the
+    // result must end (bounded), report what it could read, and never panic.
+    let mut rng = common::Rng(0x6d61_6368_6f21);
+    let originals: Vec<Vec<u8>> = ["MacOS/fatapp", "Frameworks/Bar.framework/Versions/A/Bar"]
+        .iter()
+        .map(|rel| std::fs::read(tree().join("App.app/Contents").join(rel)).unwrap())
+        .collect();
+    for round in 0..300 {
+        let mut bytes = originals[round % originals.len()].clone();
+        // Damage the headers and load commands (the first 4 KiB), where the names live.
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(4096.min(bytes.len()));
+            bytes[at] = rng.next() as u8;
+        }
+        if round % 7 == 0 {
+            bytes.truncate(rng.below(bytes.len()));
+        }
+        let images = dyld_facts::read(&bytes);
+        let scan = assay::scan::DirScan {
+            roots: vec![".".into()],
+            macho: vec![
+                assay::scan::MachoFile {
+                    id: "file:./a/app".into(),
+                    name: "./a/app".into(),
+                    images: images.clone(),
+                },
+                assay::scan::MachoFile {
+                    id: "file:./a/lib".into(),
+                    name: "./a/lib".into(),
+                    images,
+                },
+            ],
+        };
+        let _ = assay::loader::macho::analyse(&scan);
+    }
+}
