@@ -319,6 +319,12 @@ fn each_dylib_links_the_file_dyld_would_load() {
         exe.len() == 1 && exe[0].starts_with("unresolved: @executable_path unknown"),
         "{exe:?}"
     );
+    // … and its edges stay at the library components instead of a same-named file.
+    expect("Plugins/plug.bundle", "native:@rpath/libfoo.dylib");
+    expect(
+        "Plugins/plug.bundle",
+        "native:@executable_path/../lib/libexe.dylib",
+    );
 }
 
 #[test]

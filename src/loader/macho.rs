@@ -462,7 +462,24 @@ pub fn apply(scan: &DirScan, graph: &mut GraphBuilder) {
                         "not found".to_string()
                     }
                 }
-                Target::Unknown(why) => format!("unresolved: {why}"),
+                Target::Unknown(why) => {
+                    // A load path that depends on the loader (`@rpath`, `@executable_path`)
+                    // must not be linked by install name to some same-named file: in a tree
+                    // with several copies of a bundle that picks another copy's file.
+                    if dylib.name.starts_with('@') {
+                        graph.add_component(Component {
+                            id: old.clone(),
+                            kind: ComponentKind::NativeLibrary,
+                            name: dylib.name.clone(),
+                            version: None,
+                            purl: String::new(),
+                            ancestors: Vec::new(),
+                            properties: vec![Property::new(STATUS_PROPERTY, "unresolved")],
+                            occurrences: Vec::new(),
+                        });
+                    }
+                    format!("unresolved: {why}")
+                }
             };
             let label = image.label.clone();
             let entry = props.entry(file.id.clone()).or_default();
