@@ -438,3 +438,124 @@ fn sboms_with_dyld_answers_validate() {
     common::validate("spdx-json", &[&spdx]);
     common::validate("cyclonedx-json", &[&cdx]);
 }
+
+/// A real macOS wheel from PyPI (Pillow 13.0.0, arm64: 26 Mach-O files whose bundled dylibs
+/// load each other through `@loader_path`), cached under target/test-cache.
+const WHEEL: &str = "pillow-13.0.0-cp312-cp312-macosx_11_0_arm64.whl";
+const WHEEL_SHA256: &str = "fc481f742ccda20e9ed760b8f978dff50f2a4e9bc253ac167fb0a05b0783ef52";
+
+fn cached_wheel() -> PathBuf {
+    let cache = std::env::var_os("ASSAY_TEST_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::repo().join("target/test-cache"))
+        .join("wheels");
+    let wheel = cache.join(WHEEL);
+    if !wheel.exists() {
+        std::fs::create_dir_all(&cache).expect("mkdir cache");
+        let tmp = tempfile::tempdir_in(&cache).expect("tempdir");
+        let out = Command::new(common::venv().join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+            ])
+            .args([
+                "--platform",
+                "macosx_11_0_arm64",
+                "--python-version",
+                "3.12",
+            ])
+            .arg("pillow==13.0.0")
+            .arg("--dest")
+            .arg(tmp.path())
+            .output()
+            .expect("run pip download");
+        assert!(
+            out.status.success(),
+            "pip download: {}",
+            common::stderr(&out)
+        );
+        std::fs::rename(tmp.path().join(WHEEL), &wheel).expect("move wheel into the cache");
+    }
+    let out = Command::new("sha256sum")
+        .arg(&wheel)
+        .output()
+        .expect("sha256sum");
+    assert!(
+        common::stdout(&out).starts_with(WHEEL_SHA256),
+        "{} is not the pinned wheel",
+        wheel.display()
+    );
+    wheel
+}
+
+#[test]
+fn a_real_macos_wheel_resolves_as_delocate_does() {
+    // Oracle: delocate's own resolver (`delocate-listdeps --all --depending`, which expands
+    // @loader_path/@rpath itself), with llvm-otool-19 standing in for Apple's otool.
+    let wheel = cached_wheel();
+    let llvm_otool = common::require_tool("llvm-otool-19");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shim = dir.path().join("bin");
+    std::fs::create_dir(&shim).unwrap();
+    // delocate passes `-m` (no member-name demangling), which llvm-otool does not know.
+    let otool = shim.join("otool");
+    std::fs::write(
+        &otool,
+        format!(
+            "#!/bin/bash\nargs=()\nfor a in \"$@\"; do [[ $a == -m ]] || args+=(\"$a\"); done\nexec {} \"${{args[@]}}\"\n",
+            llvm_otool.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&otool)
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        shim.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(common::venv().join("bin/delocate-listdeps"))
+        .args(["--all", "--depending"])
+        .arg(&wheel)
+        .env("PATH", path)
+        .output()
+        .expect("run delocate-listdeps (installed by tests/tools/install.sh)");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // "LIB:" then the indented files that depend on it.
+    let mut oracle = BTreeSet::new();
+    let mut lib = String::new();
+    for line in common::stdout(&out).lines() {
+        if let Some(dependent) = line.strip_prefix("    ") {
+            let to = if lib.starts_with('/') {
+                format!("native:{lib}")
+            } else {
+                format!("./{lib}")
+            };
+            oracle.insert((format!("./{}", dependent.trim()), to));
+        } else if !line.trim().is_empty() {
+            lib = line.trim().trim_end_matches(':').to_string();
+        }
+    }
+
+    let tree = dir.path().join("wheel");
+    let out = Command::new(common::venv().join("bin/python"))
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&tree)
+        .output()
+        .expect("unzip");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let doc = scan(&tree);
+    let ours = edges(&doc);
+    assert_eq!(ours, oracle, "DYNAMIC_LINK edges vs delocate-listdeps");
+    let inside = ours.iter().filter(|(_, to)| to.starts_with("./")).count();
+    assert!(inside >= 20 && ours.len() >= 50, "{ours:#?}");
+    assert_eq!(doc["loader_findings"].as_array().map_or(0, Vec::len), 0);
+}
