@@ -358,6 +358,24 @@ fn a_removed_library_changes_the_answer_as_dyld_would() {
 }
 
 #[test]
+fn a_file_scanned_alone_predicts_nothing_about_its_neighbours() {
+    // Only the program is scanned: its libraries' absence proves nothing.
+    let broken = tree().join("App.app/Contents/MacOS/broken");
+    let doc = common::scan_json(&[broken.to_str().unwrap()], 0);
+    assert_eq!(
+        doc["loader_findings"].as_array().map_or(0, Vec::len),
+        0,
+        "{doc}"
+    );
+    let name = doc["files"][0]["name"].as_str().unwrap().to_string();
+    let value = slice_props(&doc, &name, None, "assay:dyld:@rpath/libgone.dylib");
+    assert!(
+        value.len() == 1 && value[0].contains("outside the scanned directories"),
+        "{value:?}"
+    );
+}
+
+#[test]
 fn check_gates_on_a_missing_dylib() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = dir.path().join("policy.toml");

@@ -86,6 +86,8 @@ enum Candidate {
     Image(ImageRef),
     WrongArch,
     Missing,
+    /// Not below a scanned directory: the scan cannot say whether it exists.
+    Outside,
 }
 
 impl<'a> Resolver<'a> {
@@ -108,8 +110,13 @@ impl<'a> Resolver<'a> {
     }
 
     fn candidate(&self, path: &str, cpu: u32) -> Candidate {
-        let Some(&file) = self.by_name.get(&normalise(path)) else {
-            return Candidate::Missing;
+        let path = normalise(path);
+        let Some(&file) = self.by_name.get(&path) else {
+            return if self.inside(&path) {
+                Candidate::Missing
+            } else {
+                Candidate::Outside
+            };
         };
         match self.scan.macho[file]
             .images
@@ -119,6 +126,21 @@ impl<'a> Resolver<'a> {
             Some(slice) => Candidate::Image((file, slice)),
             None => Candidate::WrongArch,
         }
+    }
+
+    /// Whether a normalised path lies below one of the scanned directories (a file target's
+    /// neighbours were not scanned: their absence proves nothing).
+    fn inside(&self, path: &str) -> bool {
+        self.scan.roots.iter().any(|root| {
+            let root = normalise(root);
+            let prefix = if root.ends_with('/') {
+                root
+            } else {
+                format!("{root}/")
+            };
+            path.strip_prefix(&prefix)
+                .is_some_and(|rest| rest != ".." && !rest.starts_with("../"))
+        })
     }
 
     /// Directories a path prefix (`@loader_path/x`, `@executable_path/x`, `/abs`) stands
@@ -178,6 +200,9 @@ impl<'a> Resolver<'a> {
                                     tried.push(format!("{path} (incompatible architecture)"))
                                 }
                                 Candidate::Missing => tried.push(format!("{path} (no such file)")),
+                                Candidate::Outside => {
+                                    unknown.push(format!("{path}: outside the scanned directories"))
+                                }
                             }
                         }
                     }
@@ -221,6 +246,7 @@ impl<'a> Resolver<'a> {
         } else {
             "absolute path, below the scanned directory".to_string()
         };
+        let mut outside = false;
         for path in dirs {
             match self.candidate(&path, cpu) {
                 Candidate::Image(found) => {
@@ -231,6 +257,7 @@ impl<'a> Resolver<'a> {
                 }
                 Candidate::WrongArch => tried.push(format!("{path} (incompatible architecture)")),
                 Candidate::Missing => tried.push(format!("{path} (no such file)")),
+                Candidate::Outside => outside = true,
             }
         }
         if name.starts_with('/') {
@@ -243,6 +270,12 @@ impl<'a> Resolver<'a> {
             };
             return Resolution {
                 target,
+                method: tried_text(&tried),
+            };
+        }
+        if outside {
+            return Resolution {
+                target: Target::Unknown(format!("{how}: outside the scanned directories")),
                 method: tried_text(&tried),
             };
         }
@@ -406,7 +439,10 @@ pub fn apply(scan: &DirScan, graph: &mut GraphBuilder) {
     let outcome = analyse(scan);
     let mut props: BTreeMap<String, Vec<(Option<String>, Property)>> = BTreeMap::new();
     for (((f, s), d), answers) in &outcome.resolutions {
-        let (Some(file), Some(image)) = (scan.macho.get(*f), scan.macho[*f].images.get(*s)) else {
+        let Some(file) = scan.macho.get(*f) else {
+            continue;
+        };
+        let Some(image) = file.images.get(*s) else {
             continue;
         };
         let Some(dylib) = image.dylibs.get(*d) else {
