@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::binary;
 use crate::catalog::analyze::analyze;
+use crate::catalog::native::dyld_facts::{self, MachoImage};
 use crate::hash;
 use crate::model::{
     Component, Document, FileNode, GraphBuilder, Problem, Relationship, Severity, Subject,
@@ -32,6 +33,8 @@ struct BinaryResult {
     problems: Vec<Problem>,
     /// Library names this file answers to (for dynamic-link edges between scanned files).
     provides: Vec<String>,
+    /// What dyld reads from it, when it is a Mach-O file (for [`Options::dir_pass`]).
+    macho: Vec<MachoImage>,
 }
 
 /// Told `(files examined, files to examine)` after each file, from the worker threads.
@@ -44,6 +47,29 @@ pub struct Options {
     pub checksums: hash::Digests,
     /// Progress reports for a terminal; `None` for none.
     pub progress: Option<std::sync::Arc<ProgressFn>>,
+    /// Run once every file is in the graph, before libraries are linked by name: the dyld
+    /// model (a layer above) resolves Mach-O dylib load commands this way.
+    pub dir_pass: Option<DirPass>,
+}
+
+/// A pass over a finished directory scan.
+pub type DirPass = fn(&DirScan, &mut GraphBuilder);
+
+/// The Mach-O files of a directory scan, as [`Options::dir_pass`] sees them.
+#[derive(Debug, Default)]
+pub struct DirScan {
+    /// The name prefix of each directory target (`.` for a single directory): an absolute
+    /// load path is looked up below each.
+    pub roots: Vec<String>,
+    pub macho: Vec<MachoFile>,
+}
+
+#[derive(Debug)]
+pub struct MachoFile {
+    pub id: String,
+    /// Document file name (`./App.app/Contents/MacOS/app`).
+    pub name: String,
+    pub images: Vec<MachoImage>,
 }
 
 /// Scans the targets. Problems with individual entries are inside the document; this never
@@ -80,6 +106,10 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
 
     let mut graph = GraphBuilder::default();
     let mut provided = std::collections::BTreeMap::new();
+    let mut dir = DirScan {
+        roots: dir_roots(targets),
+        macho: Vec::new(),
+    };
     graph.count_examined(collected.candidates.len() as u64);
     for p in collected.problems {
         graph.problem(p);
@@ -95,7 +125,15 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
                     relationships,
                     problems,
                     provides,
+                    macho,
                 } = *result;
+                if !macho.is_empty() {
+                    dir.macho.push(MachoFile {
+                        id: node.id.clone(),
+                        name: node.name.clone(),
+                        images: macho,
+                    });
+                }
                 for name in provides {
                     provided
                         .entry(crate::model::native_lookup_key(&name))
@@ -109,6 +147,9 @@ pub fn scan(targets: &[String], created: String, options: Options) -> Document {
                 problems.into_iter().for_each(|p| graph.problem(p));
             }
         }
+    }
+    if let Some(pass) = options.dir_pass {
+        pass(&dir, &mut graph);
     }
     graph.link_native_to_files(&provided);
     let subject = Subject {
@@ -170,7 +211,25 @@ fn examine(candidate: &Candidate, checksums: hash::Digests) -> Outcome {
         relationships: analysis.relationships,
         problems: analysis.problems,
         provides: analysis.provides,
+        macho: match analysis.format {
+            binary::Format::MachO | binary::Format::MachOFat => dyld_facts::read(&map),
+            _ => Vec::new(),
+        },
     }))
+}
+
+/// The name prefixes [`source::collect`] gives the files of each directory target.
+fn dir_roots(targets: &[String]) -> Vec<String> {
+    let dirs: Vec<&String> = targets
+        .iter()
+        .filter(|t| std::path::Path::new(t).is_dir())
+        .collect();
+    if targets.len() == 1 && dirs.len() == 1 {
+        return vec![".".to_string()];
+    }
+    dirs.iter()
+        .map(|t| t.trim_end_matches('/').to_string())
+        .collect()
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {

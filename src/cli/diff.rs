@@ -177,6 +177,7 @@ fn load(
     let options = crate::scan::Options {
         checksums: crate::hash::Digests::None,
         progress: progress.callback(),
+        dir_pass: Some(crate::loader::macho::apply),
     };
     let mut doc = crate::scan::scan(&targets, created, options);
     drop(progress);

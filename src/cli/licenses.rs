@@ -102,7 +102,11 @@ pub(crate) fn scan_with_licenses(
         }
     }
     // Licenses need no file checksums: only the catalogued components.
-    let mut doc = crate::scan::scan(targets, created, crate::scan::Options::default());
+    let options = crate::scan::Options {
+        dir_pass: Some(crate::loader::macho::apply),
+        ..crate::scan::Options::default()
+    };
+    let mut doc = crate::scan::scan(targets, created, options);
     if doc.summary.files_examined == 0 && doc.summary.errors > 0 {
         super::print_problems(&doc.problems);
         return Err("nothing readable among the targets".into());

@@ -171,6 +171,7 @@ pub fn run(args: ScanArgs) -> u8 {
                     d.union(o.format.digests())
                 }),
                 progress: progress.callback(),
+                dir_pass: Some(crate::loader::macho::apply),
             };
             let doc = crate::scan::scan(&args.targets, created, options);
             drop(progress); // clear the bar before problems and output are printed

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod env;
 pub mod graph;
+pub mod macho;
 mod rules;
 pub mod tokens;
 

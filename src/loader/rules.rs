@@ -23,7 +23,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "library-not-found",
-        "a DT_NEEDED library is not on the loader's search path",
+        "a DT_NEEDED library (ELF) or a non-weak dylib (Mach-O) is not where the loader looks",
     ),
     (
         "preload-not-found",

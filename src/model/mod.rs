@@ -390,6 +390,23 @@ impl GraphBuilder {
         }
     }
 
+    /// Adds properties to slices of files already added: file id → (slice label, `None`
+    /// for a thin file; property). One pass over the files.
+    pub fn slice_properties(&mut self, mut add: BTreeMap<String, Vec<(Option<String>, Property)>>) {
+        for file in &mut self.files {
+            let Some(props) = add.remove(&file.id) else {
+                continue;
+            };
+            for (label, property) in props {
+                if let Some(slice) = file.slices.iter_mut().find(|s| s.label == label) {
+                    if !slice.properties.contains(&property) {
+                        slice.properties.push(property);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn loader_finding(&mut self, finding: loader::LoaderFinding) {
         self.loader_findings.push(finding);
     }

@@ -6,6 +6,8 @@
 #   check-jsonschema (+ jsonschema)    JSON schema validation of SPDX 2.3
 #   spdx-python-model                  SPDX 3.0.1 JSON-LD type checks (offline)
 #   ntia-conformance-checker (sbomcheck) NTIA minimum elements / CISA FSCT3 minimum
+#   delocate                           macOS wheel dylib resolver (delocate-listdeps):
+#                                      oracle for Mach-O dyld resolution (tests/macho_dyld.rs)
 #   org.spdx:tools-java (Maven Central, jar-with-dependencies, sha1-checked, not run here)
 #                                      SPDX Java tools' Verify -> .venv/tools/tools-java.jar
 #   lib4sbom (wheel only, not installed): source of the SPDX 2.3 JSON schema
@@ -35,6 +37,7 @@ PIP_PACKAGES=(
   "check-jsonschema==0.39.0"
   "spdx-python-model==0.0.6"
   "ntia-conformance-checker==6.0.0"
+  "delocate==0.13.0"
 )
 TOOLS_JAVA_URL="https://repo1.maven.org/maven2/org/spdx/tools-java/2.0.1/tools-java-2.0.1-jar-with-dependencies.jar"
 TOOLS_JAVA_SHA1="9c50b4e7c3aca13c01334948d2d34df780f276e2"
@@ -124,7 +127,7 @@ log "have $TOOLS_JAVA"
 "$VENV/bin/python" -c '
 import spdx_tools.spdx.parser.parse_anything, spdx_tools.spdx.validation.document_validator
 import cyclonedx.validation.json, cyclonedx.validation.xml, jsonschema, check_jsonschema
-import spdx_python_model, ntia_conformance_checker
+import spdx_python_model, ntia_conformance_checker, delocate
 '
 
 printf '%s' "$WANT_STAMP" > "$STAMP"

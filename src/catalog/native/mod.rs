@@ -9,6 +9,7 @@
 
 mod cataloger;
 mod dwarf;
+pub mod dyld_facts;
 mod elf;
 mod file;
 mod floors;
