@@ -312,6 +312,13 @@ impl std::ops::Deref for Unpacked {
     }
 }
 
+impl Unpacked {
+    /// Held in a mapped temporary file rather than on the heap.
+    pub fn is_spilled(&self) -> bool {
+        self.bytes.is_mapped()
+    }
+}
+
 /// Unpacks a UPX-packed ELF into the original file's bytes.
 pub fn unpack_elf(data: &[u8]) -> Result<Unpacked, String> {
     unpack_segments(data, Kind::Elf)
