@@ -65,7 +65,7 @@ pub fn read_checksums(
 /// Pages of a map hashed per step: populated in one call, then dropped (big files).
 const WINDOW: usize = 4 << 20;
 /// Maps up to this size keep their pages after hashing (the catalogers may read them).
-const KEEP_PAGES_UP_TO: usize = 16 << 20;
+const KEEP_PAGES_UP_TO: usize = 4 << 20;
 
 /// Digests of a mapped file, read from the map; `None` for [`Digests::None`].
 pub fn map_checksums(map: &memmap2::Mmap, want: Digests) -> Option<Checksums> {

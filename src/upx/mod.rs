@@ -415,7 +415,7 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
     let tail_job = tail.as_ref().map(|_| in_place.len() - 1);
     let spilled = out.is_mapped();
     let failed = decode_in_parallel(&mut out, in_place, spilled)?;
-    if let Some(&(_, ref e)) = failed.iter().find(|(job, _)| Some(*job) != tail_job) {
+    if let Some((_, e)) = failed.iter().find(|(job, _)| Some(*job) != tail_job) {
         return Err(e.clone());
     }
     if let (Some(candidates), true) = (&tail, !failed.is_empty()) {
