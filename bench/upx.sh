@@ -5,6 +5,9 @@
 #
 #   bash bench/upx.sh                  # packs the Go toolchain's `compile` and `go` (LZMA)
 #   UPX_FILES="a.upx b.upx" bash bench/upx.sh
+# Large programs (spilled to a mapped temporary file beyond 64 MiB), as measured in
+# docs/performance.md: `upx -q --lzma -o bench/out/upx/syft.upx "$(go env GOPATH)/bin/syft"`
+# (syft as bench/tools.sh builds it, 126 MB) and `assay` itself (target/release/assay).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=bench/out

@@ -188,14 +188,15 @@ fn examine(candidate: &Candidate, checksums: hash::Digests) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
-    let checksums = match rewind(&mut file)
-        .and_then(|_| hash::read_checksums(&mut file, map.len() as u64, checksums))
-    {
-        Ok(c) => c,
-        Err(e) => return failed(format!("cannot read: {e}")),
-    };
+    // Hashing and cataloguing read the same map; side by side they overlap when a core is
+    // free (a big file at the end of a scan, a UPX program whose largest block decodes
+    // alone). The analysis runs here and holds its unpack budget only while it runs.
+    let (analysis, checksums) = rayon::join(
+        || analyze(&candidate.name, &map),
+        || hash::map_checksums(&map, checksums),
+    );
     let node_id = FileNode::id_for(&candidate.name);
-    let Some(analysis) = analyze(&candidate.name, &map) else {
+    let Some(analysis) = analysis else {
         return Outcome::NotBinary;
     };
     Outcome::Binary(Box::new(BinaryResult {
@@ -243,9 +244,4 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-fn rewind(file: &mut File) -> std::io::Result<()> {
-    use std::io::Seek;
-    file.seek(std::io::SeekFrom::Start(0)).map(|_| ())
 }

@@ -73,6 +73,39 @@ impl Buffer {
     pub fn is_mapped(&self) -> bool {
         matches!(self, Buffer::Mapped(..))
     }
+
+    /// Drops a mapped buffer's pages from the process's page tables (a no-op on the heap):
+    /// the bytes stay in the temporary file and are read back on the next access, so what a
+    /// reader never touches again no longer counts in the resident set.
+    pub fn release_pages(&self) {
+        if let Buffer::Mapped(m, _) = self {
+            // SAFETY: the whole of a shared file mapping.
+            unsafe { release_pages(m) }
+        }
+    }
+}
+
+/// Drops the whole pages inside `bytes` from the process's page tables.
+///
+/// # Safety
+/// `bytes` must lie inside a [`Buffer::Mapped`] (a shared file mapping, whose pages keep
+/// their contents in the file); on heap memory this would discard data.
+pub unsafe fn release_pages(bytes: &[u8]) {
+    // SAFETY: sysconf has no preconditions.
+    let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        p if p > 0 => p as usize,
+        _ => return,
+    };
+    let start = bytes.as_ptr() as usize;
+    let (first, end) = (
+        start.div_ceil(page) * page,
+        (start + bytes.len()) / page * page,
+    );
+    if end > first {
+        // SAFETY: a page-aligned range inside the caller's shared file mapping; errors
+        // (an old kernel) only mean the pages stay resident.
+        unsafe { libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_DONTNEED) };
+    }
 }
 
 /// Reads `size` bytes (fewer if the stream ends first) after `head`, which the caller
@@ -144,6 +177,10 @@ mod tests {
         let mut z = Buffer::zeroed(IN_MEMORY_LIMIT + 1).expect("zeroed map");
         assert!(z.is_mapped());
         z[IN_MEMORY_LIMIT as usize] = 1;
-        assert_eq!(z.iter().map(|&b| u64::from(b)).sum::<u64>(), 1);
+        z[5] = 2;
+        // Released pages keep their bytes (read back from the file).
+        unsafe { release_pages(&z[1..]) };
+        z.release_pages();
+        assert_eq!(z.iter().map(|&b| u64::from(b)).sum::<u64>(), 3);
     }
 }

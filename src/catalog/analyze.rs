@@ -124,7 +124,7 @@ fn analyze_packed_pe(
                 Ok(None) => {}
                 Err(e) => problems.push((Severity::Error, e.to_string())),
             }
-            super::native_meta::add_libraries_in(&file_id, name, &[&image], &mut findings);
+            super::native_meta::add_libraries_in(&file_id, name, &[&image[..]], &mut findings);
             problems.push((
                 Severity::Warning,
                 "UPX-packed PE: contents read from the decompressed section image; PE structure (imports, resources, sections) not rebuilt".into(),

@@ -39,6 +39,22 @@ pub fn summarize(file: &object::File<'_>) -> Option<DwarfSummary> {
         return None;
     }
     let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
+        // Only what the walk reads (unit headers and attributes, strings, addresses, line
+        // program headers): location and range lists are often a third of the compressed
+        // DWARF, inflated for nothing.
+        use gimli::SectionId::*;
+        if !matches!(
+            id,
+            DebugAbbrev
+                | DebugAddr
+                | DebugInfo
+                | DebugLine
+                | DebugLineStr
+                | DebugStr
+                | DebugStrOffsets
+        ) {
+            return Ok(Cow::Borrowed(&[]));
+        }
         Ok(file
             .section_by_name(id.name())
             .and_then(|s| s.uncompressed_data().ok())

@@ -168,19 +168,25 @@ fn block_at(data: &[u8], at: usize) -> Result<Option<(Block<'_>, usize)>, String
 
 fn decompress(b: &Block<'_>) -> Result<Vec<u8>, String> {
     let mut out = vec![0u8; b.unpacked];
-    decompress_into(b, &mut out)?;
+    decompress_into(b, &mut out, false)?;
     Ok(out)
 }
 
 /// Decompresses a block into `out` (exactly its unpacked size) and undoes its filter.
-/// LZMA and stored blocks are written in place; NRV blocks go through one block-sized
-/// buffer.
-fn decompress_into(b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
+/// Every method writes in place: no block-sized buffer beside the output.
+///
+/// `spilled`: `out` lies in a spilled [`crate::spill::Buffer::Mapped`]; the pages written
+/// are then dropped from the resident set as the decoder moves on (they stay in the file).
+fn decompress_into(b: &Block<'_>, out: &mut [u8], spilled: bool) -> Result<(), String> {
     if out.len() != b.unpacked {
         return Err("block does not fit its destination".into());
     }
     if b.compressed.len() == b.unpacked {
         out.copy_from_slice(b.compressed); // stored
+        if spilled {
+            // SAFETY: `spilled` says `out` is inside a shared file mapping.
+            unsafe { crate::spill::release_pages(out) };
+        }
     } else {
         let nrv = |v, width, out: &mut [u8]| nrv_into(v, width, b, out);
         match b.method {
@@ -193,27 +199,22 @@ fn decompress_into(b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
             8 => nrv(nrv::Variant::E, 32, out),
             9 => nrv(nrv::Variant::E, 8, out),
             10 => nrv(nrv::Variant::E, 16, out),
-            14 => lzma_into(b.compressed, out),
+            14 => lzma_into(b.compressed, out, spilled),
             m => Err(format!("unsupported UPX compression method {m}")),
         }?;
     }
     filter::unfilter(b.filter, b.filter_param, out)
 }
 
-/// An NRV block through one block-sized buffer.
+/// An NRV block, decoded in place.
 fn nrv_into(v: nrv::Variant, width: u32, b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
-    let bytes = nrv::decompress(v, width, b.compressed, b.unpacked)?;
-    if bytes.len() != out.len() {
-        return Err("NRV block size differs from the declared one".into());
-    }
-    out.copy_from_slice(&bytes);
-    Ok(())
+    nrv::decompress_into(v, width, b.compressed, out)
 }
 
 /// UPX's LZMA blocks: two bytes of properties (`lc<<3 | pb`, `lp<<4 | lc`), then the raw
 /// range-coded LZMA1 stream, decoded by liblzma's raw decoder straight into `out`
 /// (measured several times faster than the pure-Rust lzma-rs, see docs/performance.md).
-fn lzma_into(src: &[u8], out: &mut [u8]) -> Result<(), String> {
+fn lzma_into(src: &[u8], out: &mut [u8], spilled: bool) -> Result<(), String> {
     let (p0, p1) = (
         *src.first().ok_or("empty LZMA block")?,
         *src.get(1).ok_or("short LZMA block")?,
@@ -228,20 +229,24 @@ fn lzma_into(src: &[u8], out: &mut [u8]) -> Result<(), String> {
     // as the block.
     let whole = u32::try_from(out.len()).unwrap_or(u32::MAX).max(4096);
     let bounded = whole.min(LZMA_FIRST_DICT);
-    match lzma_raw(&src[2..], out, (lc, lp, pb), bounded) {
-        Err(_) if bounded < whole => lzma_raw(&src[2..], out, (lc, lp, pb), whole),
+    match lzma_raw(&src[2..], out, (lc, lp, pb), bounded, spilled) {
+        Err(_) if bounded < whole => lzma_raw(&src[2..], out, (lc, lp, pb), whole, spilled),
         r => r,
     }
 }
 
-/// The dictionary tried first for an LZMA block.
-const LZMA_FIRST_DICT: u32 = 32 << 20;
+/// The dictionary tried first for an LZMA block: UPX 4's encoder used at most 4 MiB on the
+/// 126 MB program measured (docs/performance.md); each decoding thread holds one.
+const LZMA_FIRST_DICT: u32 = 8 << 20;
+/// Output handed to liblzma per call; a spilled output's pages are released behind it.
+const LZMA_STEP: usize = 8 << 20;
 
 fn lzma_raw(
     input: &[u8],
     out: &mut [u8],
     (lc, lp, pb): (u32, u32, u32),
     dict: u32,
+    spilled: bool,
 ) -> Result<(), String> {
     let lzma_err = |e: xz2::stream::Error| format!("LZMA: {e}");
     // liblzma's `.lzma` (LZMA_Alone) decoder, fed a rebuilt 13-byte header (properties,
@@ -252,17 +257,30 @@ fn lzma_raw(
     header.extend_from_slice(&(out.len() as u64).to_le_bytes());
     let mut stream = xz2::stream::Stream::new_lzma_decoder(u64::MAX).map_err(lzma_err)?;
     // The decoder reads the header, then the stream: one virtual input, fed in two slices.
+    // liblzma reads back from its own dictionary, never from `out`, so written output can
+    // leave the resident set.
+    let mut released = 0;
     loop {
         let (read, written) = (stream.total_in() as usize, stream.total_out() as usize);
+        if spilled && written - released >= LZMA_STEP {
+            // SAFETY: `spilled` says `out` is inside a shared file mapping.
+            unsafe { crate::spill::release_pages(&out[released..written]) };
+            released = written;
+        }
         if written == out.len() {
+            if spilled {
+                // SAFETY: as above.
+                unsafe { crate::spill::release_pages(&out[released..]) };
+            }
             return Ok(());
         }
         let next_in = match read.checked_sub(header.len()) {
             None => &header[read..],
             Some(at) => input.get(at..).unwrap_or(&[]),
         };
+        let step = out.len().min(written + LZMA_STEP);
         let status = stream
-            .process(next_in, &mut out[written..], xz2::stream::Action::Run)
+            .process(next_in, &mut out[written..step], xz2::stream::Action::Run)
             .map_err(lzma_err)?;
         let progressed =
             stream.total_in() as usize != read || stream.total_out() as usize != written;
@@ -291,6 +309,13 @@ impl std::ops::Deref for Unpacked {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         &self.bytes
+    }
+}
+
+impl Unpacked {
+    /// Held in a mapped temporary file rather than on the heap.
+    pub fn is_spilled(&self) -> bool {
+        self.bytes.is_mapped()
     }
 }
 
@@ -371,15 +396,39 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
         }
         cursor = cursor.max(end);
     }
-    decode_in_parallel(&mut out, in_place)?;
     // The bytes after the last segment (non-loaded sections, section headers) are one
-    // more block, stored after the loader: found by its exact size.
-    if cursor < file_size {
-        let want = (file_size - cursor) as u32;
-        let tail = find_block_of_size(data, at, want)
+    // more block, stored after the loader: found by its exact size. In a big program it is
+    // as large as a segment (symbols, DWARF), so it is decoded in place with the others.
+    let tail = if cursor < file_size {
+        let want = u32::try_from(file_size - cursor)
+            .map_err(|_| "the bytes after the last segment exceed a block")?;
+        let candidates = tail_candidates(data, at, want);
+        let first = *candidates
+            .first()
             .ok_or("the block holding the bytes after the last segment was not found")?;
-        out[cursor..].copy_from_slice(&tail);
+        let (b, _) = block_at(data, first)?.ok_or("tail block vanished")?;
+        in_place.push((b, cursor));
+        Some(candidates)
+    } else {
+        None
+    };
+    let tail_job = tail.as_ref().map(|_| in_place.len() - 1);
+    let spilled = out.is_mapped();
+    let failed = decode_in_parallel(&mut out, in_place, spilled)?;
+    if let Some((_, e)) = failed.iter().find(|(job, _)| Some(*job) != tail_job) {
+        return Err(e.clone());
     }
+    if let (Some(candidates), true) = (&tail, !failed.is_empty()) {
+        // The first block of the right size did not decode: the next ones, in order.
+        let found = candidates[1..].iter().any(|&c| {
+            matches!(block_at(data, c), Ok(Some((b, _))) if decompress_into(&b, &mut out[cursor..], false).is_ok())
+        });
+        if !found {
+            return Err("the block holding the bytes after the last segment was not found".into());
+        }
+    }
+    // The catalogers fault in only what they read.
+    out.release_pages();
     Ok(Unpacked {
         bytes: out,
         _permit: permit,
@@ -387,13 +436,18 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
 }
 
 /// Decodes blocks into their (ascending, disjoint) places in `out` on up to one thread per
-/// core. Plain threads, not the scan's rayon pool: a rayon worker waiting here could pick
-/// up another packed file and wait on the unpack budget this file holds.
-fn decode_in_parallel(out: &mut [u8], jobs: Vec<(Block<'_>, usize)>) -> Result<(), String> {
-    let mut work: Vec<(Block<'_>, &mut [u8])> = Vec::with_capacity(jobs.len());
+/// core; returns the blocks (by position in `jobs`) that failed to decode, with why. Plain
+/// threads, not the scan's rayon pool: a rayon worker waiting here could pick up another
+/// packed file and wait on the unpack budget this file holds.
+fn decode_in_parallel(
+    out: &mut [u8],
+    jobs: Vec<(Block<'_>, usize)>,
+    spilled: bool,
+) -> Result<Vec<(usize, String)>, String> {
+    let mut work: Vec<Job<'_, '_>> = Vec::with_capacity(jobs.len());
     let mut rest = out;
     let mut base = 0;
-    for (b, pos) in jobs {
+    for (job, (b, pos)) in jobs.into_iter().enumerate() {
         let gap = pos.checked_sub(base).ok_or("overlapping blocks")?;
         let after_gap = std::mem::take(&mut rest)
             .get_mut(gap..)
@@ -404,62 +458,70 @@ fn decode_in_parallel(out: &mut [u8], jobs: Vec<(Block<'_>, usize)>) -> Result<(
         let (mine, tail) = after_gap.split_at_mut(b.unpacked);
         base = pos + b.unpacked;
         rest = tail;
-        work.push((b, mine));
+        work.push((job, b, mine));
     }
     // Largest first, so the last block to finish is a small one.
-    work.sort_by_key(|(b, _)| std::cmp::Reverse(b.unpacked));
+    work.sort_by_key(|(_, b, _)| std::cmp::Reverse(b.unpacked));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(work.len());
+    let queue = std::sync::Mutex::new(work.into_iter());
     if threads <= 1 {
-        return work
-            .into_iter()
-            .try_for_each(|(b, dst)| decompress_into(&b, dst));
+        return Ok(drain(&queue, spilled));
     }
-    let queue = std::sync::Mutex::new(work);
-    let next = || {
-        queue
-            .lock()
-            .ok()
-            .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)))
-    };
-    std::thread::scope(|scope| {
+    let mut failed = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| -> Result<(), String> {
-                    while let Some((b, dst)) = next() {
-                        decompress_into(&b, dst)?;
-                    }
-                    Ok(())
-                })
-            })
+            .map(|_| scope.spawn(|| drain(&queue, spilled)))
             .collect();
         workers
             .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err("block decoder panicked".into()))
-            })
-            .collect::<Result<Vec<()>, String>>()
-            .map(|_| ())
-    })
+            .map(|w| w.join().map_err(|_| "block decoder panicked".to_string()))
+            .collect::<Result<Vec<_>, String>>()
+    })?
+    .concat();
+    failed.sort_by_key(|(job, _)| *job);
+    Ok(failed)
 }
 
-fn find_block_of_size(data: &[u8], from: usize, want: u32) -> Option<Vec<u8>> {
-    // Each candidate costs a decompression: a real file has the block among the first few.
-    const MAX_CANDIDATES: usize = 16;
-    let pattern = want.to_le_bytes();
-    for at in memmem::find_iter(data.get(from..)?, &pattern).take(MAX_CANDIDATES) {
-        let at = from + at;
-        if let Ok(Some((b, _))) = block_at(data, at) {
-            if method_name(b.method).is_some() || b.compressed.len() == b.unpacked {
-                if let Ok(out) = decompress(&b) {
-                    return Some(out);
-                }
-            }
+type Job<'a, 'b> = (usize, Block<'a>, &'b mut [u8]);
+
+/// Decodes queued blocks until the queue is empty; the ones that failed, with why.
+fn drain(
+    queue: &std::sync::Mutex<std::vec::IntoIter<Job<'_, '_>>>,
+    spilled: bool,
+) -> Vec<(usize, String)> {
+    let mut failed = Vec::new();
+    loop {
+        let item = match queue.lock() {
+            Ok(mut q) => q.next(),
+            Err(_) => None,
+        };
+        let Some((job, b, dst)) = item else {
+            return failed;
+        };
+        if let Err(e) = decompress_into(&b, dst, spilled) {
+            failed.push((job, e));
         }
     }
-    None
+}
+
+/// Offsets after `from` of well-formed block headers declaring `want` unpacked bytes, in
+/// file order: the tail block is the first of them that decodes.
+fn tail_candidates(data: &[u8], from: usize, want: u32) -> Vec<usize> {
+    // Each failing candidate costs a decompression: a real file has the block first.
+    const MAX_CANDIDATES: usize = 16;
+    let pattern = want.to_le_bytes();
+    let Some(rest) = data.get(from..) else {
+        return Vec::new();
+    };
+    memmem::find_iter(rest, &pattern)
+        .map(|at| from + at)
+        .filter(|&at| {
+            matches!(block_at(data, at), Ok(Some((b, _)))
+                if method_name(b.method).is_some() || b.compressed.len() == b.unpacked)
+        })
+        .take(MAX_CANDIDATES)
+        .collect()
 }
 
 /// (file offset, file size) of each segment of a little-endian Mach-O header, sorted.
@@ -540,7 +602,7 @@ fn load_extents(ehdr: &[u8]) -> Result<Vec<(usize, usize)>, String> {
 /// packed lengths, original file size, filter, filter parameter, …; 32 bytes) sits at the
 /// start of the `UPX1` section's raw data, after the version string; the compressed stream
 /// follows it.
-pub fn unpack_pe_image(data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn unpack_pe_image(data: &[u8]) -> Result<Unpacked, String> {
     use object::{Object, ObjectSection};
     let head = &data[..data.len().min(4096)];
     let at = memmem::find(head, b"UPX!").ok_or("no UPX! pack header")?;
@@ -570,11 +632,26 @@ pub fn unpack_pe_image(data: &[u8]) -> Result<Vec<u8>, String> {
     // The filter covers the code section only, whose extent is in the original headers
     // this image does not rebuild: leave code bytes filtered so data bytes stay exact.
     let _ = (filter, filter_param);
-    decompress(&Block {
-        unpacked: unpacked as usize,
-        compressed,
-        method,
-        filter: 0,
-        filter_param: 0,
+    // Same bounds as ELF and Mach-O: a share of the unpack budget, and a mapped temporary
+    // file beyond the heap limit.
+    let permit = budget::acquire(unpacked);
+    let mut out = crate::spill::Buffer::zeroed(unpacked)
+        .map_err(|e| format!("no room for the unpacked image: {e}"))?;
+    let spilled = out.is_mapped();
+    decompress_into(
+        &Block {
+            unpacked: unpacked as usize,
+            compressed,
+            method,
+            filter: 0,
+            filter_param: 0,
+        },
+        &mut out,
+        spilled,
+    )?;
+    out.release_pages();
+    Ok(Unpacked {
+        bytes: out,
+        _permit: permit,
     })
 }

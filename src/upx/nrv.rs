@@ -66,7 +66,22 @@ pub fn decompress(
     src: &[u8],
     out_len: usize,
 ) -> Result<Vec<u8>, String> {
-    let mut out: Vec<u8> = Vec::with_capacity(out_len);
+    let mut out = vec![0u8; out_len];
+    decompress_into(variant, width, src, &mut out)?;
+    Ok(out)
+}
+
+/// Decompresses `src` into `out`, which must be filled exactly: the unpacked program is
+/// written in place, with no block-sized buffer beside it.
+pub fn decompress_into(
+    variant: Variant,
+    width: u32,
+    src: &[u8],
+    out: &mut [u8],
+) -> Result<(), String> {
+    let out_len = out.len();
+    // Bytes written so far.
+    let mut n = 0usize;
     let mut bits = Bits {
         src,
         at: 0,
@@ -77,10 +92,11 @@ pub fn decompress(
     let mut last_off: u32 = 1;
     loop {
         while bits.bit()? == 1 {
-            if out.len() >= out_len {
+            if n >= out_len {
                 return Err("output larger than declared".into());
             }
-            out.push(bits.byte()? as u8);
+            out[n] = bits.byte()? as u8;
+            n += 1;
         }
         // Offset high part.
         let mut off: u32 = 1;
@@ -152,24 +168,21 @@ pub fn decompress(
         }
         let total = len as usize + 1;
         let off = off as usize;
-        if off > out.len() {
+        if off > n {
             return Err("match reaches before the start of the output".into());
         }
-        if out.len() + total > out_len {
+        if n + total > out_len {
             return Err("output larger than declared".into());
         }
-        let from = out.len() - off;
+        // Byte by byte: a match may overlap the bytes it produces (offset < length).
+        let from = n - off;
         for i in 0..total {
-            let b = out[from + i];
-            out.push(b);
+            out[n + i] = out[from + i];
         }
+        n += total;
     }
-    if out.len() != out_len {
-        return Err(format!(
-            "decompressed to {} bytes, {} declared",
-            out.len(),
-            out_len
-        ));
+    if n != out_len {
+        return Err(format!("decompressed to {n} bytes, {out_len} declared"));
     }
-    Ok(out)
+    Ok(())
 }
