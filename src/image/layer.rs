@@ -1,6 +1,8 @@
 //! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into the
 //! [`Rootfs`], verifying the blob as it goes: one thread reads and inflates, another
-//! catalogues. Nothing is written to disk (except files over 64 MiB, see crate::spill).
+//! verifies the tar stream and reads (buffers, hashes) each candidate file, and a pool analyses
+//! them ([`super::in_order`]). Nothing is written to disk (except files over 64 MiB, see
+//! crate::spill).
 
 use std::io::{self, BufRead, BufReader, Read};
 

@@ -3,8 +3,9 @@
 //! lower layers provided, and the analysis of every candidate file as it streams past.
 //!
 //! Memory: only candidate files (a binary format by magic bytes, or a package database) are
-//! buffered, one at a time; the analysis kept per binary is small. The budget is the largest
-//! single candidate file plus a constant (decompressor windows, tar headers, read buffers).
+//! buffered; the analysis kept per binary is small. Files waiting for the analysis pool are
+//! bounded by [`super::in_order`] (128 MiB in flight), so the budget is that plus the file
+//! being read plus a constant (decompressor windows, tar headers, read buffers).
 
 use std::collections::BTreeMap;
 use std::io::Read;
