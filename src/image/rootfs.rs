@@ -702,6 +702,11 @@ pub fn readable_path(raw_path: &[u8], is_regular: bool) -> Option<String> {
 /// `./a//b/` → `a/b`; `None` when a `..` would leave the root.
 fn normalise(raw: &[u8]) -> Option<String> {
     let s = String::from_utf8_lossy(raw);
+    // Most tar paths are already normal (`usr/bin/x`): taken as they are, without splitting
+    // and joining (a replayed layer normalises every one of its entries again).
+    if !s.is_empty() && s.split('/').all(|p| !matches!(p, "" | "." | "..")) {
+        return Some(s.into_owned());
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in s.split('/') {
         match part {
@@ -745,6 +750,16 @@ mod tests {
         let left: Vec<&String> = fs.entries.keys().collect();
         assert_eq!(left, ["a/new"]);
         assert!(normalise(b"../etc/passwd").is_none());
+        for (raw, want) in [
+            ("usr/bin/x", "usr/bin/x"),
+            ("./usr//bin/./x/", "usr/bin/x"),
+            ("/etc", "etc"),
+            ("./", ""),
+            ("", ""),
+        ] {
+            assert_eq!(normalise(raw.as_bytes()).as_deref(), Some(want), "{raw}");
+        }
+        assert!(normalise(b"a/../../b").is_none());
     }
 
     /// Streams three layers into one filesystem while recording them, replays the records
