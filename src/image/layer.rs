@@ -1,10 +1,13 @@
 //! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into the
 //! [`Rootfs`], verifying the blob as it goes: one thread reads and inflates, another
-//! catalogues. Nothing is written to disk (except files over 64 MiB, see crate::spill).
+//! verifies the tar stream and reads (buffers, hashes) each candidate file, and a pool analyses
+//! them ([`super::in_order`]). Nothing is written to disk (except files over 64 MiB, see
+//! crate::spill).
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::digest::{Digest, VerifyingReader};
+use super::in_order::InOrder;
 use super::rootfs::Rootfs;
 
 /// What a layer's bytes are checked against.
@@ -132,6 +135,8 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
     let entries = archive
         .entries()
         .map_err(|e| anyhow::anyhow!("{what}: not a tar stream: {e}"))?;
+    // Binaries are analysed on a pool while the stream is read; steps apply in tar order.
+    let mut fs = InOrder::new(rootfs);
     for entry in entries {
         let mut entry = entry.map_err(|e| anyhow::anyhow!("{what}: damaged tar stream: {e}"))?;
         let kind = entry.header().entry_type();
@@ -140,21 +145,25 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
         let path = entry.path_bytes().into_owned();
         if kind == tar::EntryType::Link {
             if let Some(target) = entry.link_name_bytes() {
-                rootfs.hard_link(&path, &target);
+                fs.hard_link(&path, &target)
+                    .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
                 continue;
             }
         }
         let link = (kind == tar::EntryType::Symlink)
             .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
             .flatten();
-        let Some(path) = rootfs.entry(&path, is_regular, link.as_deref()) else {
+        let Some(path) = fs
+            .entry(&path, is_regular, link.as_deref())
+            .map_err(|e| anyhow::anyhow!("{what}: {e}"))?
+        else {
             continue;
         };
         let size = entry.size();
-        rootfs
-            .regular_file(&path, size, &mut entry)
+        fs.file(&path, size, &mut entry)
             .map_err(|e| anyhow::anyhow!("{what}: reading {path}: {e}"))?;
     }
+    fs.finish().map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
     // Drain the tar trailer so the verifier sees every byte.
     io::copy(&mut archive.into_inner(), &mut io::sink())
         .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;

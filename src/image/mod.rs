@@ -16,6 +16,7 @@ mod digest;
 pub(crate) mod document;
 mod elf_facts;
 mod identity;
+mod in_order;
 mod layer;
 mod layer_cache;
 pub mod linking;

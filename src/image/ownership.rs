@@ -13,7 +13,7 @@ use crate::model::{Component, ComponentKind, Problem, Property, Severity};
 const MAX_HOPS: usize = 40;
 
 /// Why a listed path could not be placed in the root.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unplaced {
     /// `..` or a symlink leads above `/`.
     Escapes,
@@ -23,23 +23,41 @@ pub enum Unplaced {
 
 pub struct PathMapper<'a> {
     symlinks: BTreeMap<&'a str, &'a str>,
+    /// Directories already resolved, as listed: a package database lists tens of thousands
+    /// of files in far fewer directories.
+    dirs: std::cell::RefCell<std::collections::HashMap<String, Result<String, Unplaced>>>,
 }
 
 impl<'a> PathMapper<'a> {
     pub fn new(symlinks: BTreeMap<&'a str, &'a str>) -> PathMapper<'a> {
-        PathMapper { symlinks }
+        PathMapper {
+            symlinks,
+            dirs: Default::default(),
+        }
     }
 
     /// The path (no leading `/`) where a listed file is found in the root.
     pub fn place(&self, listed: &str) -> Result<String, Unplaced> {
-        let mut parts: Vec<&str> = listed.split('/').filter(|p| !p.is_empty()).collect();
-        let Some(last) = parts.pop() else {
+        let trimmed = listed.trim_end_matches('/');
+        let (dir_listed, last) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+        if last.is_empty() {
             return Ok(String::new());
-        };
+        }
         if last == ".." {
             return Err(Unplaced::Escapes);
         }
-        let dir = self.resolve_dir(&parts)?;
+        let known = self.dirs.borrow().get(dir_listed).cloned();
+        let dir = match known {
+            Some(dir) => dir?,
+            None => {
+                let parts: Vec<&str> = dir_listed.split('/').filter(|p| !p.is_empty()).collect();
+                let dir = self.resolve_dir(&parts);
+                self.dirs
+                    .borrow_mut()
+                    .insert(dir_listed.to_string(), dir.clone());
+                dir?
+            }
+        };
         Ok(if dir.is_empty() {
             last.to_string()
         } else if last == "." {
@@ -93,8 +111,10 @@ impl<'a> PathMapper<'a> {
 pub fn owners(
     packages: &[Package],
     mapper: &PathMapper<'_>,
-) -> (BTreeMap<String, usize>, Vec<Problem>) {
-    let mut owners = BTreeMap::new();
+) -> (std::collections::HashMap<String, usize>, Vec<Problem>) {
+    // Only looked up (never iterated), so a hash map: tens of thousands of listed paths.
+    let files = packages.iter().map(|p| p.files.len()).sum();
+    let mut owners = std::collections::HashMap::with_capacity(files);
     let mut problems = Vec::new();
     for (i, p) in packages.iter().enumerate() {
         let mut bad: Vec<(&str, Unplaced)> = Vec::new();

@@ -3,8 +3,9 @@
 //! lower layers provided, and the analysis of every candidate file as it streams past.
 //!
 //! Memory: only candidate files (a binary format by magic bytes, or a package database) are
-//! buffered, one at a time; the analysis kept per binary is small. The budget is the largest
-//! single candidate file plus a constant (decompressor windows, tar headers, read buffers).
+//! buffered; the analysis kept per binary is small. Files waiting for the analysis pool are
+//! bounded by [`super::in_order`] (128 MiB in flight), so the budget is that plus the file
+//! being read plus a constant (decompressor windows, tar headers, read buffers).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -224,35 +225,26 @@ impl Rootfs {
         is_regular: bool,
         symlink: Option<&[u8]>,
     ) -> Option<String> {
-        let Some(path) = normalise(raw_path) else {
-            self.problems.push(Problem {
-                path: String::from_utf8_lossy(raw_path).into_owned(),
-                severity: Severity::Warning,
-                message: format!("layer {}: entry path escapes the root: skipped", self.layer),
-            });
-            return None;
+        let path = match classify(raw_path) {
+            PathKind::Escapes => {
+                self.problems.push(Problem {
+                    path: String::from_utf8_lossy(raw_path).into_owned(),
+                    severity: Severity::Warning,
+                    message: format!("layer {}: entry path escapes the root: skipped", self.layer),
+                });
+                return None;
+            }
+            PathKind::Root => return None,
+            PathKind::Opaque(dir) => {
+                self.delete_below(&dir, false);
+                return None;
+            }
+            PathKind::Whiteout(target) => {
+                self.delete_below(&target, true);
+                return None;
+            }
+            PathKind::Plain(path) => path,
         };
-        if path.is_empty() {
-            return None;
-        }
-        let (dir, base) = match path.rsplit_once('/') {
-            Some((d, b)) => (d, b),
-            None => ("", path.as_str()),
-        };
-        if base == ".wh..wh..opq" {
-            let dir = dir.to_string();
-            self.delete_below(&dir, false);
-            return None;
-        }
-        if let Some(hidden) = base.strip_prefix(".wh.") {
-            let target = if dir.is_empty() {
-                hidden.to_string()
-            } else {
-                format!("{dir}/{hidden}")
-            };
-            self.delete_below(&target, true);
-            return None;
-        }
         // A lower layer's entry at the same path is replaced (overlayfs semantics).
         if let Some(old) = self.entries.remove(&path) {
             self.mark_deleted(old);
@@ -335,106 +327,86 @@ impl Rootfs {
     }
 
     /// Reads a regular file's first bytes and buffers it only when it is a binary or a
-    /// package database; everything else is left for the tar reader to skip.
+    /// package database; everything else is left for the tar reader to skip. The file is
+    /// analysed here, on this thread ([`super::in_order`] analyses on a pool instead).
     pub fn regular_file(
         &mut self,
         path: &str,
         size: u64,
         reader: &mut dyn Read,
     ) -> anyhow::Result<()> {
-        self.files_seen += 1;
-        let mut head = [0u8; binary::MAGIC_LEN];
-        let n = read_up_to(reader, &mut head)?;
-        let is_binary = binary::detect(&head[..n]).is_some();
-        let is_text =
-            !is_binary && (crate::catalog::ospkg::wants(path) || super::linking::wants(path));
-        if !is_binary && !is_text {
-            self.record(Op::Skipped);
-            return Ok(());
-        }
-        let limit = if is_binary {
-            MAX_CANDIDATE_BYTES
-        } else {
-            MAX_TEXT_BYTES
-        };
-        if size > limit {
-            self.record(Op::TooBig {
-                path: path.to_string(),
-                size,
-                limit,
-            });
-            self.too_big(path, size, limit);
-            return Ok(());
-        }
-        // `size` comes from the tar header and is bounded above; the tar reader will not
-        // yield more than it. Beyond 64 MiB the bytes go to a mapped temporary file, and
-        // the digests are computed as they stream past.
-        let digests = if is_text {
-            crate::hash::Digests::None
-        } else {
-            crate::hash::Digests::Sha1AndSha256
-        };
-        let (data, sums) = crate::spill::read_stream(&head[..n], reader, size, digests)?;
-        let buffered = if data.is_mapped() {
-            0
-        } else {
-            data.len() as u64
-        };
-        self.largest_buffered = self.largest_buffered.max(buffered);
-        if is_text {
-            let data = data.into_vec();
-            if let Some(log) = &mut self.log {
-                log.texts.extend_from_slice(&data);
-                log.ops.push(Op::Text {
-                    path: path.to_string(),
-                    len: data.len() as u64,
-                    buffered,
-                });
-            }
-            if let Some(e) = self.entries.get_mut(path) {
-                e.text = Some(data);
-            }
-            return Ok(());
-        }
-        let name = self.display_name(path);
-        let sums = sums.unwrap_or_else(|| crate::hash::checksums(&data));
-        let sha256 = sums.sha256.clone();
-        let layer = self.layer;
-        self.place_binary(path, &sha256, || {
-            let analysis = crate::catalog::analyze::analyze(&name, &data)?;
-            Some(FileResult {
-                path: path.to_string(),
-                layer,
-                deleted_by: None,
-                node: FileNode {
-                    id: FileNode::id_for(&name),
-                    name,
-                    size: data.len() as u64,
-                    checksums: Some(sums),
-                    format: analysis.format,
-                    slices: analysis.slices.clone(),
-                },
-                loader: super::elf_facts::read(&data).map(Box::new),
-                analysis,
-            })
+        let (step, candidate) = read_file(path, size, reader)?;
+        let (name, layer) = (self.display_name(path), self.layer);
+        self.apply_file(step, || {
+            candidate.and_then(|c| c.analyse(path, name, layer))
         });
-        if self.log.is_some() {
-            // What this path ended up with (analysed, or a copy of identical content), so
-            // a replay after different lower layers still has it.
-            let result = self
-                .entries
-                .get(path)
-                .and_then(|e| e.result)
-                .and_then(|i| self.results.get(i))
-                .map(|r| Box::new(r.clone()));
-            self.record(Op::Binary {
-                path: path.to_string(),
+        Ok(())
+    }
+
+    /// Whether content with this SHA-256 was already examined in this scan (a file with it
+    /// needs no analysis of its own).
+    pub fn knows_content(&self, sha256: &str) -> bool {
+        self.by_content.contains_key(sha256)
+    }
+
+    /// The layer being applied.
+    pub fn layer(&self) -> usize {
+        self.layer
+    }
+
+    /// Applies what [`read_file`] found, in tar order; for a binary whose content is new,
+    /// `fresh()` gives its analysis.
+    pub fn apply_file(&mut self, step: FileStep, fresh: impl FnOnce() -> Option<FileResult>) {
+        self.files_seen += 1;
+        match step {
+            FileStep::Skipped => self.record(Op::Skipped),
+            FileStep::TooBig { path, size, limit } => {
+                self.too_big(&path, size, limit);
+                self.record(Op::TooBig { path, size, limit });
+            }
+            FileStep::Text {
+                path,
+                data,
+                buffered,
+            } => {
+                self.largest_buffered = self.largest_buffered.max(buffered);
+                if let Some(log) = &mut self.log {
+                    log.texts.extend_from_slice(&data);
+                    log.ops.push(Op::Text {
+                        path: path.clone(),
+                        len: data.len() as u64,
+                        buffered,
+                    });
+                }
+                if let Some(e) = self.entries.get_mut(&path) {
+                    e.text = Some(data);
+                }
+            }
+            FileStep::Binary {
+                path,
                 sha256,
                 buffered,
-                result,
-            });
+            } => {
+                self.largest_buffered = self.largest_buffered.max(buffered);
+                self.place_binary(&path, &sha256, fresh);
+                if self.log.is_some() {
+                    // What this path ended up with (analysed, or a copy of identical
+                    // content), so a replay after different lower layers still has it.
+                    let result = self
+                        .entries
+                        .get(&path)
+                        .and_then(|e| e.result)
+                        .and_then(|i| self.results.get(i))
+                        .map(|r| Box::new(r.clone()));
+                    self.record(Op::Binary {
+                        path,
+                        sha256,
+                        buffered,
+                        result,
+                    });
+                }
+            }
         }
-        Ok(())
     }
 
     fn too_big(&mut self, path: &str, size: u64, limit: u64) {
@@ -561,9 +533,180 @@ impl FileResult {
     }
 }
 
+/// What a regular file in a layer turned out to be, once read (before it is applied).
+pub enum FileStep {
+    /// Neither a binary nor a text assay reads.
+    Skipped,
+    TooBig {
+        path: String,
+        size: u64,
+        limit: u64,
+    },
+    /// A package-database or config text, buffered.
+    Text {
+        path: String,
+        data: Vec<u8>,
+        buffered: u64,
+    },
+    /// A binary candidate; its bytes are in the [`Candidate`] returned beside it.
+    Binary {
+        path: String,
+        sha256: String,
+        buffered: u64,
+    },
+}
+
+/// A binary candidate's bytes and digests, to be analysed (on any thread).
+pub struct Candidate {
+    data: crate::spill::Buffer,
+    sums: crate::model::Checksums,
+}
+
+impl Candidate {
+    /// Bytes held (on the heap or mapped), for the bound on files in flight.
+    pub fn bytes(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// The expensive part: catalogers and the loader's ELF facts. `name` is the file's
+    /// name in the document ([`Rootfs::display_name`]).
+    pub fn analyse(self, path: &str, name: String, layer: usize) -> Option<FileResult> {
+        let data = &self.data;
+        let analysis = crate::catalog::analyze::analyze(&name, data)?;
+        Some(FileResult {
+            path: path.to_string(),
+            layer,
+            deleted_by: None,
+            node: FileNode {
+                id: FileNode::id_for(&name),
+                name,
+                size: data.len() as u64,
+                checksums: Some(self.sums),
+                format: analysis.format,
+                slices: analysis.slices.clone(),
+            },
+            loader: super::elf_facts::read(data).map(Box::new),
+            analysis,
+        })
+    }
+}
+
+/// Reads a regular file of a layer (at `path`, as [`Rootfs::entry`] returned it): its first
+/// bytes decide whether it is a binary or a text assay reads; those are buffered (beyond
+/// 64 MiB: spilled and mapped, see crate::spill) and binaries hashed as they stream past.
+/// Touches no filesystem state, so the tar reader can run ahead of [`Rootfs::apply_file`].
+pub fn read_file(
+    path: &str,
+    size: u64,
+    reader: &mut dyn Read,
+) -> anyhow::Result<(FileStep, Option<Candidate>)> {
+    let mut head = [0u8; binary::MAGIC_LEN];
+    let n = read_up_to(reader, &mut head)?;
+    let is_binary = binary::detect(&head[..n]).is_some();
+    let is_text = !is_binary && (crate::catalog::ospkg::wants(path) || super::linking::wants(path));
+    if !is_binary && !is_text {
+        return Ok((FileStep::Skipped, None));
+    }
+    let limit = if is_binary {
+        MAX_CANDIDATE_BYTES
+    } else {
+        MAX_TEXT_BYTES
+    };
+    if size > limit {
+        let path = path.to_string();
+        return Ok((FileStep::TooBig { path, size, limit }, None));
+    }
+    // `size` comes from the tar header and is bounded above; the tar reader will not
+    // yield more than it.
+    let digests = if is_text {
+        crate::hash::Digests::None
+    } else {
+        crate::hash::Digests::Sha1AndSha256
+    };
+    let (data, sums) = crate::spill::read_stream(&head[..n], reader, size, digests)?;
+    let buffered = if data.is_mapped() {
+        0
+    } else {
+        data.len() as u64
+    };
+    let path = path.to_string();
+    if is_text {
+        let data = data.into_vec();
+        return Ok((
+            FileStep::Text {
+                path,
+                data,
+                buffered,
+            },
+            None,
+        ));
+    }
+    let sums = sums.unwrap_or_else(|| crate::hash::checksums(&data));
+    let sha256 = sums.sha256.clone();
+    Ok((
+        FileStep::Binary {
+            path,
+            sha256,
+            buffered,
+        },
+        Some(Candidate { data, sums }),
+    ))
+}
+
+/// A tar entry's path, as the filesystem reads it.
+enum PathKind {
+    /// A `..` would leave the root.
+    Escapes,
+    /// The root itself (`./`).
+    Root,
+    /// `DIR/.wh..wh..opq`: DIR's lower contents are hidden.
+    Opaque(String),
+    /// `DIR/.wh.NAME`: DIR/NAME is deleted.
+    Whiteout(String),
+    Plain(String),
+}
+
+fn classify(raw_path: &[u8]) -> PathKind {
+    let Some(path) = normalise(raw_path) else {
+        return PathKind::Escapes;
+    };
+    if path.is_empty() {
+        return PathKind::Root;
+    }
+    let (dir, base) = match path.rsplit_once('/') {
+        Some((d, b)) => (d, b),
+        None => ("", path.as_str()),
+    };
+    if base == ".wh..wh..opq" {
+        return PathKind::Opaque(dir.to_string());
+    }
+    if let Some(hidden) = base.strip_prefix(".wh.") {
+        return PathKind::Whiteout(if dir.is_empty() {
+            hidden.to_string()
+        } else {
+            format!("{dir}/{hidden}")
+        });
+    }
+    PathKind::Plain(path)
+}
+
+/// The path [`Rootfs::entry`] returns for this tar entry (a regular file to read), without
+/// applying the entry: the tar reader decides what to read before earlier files are applied.
+pub fn readable_path(raw_path: &[u8], is_regular: bool) -> Option<String> {
+    match classify(raw_path) {
+        PathKind::Plain(path) if is_regular => Some(path),
+        _ => None,
+    }
+}
+
 /// `./a//b/` → `a/b`; `None` when a `..` would leave the root.
 fn normalise(raw: &[u8]) -> Option<String> {
     let s = String::from_utf8_lossy(raw);
+    // Most tar paths are already normal (`usr/bin/x`): taken as they are, without splitting
+    // and joining (a replayed layer normalises every one of its entries again).
+    if !s.is_empty() && s.split('/').all(|p| !matches!(p, "" | "." | "..")) {
+        return Some(s.into_owned());
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in s.split('/') {
         match part {
@@ -607,6 +750,16 @@ mod tests {
         let left: Vec<&String> = fs.entries.keys().collect();
         assert_eq!(left, ["a/new"]);
         assert!(normalise(b"../etc/passwd").is_none());
+        for (raw, want) in [
+            ("usr/bin/x", "usr/bin/x"),
+            ("./usr//bin/./x/", "usr/bin/x"),
+            ("/etc", "etc"),
+            ("./", ""),
+            ("", ""),
+        ] {
+            assert_eq!(normalise(raw.as_bytes()).as_deref(), Some(want), "{raw}");
+        }
+        assert!(normalise(b"a/../../b").is_none());
     }
 
     /// Streams three layers into one filesystem while recording them, replays the records
