@@ -158,6 +158,19 @@ fn requests(stats: &Path) -> Vec<(String, u64)> {
 
 /// `assay licenses BIN -o json --licenses remote`: component name@version → license, and
 /// the warnings (one per line) with stderr.
+/// What the bundled license-db answers for `name@version` offline: its method
+/// (`license-db` when it examined this version, `license-db-range` inside a range) and
+/// expression. Remote mode checks every answer but an examined version's.
+fn bundled(name: &str, version: &str) -> Option<(String, String)> {
+    let out = common::assay(&["license-db", "lookup", &format!("crate {name}@{version}")]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    Some((
+        v["method"].as_str()?.to_string(),
+        v["expression"].as_str()?.to_string(),
+    ))
+}
+
 fn licenses(
     bin: &Path,
     env: &[(&str, &Path)],
@@ -260,18 +273,24 @@ fn remote_mode_reads_each_crates_own_manifest_once() {
         }
     }
     eprintln!("fetched: {fetched:?}\n{stderr}");
-    // The bundled db does not know these versions; both sides of each relicensing come from
-    // the crate's own manifest.
-    for c in [
-        "encoding_rs@0.8.28",
-        "encoding_rs@0.8.35",
-        "unicode-ident@1.0.5",
+    // Every version the bundled db did not examine itself (a range answer at most) is read
+    // from the crate's own manifest: both sides of each relicensing.
+    for (n, v) in [
+        ("encoding_rs", "0.8.28"),
+        ("encoding_rs", "0.8.35"),
+        ("unicode-ident", "1.0.5"),
     ] {
-        assert!(
-            fetched.contains(&c.to_string()),
-            "{c} not fetched: {fetched:?}"
+        let examined = bundled(n, v).is_some_and(|(m, _)| m == "license-db");
+        assert_eq!(
+            fetched.contains(&format!("{n}@{v}")),
+            !examined,
+            "{n}@{v}: fetched {fetched:?}; the bundled db examined it: {examined}"
         );
     }
+    assert!(
+        !fetched.is_empty(),
+        "no crate was fetched: pick versions the bundled db did not examine"
+    );
     assert_ne!(
         found["encoding_rs@0.8.28"]["expression"],
         found["encoding_rs@0.8.35"]["expression"]
@@ -401,8 +420,14 @@ fn a_registry_that_fails_or_hangs_leaves_a_warning_naming_the_crate() {
                 .any(|l| l.contains(c) && l.contains("timed out")),
             "{c}: {stderr}"
         );
-        assert!(found[c]["expression"].is_null());
     }
+    assert!(found["no-such-crate-assay@0.0.1"]["expression"].is_null());
+    // An answer the registry could not check stays the db's (a range around it), or none.
+    let db = bundled("encoding_rs", "0.8.28").map(|(_, e)| e);
+    assert_eq!(
+        found["encoding_rs@0.8.28"]["expression"].as_str(),
+        db.as_deref()
+    );
     assert_eq!(found["itoa@1.0.18"]["source"], "license-db");
     // Nothing is cached from a failure.
     assert!(!tmp

@@ -87,7 +87,10 @@ fn sigs_k8s_yaml_then_apache() {
         "sigs.k8s.io/yaml",
         ("v1.3.0", "v1.4.0"),
         // v1.4.0's LICENSE: Apache-2.0 for the fork, then go-yaml's MIT and BSD notices
-        ("BSD-3-Clause AND MIT", "Apache-2.0 AND MIT AND BSD-3-Clause"),
+        (
+            "BSD-3-Clause AND MIT",
+            "Apache-2.0 AND MIT AND BSD-3-Clause",
+        ),
         &["v1.3.0", "v1.4.0"],
     );
 }

@@ -17,6 +17,13 @@ pub fn is_version_exact(db: &ComponentLicense) -> bool {
     db.source == LicenseSource::LicenseDb
 }
 
+/// Whether the db examined this very version. With `--licenses=remote` everything else,
+/// a range answer included (the versions inside a range were not all read), is checked
+/// against the exact version's own files.
+pub fn was_examined(db: &ComponentLicense) -> bool {
+    is_version_exact(db) && db.method == "license-db"
+}
+
 /// Settles a db answer against the license files found on disk for the same version.
 /// `subject` names the component in a warning (`path@version`).
 pub fn settle(

@@ -172,7 +172,7 @@ fn resolve_one(
                 .crates
                 .filter(|f| f.config().serves(source) && on_disk.is_none())
                 .zip(version);
-            let needs_check = from_db.as_ref().is_none_or(|g| !agree::is_version_exact(g));
+            let needs_check = from_db.as_ref().is_none_or(|g| !agree::was_examined(g));
             if let (Some((f, v)), true) = (registry, needs_check) {
                 return super::crate_fetch::resolve(f, &c.name, v, from_db.as_ref(), db);
             }
@@ -194,7 +194,8 @@ fn resolve_one(
     let on_disk = files_on_disk(c, version, opts, local, db);
     let subject = format!("{}@{}", c.name, version.unwrap_or("?"));
     let from_db = from_db(&c.name, version, db);
-    // With --licenses=remote, a guess from another version is checked against this version.
+    // With --licenses=remote, an answer for versions other than this one (a guess, or a range
+    // the db did not read through) is checked against this version.
     let is_go = matches!(
         c.kind,
         ComponentKind::GoModule | ComponentKind::GoMainModule
@@ -202,7 +203,7 @@ fn resolve_one(
     if let (None, Some(guess), Some(f), Some(v), true) =
         (&on_disk, &from_db, fetcher, version, is_go)
     {
-        if !agree::is_version_exact(guess) {
+        if !agree::was_examined(guess) {
             return match from_proxy(f, &c.name, v, db) {
                 Ok(Some(fetched)) => {
                     agree::verify_guess(guess, fetched, &subject, "its module zip", db)
