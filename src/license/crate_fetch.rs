@@ -100,12 +100,7 @@ pub struct CrateFetcher {
 
 impl CrateFetcher {
     pub fn new(config: CrateFetchConfig) -> Result<CrateFetcher, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(config.timeout)
-            .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = super::remote::http_client(config.timeout)?;
         Ok(CrateFetcher { config, client })
     }
 

@@ -144,6 +144,17 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// The HTTP client every license fetch uses: a request timeout and assay's user agent.
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+    // rustls needs a process-wide crypto provider; `ring` builds fastest and needs no C.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
 pub struct RemoteFetcher {
     config: RemoteConfig,
     client: Option<reqwest::blocking::Client>,
@@ -151,13 +162,7 @@ pub struct RemoteFetcher {
 
 impl RemoteFetcher {
     pub fn new(config: RemoteConfig) -> Result<RemoteFetcher, String> {
-        // rustls needs a process-wide crypto provider; `ring` builds fastest and needs no C.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(config.timeout)
-            .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = http_client(config.timeout)?;
         Ok(RemoteFetcher {
             config,
             client: Some(client),

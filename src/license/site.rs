@@ -112,12 +112,7 @@ const MAX_UNPACKED: u64 = 512 << 20;
 
 impl CrateRegistry {
     pub fn new(base: &str, cache: PathBuf, timeout: std::time::Duration) -> Result<Self, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = super::remote::http_client(timeout)?;
         Ok(CrateRegistry {
             base: base.trim_end_matches('/').to_string(),
             cache,

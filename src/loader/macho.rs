@@ -464,33 +464,25 @@ pub fn apply(scan: &DirScan, graph: &mut GraphBuilder) {
                     }
                 }
                 Target::System => {
-                    graph.add_component(Component {
-                        id: old.clone(),
-                        kind: ComponentKind::NativeLibrary,
-                        name: dylib.name.clone(),
-                        version: None,
-                        purl: String::new(),
-                        ancestors: Vec::new(),
-                        properties: vec![
+                    graph.add_component(dylib_component(
+                        &old,
+                        &dylib.name,
+                        vec![
                             Property::new(STATUS_PROPERTY, "dyld-shared-cache"),
                             Property::new("assay:dyld:system", SYSTEM_LIBRARY),
                         ],
-                        occurrences: Vec::new(),
-                    });
+                        Vec::new(),
+                    ));
                     SYSTEM_LIBRARY.to_string()
                 }
                 Target::NotFound { .. } => {
                     let id = format!("native-missing:{}", dylib.name);
-                    graph.add_component(Component {
-                        id: id.clone(),
-                        kind: ComponentKind::NativeLibrary,
-                        name: dylib.name.clone(),
-                        version: None,
-                        purl: String::new(),
-                        ancestors: Vec::new(),
-                        properties: vec![Property::new(STATUS_PROPERTY, "not-found")],
-                        occurrences: vec![file.name.clone()],
-                    });
+                    graph.add_component(dylib_component(
+                        &id,
+                        &dylib.name,
+                        vec![Property::new(STATUS_PROPERTY, "not-found")],
+                        vec![file.name.clone()],
+                    ));
                     graph.retarget(&file.id, RelationshipKind::DynamicLink, &old, &id);
                     if weak {
                         "not found (weak: dyld goes on without it)".to_string()
@@ -503,16 +495,12 @@ pub fn apply(scan: &DirScan, graph: &mut GraphBuilder) {
                     // must not be linked by install name to some same-named file: in a tree
                     // with several copies of a bundle that picks another copy's file.
                     if dylib.name.starts_with('@') {
-                        graph.add_component(Component {
-                            id: old.clone(),
-                            kind: ComponentKind::NativeLibrary,
-                            name: dylib.name.clone(),
-                            version: None,
-                            purl: String::new(),
-                            ancestors: Vec::new(),
-                            properties: vec![Property::new(STATUS_PROPERTY, "unresolved")],
-                            occurrences: Vec::new(),
-                        });
+                        graph.add_component(dylib_component(
+                            &old,
+                            &dylib.name,
+                            vec![Property::new(STATUS_PROPERTY, "unresolved")],
+                            Vec::new(),
+                        ));
                     }
                     format!("unresolved: {why}")
                 }
@@ -606,6 +594,26 @@ fn normalise(path: &str) -> String {
         format!("./{body}")
     } else {
         body
+    }
+}
+
+/// A dylib as a library component (`native:` / `native-missing:` id), no version or purl:
+/// the load command names a path, nothing more.
+fn dylib_component(
+    id: &str,
+    name: &str,
+    properties: Vec<Property>,
+    occurrences: Vec<String>,
+) -> Component {
+    Component {
+        id: id.to_string(),
+        kind: ComponentKind::NativeLibrary,
+        name: name.to_string(),
+        version: None,
+        purl: String::new(),
+        ancestors: Vec::new(),
+        properties,
+        occurrences,
     }
 }
 

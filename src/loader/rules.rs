@@ -197,6 +197,21 @@ impl<'r, 'a> Simulation<'r, 'a> {
         }
     }
 
+    /// An object just loaded as `name` (needed by object `loader`): it answers to that name
+    /// and to its SONAME.
+    fn loaded(&self, path: String, canonical: String, name: &str, loader: usize) -> Loaded<'a> {
+        let facts = self.objects.get(canonical.as_str()).map(|o| o.facts);
+        let mut names = vec![name.to_string()];
+        names.extend(facts.and_then(|f| f.soname.clone()));
+        Loaded {
+            path,
+            canonical,
+            names,
+            facts,
+            loader: Some(loader),
+        }
+    }
+
     /// The default directories. glibc's are compiled in: a Debian-style (multiarch) glibc,
     /// recognised by its loader living in `lib/<triplet>/`, searches `lib/<triplet>`,
     /// `usr/lib/<triplet>`, `lib`, `usr/lib`; others `lib64`, `usr/lib64` (64-bit) or `lib`,
@@ -623,16 +638,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
                         {
                             l.names.push(name.clone());
                         } else {
-                            let facts = self.objects.get(canonical.as_str()).map(|o| o.facts);
-                            let mut names = vec![name.clone()];
-                            names.extend(facts.and_then(|f| f.soname.clone()));
-                            loaded.push(Loaded {
-                                path: found_at,
-                                canonical,
-                                names,
-                                facts,
-                                loader: Some(i),
-                            });
+                            loaded.push(self.loaded(found_at, canonical, name, i));
                         }
                     }
                     Found::Nothing(searched) => {
@@ -716,16 +722,7 @@ impl<'r, 'a> Simulation<'r, 'a> {
                     {
                         continue;
                     }
-                    let facts = self.objects.get(canonical.as_str()).map(|o| o.facts);
-                    let mut names = vec![entry.clone()];
-                    names.extend(facts.and_then(|f| f.soname.clone()));
-                    loaded.push(Loaded {
-                        path: found_at,
-                        canonical,
-                        names,
-                        facts,
-                        loader: Some(0),
-                    });
+                    loaded.push(self.loaded(found_at, canonical, entry, 0));
                 }
                 Found::Loader(_) => {}
                 Found::Nothing(searched) if self.family == Family::Glibc => report(

@@ -112,3 +112,29 @@ fn qualifiers(pairs: &[(&str, Option<&str>)]) -> String {
         format!("?{}", parts.join("&"))
     }
 }
+
+/// Deterministic damage for the database readers' tests: `rounds` copies of `base`, each
+/// with 1–8 bytes overwritten and one in four cut short (xorshift64*, fixed seed).
+#[cfg(test)]
+pub(crate) fn for_each_mutation(base: &[u8], rounds: usize, mut check: impl FnMut(&[u8])) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    };
+    for _ in 0..rounds {
+        let mut db = base.to_vec();
+        for _ in 0..1 + next(8) {
+            let at = next(db.len());
+            db[at] = next(256) as u8;
+        }
+        let cut = if next(4) == 0 {
+            next(db.len())
+        } else {
+            db.len()
+        };
+        check(&db[..cut]);
+    }
+}
