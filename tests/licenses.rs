@@ -17,7 +17,7 @@ use assay::license::{ComponentLicense, Finding, FindingSeverity, LicenseSource};
 use assay::model::{
     Component, ComponentKind, FileNode, GraphBuilder, RelationshipKind, Subject, ROOT_ID,
 };
-use common::{free_port, range_server, wait_for, Server};
+use common::{free_port, http_server, range_server, wait_for, Server};
 
 // ---------------------------------------------------------------------------------------
 // Classifier
@@ -772,22 +772,6 @@ fn module_zip(module: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
         z.finish().unwrap();
     }
     buf.into_inner()
-}
-
-fn http_server(root: &Path) -> Server {
-    let port = free_port();
-    common::serve_on(
-        std::process::Command::new(common::require_tool("python3"))
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(root),
-        port,
-    )
 }
 
 /// Accepts connections and never answers.

@@ -191,6 +191,23 @@ pub fn serve_on(cmd: &mut Command, port: u16) -> Server {
     server
 }
 
+/// `python3 -m http.server` serving `root` on a free loopback port.
+pub fn http_server(root: &Path) -> Server {
+    let port = free_port();
+    serve_on(
+        Command::new(require_tool("python3"))
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
+            .current_dir(root),
+        port,
+    )
+}
+
 /// `tests/tools/range_server.py` serving `root` on a free port; its per-request log is
 /// `stats`.
 pub fn range_server(root: &Path, stats: &Path, ignore_ranges: bool) -> Server {
