@@ -438,32 +438,10 @@ fn go_wasm_module_carries_the_same_modules_as_the_native_build() {
     assert!(producers.iter().any(|c| c["name"] == "Go cmd/compile"));
 }
 
-/// Scans one directory into both SBOM formats, validates them, returns their text.
-fn validated_sboms(target: &str, dir: &Path) -> (String, String) {
-    let spdx = dir.join("out.spdx.json");
-    let cdx = dir.join("out.cdx.json");
-    let out = common::assay(&[
-        "scan",
-        target,
-        "-o",
-        &format!("spdx-json={}", spdx.display()),
-        "-o",
-        &format!("cyclonedx-json={}", cdx.display()),
-        "-q",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    common::validate("spdx-json", &[&spdx]);
-    common::validate("cyclonedx-json", &[&cdx]);
-    (
-        std::fs::read_to_string(&spdx).unwrap(),
-        std::fs::read_to_string(&cdx).unwrap(),
-    )
-}
-
 #[test]
 fn new_catalogers_render_valid_spdx_and_cyclonedx() {
     let out_dir = tempfile::tempdir().expect("tempdir");
-    let (s, c) = validated_sboms("samples/beyond", out_dir.path());
+    let (s, c) = common::validated_sboms("samples/beyond", out_dir.path());
     for needle in [
         "pkg:cargo/semver@",
         "pkg:cargo/rust-hello@",
@@ -491,7 +469,7 @@ fn new_catalogers_render_valid_spdx_and_cyclonedx() {
     // Go without build info, on its own (the tree it is in is temporary).
     let dir = tempfile::tempdir().expect("tempdir");
     go_without_build_info(dir.path());
-    let (s, c) = validated_sboms(dir.path().to_str().unwrap(), out_dir.path());
+    let (s, c) = common::validated_sboms(dir.path().to_str().unwrap(), out_dir.path());
     assert!(s.contains("assay:method=pclntab-file-path"));
     assert!(c.contains("pclntab-file-path"));
 }

@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -99,46 +99,6 @@ fn auditable_binary(dir: &Path, crates: &[(&str, &str)]) -> PathBuf {
         .unwrap();
     assert!(st.success());
     out
-}
-
-struct Server(Child, u16);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(root: &Path, stats: &Path) -> Server {
-    let port = free_port();
-    // Killed and waited for by `Server`'s Drop, also when it never starts listening.
-    let server = Server(
-        Command::new(common::require_tool("python3"))
-            .arg(common::repo().join("tests/tools/range_server.py"))
-            .arg(root)
-            .arg(port.to_string())
-            .arg(stats)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-        port,
-    );
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    panic!("range server did not start");
 }
 
 /// Paths the server was asked for, in order.
@@ -232,7 +192,7 @@ fn remote_mode_reads_each_crates_own_manifest_once() {
     }
     let bin = auditable_binary(tmp.path(), CRATES);
     let stats = tmp.path().join("stats.jsonl");
-    let server = serve(&cache(), &stats);
+    let server = common::range_server(&cache(), &stats, false);
     let registry = PathBuf::from(format!("http://127.0.0.1:{}", server.1));
     let assay_cache = tmp.path().join("assay-cache");
     let env = [
@@ -331,7 +291,7 @@ fn remote_mode_checks_a_license_db_guess_against_the_crates_manifest() {
     .unwrap();
     let bin = auditable_binary(tmp.path(), &[(n, old), (n, new)]);
     let stats = tmp.path().join("stats.jsonl");
-    let server = serve(&cache(), &stats);
+    let server = common::range_server(&cache(), &stats, false);
     let registry = PathBuf::from(format!("http://127.0.0.1:{}", server.1));
     let assay_cache = tmp.path().join("assay-cache");
     let env = [
@@ -377,7 +337,7 @@ fn a_registry_that_fails_or_hangs_leaves_a_warning_naming_the_crate() {
     );
     // 1. A registry without the crate (404) and one that is down: a warning each.
     let stats = tmp.path().join("stats.jsonl");
-    let server = serve(&cache(), &stats);
+    let server = common::range_server(&cache(), &stats, false);
     let registry = PathBuf::from(format!("http://127.0.0.1:{}", server.1));
     let (found, stderr) = licenses(
         &bin,

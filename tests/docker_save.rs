@@ -6,53 +6,29 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::image::{
+    skopeo_copy, start_registry, umoci_config, umoci_init, umoci_new_unpacked, umoci_repack,
+};
+use common::run;
 use serde_json::Value;
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A one-layer umoci image (a program and a text file) in `dir/layout`, tag `v1`.
 fn umoci_image(dir: &Path) -> PathBuf {
     common::require_tool("umoci");
     let layout = dir.join("layout");
     let l = format!("{}:v1", layout.display());
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &l]));
+    umoci_init(&layout);
     let bundle = dir.join("bundle");
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &l])
-        .arg(&bundle));
+    umoci_new_unpacked(&l, &bundle, true);
     let rootfs = bundle.join("rootfs");
     std::fs::create_dir_all(rootfs.join("usr/bin")).unwrap();
     std::fs::copy("/usr/bin/true", rootfs.join("usr/bin/true")).unwrap();
     std::fs::write(rootfs.join("hello.txt"), "hello\n").unwrap();
-    run(Command::new("umoci")
-        .args(["repack", "--image", &l])
-        .arg(&bundle));
-    run(Command::new("umoci").args([
-        "config",
-        "--image",
-        &l,
-        "--architecture",
-        "amd64",
-        "--os",
-        "linux",
-    ]));
+    umoci_repack(&l, &bundle, false);
+    umoci_config(&l, "amd64", &[]);
     layout
 }
 
@@ -64,50 +40,6 @@ fn docker25_save(layout: &Path, repo_tag: &str, out: &Path) -> String {
         .arg("v1")
         .arg(repo_tag)
         .arg(out))
-}
-
-/// A plain-HTTP `docker-registry` on loopback, killed on drop.
-struct Registry {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_registry(dir: &Path) -> Registry {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.join("registry.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.join("registry").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(common::require_tool("docker-registry"))
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    let registry = Registry { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "docker-registry did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    registry
 }
 
 fn cyclonedx(target: &str) -> Value {
@@ -178,17 +110,13 @@ fn docker25_archive_has_the_manifest_identity_of_every_input() {
     assert!(names(&docker).iter().any(|n| n.contains("usr/bin/true")));
     // Pushed to a registry as it is (skopeo --preserve-digests), the image has the same
     // name and version; only repository_url names the registry instead of docker.io.
-    let registry = start_registry(&dir);
+    let registry = start_registry(&dir.join("registry"), None);
     let host = format!("127.0.0.1:{}", registry.port);
-    run(Command::new("skopeo")
-        .args([
-            "copy",
-            "-q",
-            "--preserve-digests",
-            "--dest-tls-verify=false",
-        ])
-        .arg(format!("oci:{}:v1", unpacked.display()))
-        .arg(format!("docker://{host}/test/app:v1")));
+    skopeo_copy(
+        &["-q", "--preserve-digests", "--dest-tls-verify=false"],
+        &format!("oci:{}:v1", unpacked.display()),
+        &format!("docker://{host}/test/app:v1"),
+    );
     let pushed = root_purl(&cyclonedx_with(
         &format!("registry:{host}/test/app:v1"),
         &["--insecure-registry"],
@@ -204,10 +132,11 @@ fn docker25_archive_has_the_manifest_identity_of_every_input() {
     // identity: no version in the purl.
     if Command::new("skopeo").arg("--version").output().is_ok() {
         let legacy = dir.join("legacy.tar");
-        run(Command::new("skopeo")
-            .arg("copy")
-            .arg(format!("oci:{}:v1", layout.display()))
-            .arg(format!("docker-archive:{}:test/app:v1", legacy.display())));
+        skopeo_copy(
+            &[],
+            &format!("oci:{}:v1", layout.display()),
+            &format!("docker-archive:{}:test/app:v1", legacy.display()),
+        );
         let legacy = root_purl(&cyclonedx(&format!("docker-archive:{}", legacy.display())));
         assert!(legacy.starts_with("pkg:oci/app?"), "{legacy}");
     }

@@ -9,11 +9,16 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::image::{
+    push, skopeo_archives, skopeo_copy, start_registry, umoci_config, umoci_init,
+    umoci_new_unpacked, umoci_repack,
+};
+use common::run;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------
@@ -28,16 +33,6 @@ struct Fixture {
     rootfs: PathBuf,
     oci_archive: PathBuf,
     docker_archive: PathBuf,
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn fixture() -> &'static Fixture {
@@ -64,13 +59,8 @@ fn build_fixture() -> Fixture {
     let rootfs = bundle.join("rootfs");
     let l = |tag: &str| format!("{}:{tag}", layout.display());
 
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &l("v1")]));
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &l("v1")])
-        .arg(&bundle));
+    umoci_init(&layout);
+    umoci_new_unpacked(&l("v1"), &bundle, true);
 
     // Layer 1: package databases, the Go sample, a C program and its shared library, and a
     // file the next layer deletes.
@@ -115,68 +105,37 @@ fn build_fixture() -> Fixture {
         rootfs.join("usr/bin/hello-again"),
     )
     .expect("hard link");
-    run(Command::new("umoci")
-        .args(["repack", "--refresh-bundle", "--image", &l("v1")])
-        .arg(&bundle));
+    umoci_repack(&l("v1"), &bundle, true);
     // Layer 2: deletes usr/bin/gone (a whiteout).
     std::fs::remove_file(rootfs.join("usr/bin/gone")).expect("rm");
-    run(Command::new("umoci")
-        .args(["repack", "--image", &l("v1")])
-        .arg(&bundle));
-    run(Command::new("umoci").args([
-        "config",
-        "--image",
+    umoci_repack(&l("v1"), &bundle, false);
+    umoci_config(
         &l("v1"),
-        "--architecture",
         "amd64",
-        "--os",
-        "linux",
-        "--config.label",
-        "org.opencontainers.image.title=assay-test",
-        "--config.label",
-        "org.example.team=sbom",
-    ]));
+        &[
+            "--config.label",
+            "org.opencontainers.image.title=assay-test",
+            "--config.label",
+            "org.example.team=sbom",
+        ],
+    );
 
     // An arm64 image of the Go sample, then an index holding both platforms.
     let arm_bundle = dir.join("arm-bundle");
-    run(Command::new("umoci").args(["new", "--image", &l("arm")]));
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &l("arm")])
-        .arg(&arm_bundle));
+    umoci_new_unpacked(&l("arm"), &arm_bundle, true);
     std::fs::create_dir_all(arm_bundle.join("rootfs/usr/bin")).expect("mkdir");
     std::fs::copy(
         common::samples().join("go/hello-linux-arm64"),
         arm_bundle.join("rootfs/usr/bin/hello"),
     )
     .expect("copy");
-    run(Command::new("umoci")
-        .args(["repack", "--image", &l("arm")])
-        .arg(&arm_bundle));
-    run(Command::new("umoci").args([
-        "config",
-        "--image",
-        &l("arm"),
-        "--architecture",
-        "arm64",
-        "--os",
-        "linux",
-    ]));
+    umoci_repack(&l("arm"), &arm_bundle, false);
+    umoci_config(&l("arm"), "arm64", &[]);
     add_multi_platform_index(&layout);
 
     let oci_archive = dir.join("app-oci.tar");
     let docker_archive = dir.join("app-docker.tar");
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        &format!("oci:{}", l("v1")),
-        &format!("oci-archive:{}:v1", oci_archive.display()),
-    ]));
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        &format!("oci:{}", l("v1")),
-        &format!("docker-archive:{}:test/app:v1", docker_archive.display()),
-    ]));
+    skopeo_archives(&l("v1"), &oci_archive, &docker_archive);
     Fixture {
         dir,
         layout,
@@ -460,14 +419,11 @@ fn archives_and_rootfs_give_the_same_inventory_as_the_layout() {
     // zstd-compressed layers (docker-archive above has uncompressed ones, the layout gzip).
     let zstd = f.dir.join("zstd-layout");
     let _ = std::fs::remove_dir_all(&zstd);
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        "--dest-compress-format",
-        "zstd",
+    skopeo_copy(
+        &["-q", "--dest-compress-format", "zstd"],
         &format!("oci:{}:v1", f.layout.display()),
         &format!("oci:{}:v1", zstd.display()),
-    ]));
+    );
     let zstd_doc = scan(&[&format!("oci-dir:{}:v1", zstd.display())], 0);
     assert_eq!(file_names(&zstd_doc), file_names(&layout));
 
@@ -642,72 +598,6 @@ fn a_missing_manifest_blob_is_a_clear_error() {
 
 // ---------------------------------------------------------------------------------------
 // Registries
-
-/// A `docker-registry` process, killed on drop.
-struct Registry {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_registry(dir: &Path, tls: Option<(&Path, &Path, &Path)>) -> Registry {
-    let port = free_port();
-    std::fs::create_dir_all(dir.join("storage")).unwrap();
-    let mut config = format!(
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-        dir.join("storage").display()
-    );
-    if let Some((cert, key, htpasswd)) = tls {
-        config.push_str(&format!(
-            "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: assay-test\n    path: {}\n",
-            cert.display(),
-            key.display(),
-            htpasswd.display()
-        ));
-    }
-    let config_path = dir.join("config.yml");
-    std::fs::write(&config_path, config).unwrap();
-    let child = Command::new(common::require_tool("docker-registry"))
-        .arg("serve")
-        .arg(&config_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    let registry = Registry { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "docker-registry did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    registry
-}
-
-fn push(source: &str, dest: &str, extra: &[&str]) {
-    let mut cmd = Command::new("skopeo");
-    cmd.args(["copy", "-q", "--dest-tls-verify=false"])
-        .args(extra)
-        .arg(source)
-        .arg(dest);
-    run(&mut cmd);
-}
 
 #[test]
 fn plain_http_registry_with_retries_and_faults() {

@@ -10,12 +10,16 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::image::{
+    copy_root, push, skopeo_archives, start_registry, umoci_config, umoci_init, umoci_new_unpacked,
+    umoci_repack,
+};
+use common::{run, run_raw};
 use serde_json::Value;
 
 struct Fixture {
@@ -24,17 +28,6 @@ struct Fixture {
     layout: PathBuf,
     oci_archive: PathBuf,
     docker_archive: PathBuf,
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn fixture() -> &'static Fixture {
@@ -75,53 +68,19 @@ fn build_fixture() -> Fixture {
     std::fs::create_dir_all(&dir).unwrap();
     let l = format!("{}:v1", fixture.layout.display());
     let bundle = dir.join("bundle");
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&fixture.layout));
-    run(Command::new("umoci").args(["new", "--image", &l]));
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &l])
-        .arg(&bundle));
+    umoci_init(&fixture.layout);
+    umoci_new_unpacked(&l, &bundle, true);
     let rootfs = bundle.join("rootfs");
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", root.display()))
-        .arg(&rootfs));
+    copy_root(&root, &rootfs);
     let _ = std::fs::remove_file(rootfs.join(".complete"));
-    run(Command::new("umoci")
-        .args(["repack", "--refresh-bundle", "--image", &l])
-        .arg(&bundle));
+    umoci_repack(&l, &bundle, true);
     std::fs::remove_file(rootfs.join(DELETED)).unwrap();
     std::fs::create_dir_all(rootfs.join(ADDED).parent().unwrap()).unwrap();
     std::fs::copy(root.join("usr/bin/curl"), rootfs.join(ADDED)).unwrap();
-    run(Command::new("umoci")
-        .args(["repack", "--image", &l])
-        .arg(&bundle));
-    run(Command::new("umoci").args([
-        "config",
-        "--image",
-        &l,
-        "--architecture",
-        "amd64",
-        "--os",
-        "linux",
-    ]));
+    umoci_repack(&l, &bundle, false);
+    umoci_config(&l, "amd64", &[]);
     let _ = std::fs::remove_dir_all(&bundle);
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        &format!("oci:{l}"),
-        &format!("oci-archive:{}:v1", fixture.oci_archive.display()),
-    ]));
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        &format!("oci:{l}"),
-        &format!(
-            "docker-archive:{}:test/app:v1",
-            fixture.docker_archive.display()
-        ),
-    ]));
+    skopeo_archives(&l, &fixture.oci_archive, &fixture.docker_archive);
     std::fs::write(dir.join(".complete"), "").unwrap();
     fixture
 }
@@ -146,10 +105,12 @@ fn array<'a>(doc: &'a Value, key: &str) -> &'a [Value] {
 
 /// dpkg's truth: installed package → its `Depends`/`Pre-Depends` groups (names only).
 fn dpkg_packages(root: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
-    let out = run(Command::new("dpkg-query")
-        .arg("--admindir")
-        .arg(root.join("var/lib/dpkg"))
-        .args(["-W", "-f", "${Package}\t${Pre-Depends}, ${Depends}\n"]));
+    let out = run_raw(
+        Command::new("dpkg-query")
+            .arg("--admindir")
+            .arg(root.join("var/lib/dpkg"))
+            .args(["-W", "-f", "${Package}\t${Pre-Depends}, ${Depends}\n"]),
+    );
     out.lines()
         .filter_map(|l| l.split_once('\t'))
         .map(|(name, deps)| {
@@ -276,13 +237,7 @@ fn check_against_dpkg(doc: &Value, root: &Path, expect_files: &BTreeSet<String>)
             .iter()
             .filter(|c| c["kind"] == "deb-package" && c["name"] == name)
             .flat_map(|c| array(c, "properties").iter())
-            .map(|p| {
-                format!(
-                    "{}={}",
-                    p["name"].as_str().unwrap(),
-                    p["value"].as_str().unwrap()
-                )
-            })
+            .map(common::name_value)
             .collect()
     };
     assert!(
@@ -450,47 +405,6 @@ fn without_repository_url(purl: &str) -> String {
     }
 }
 
-struct Registry {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_registry(dir: &Path) -> Registry {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir.join("storage")).unwrap();
-    let config = format!(
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-        dir.join("storage").display()
-    );
-    std::fs::write(dir.join("config.yml"), config).unwrap();
-    let child = Command::new(common::require_tool("docker-registry"))
-        .arg("serve")
-        .arg(dir.join("config.yml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    let registry = Registry { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "docker-registry did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    registry
-}
-
 #[test]
 fn every_input_of_one_image_has_one_identity() {
     let f = fixture();
@@ -520,15 +434,14 @@ fn every_input_of_one_image_has_one_identity() {
     );
 
     let dir = f.layout.parent().unwrap().join("registry");
-    let registry = start_registry(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let registry = start_registry(&dir, None);
     let host = format!("127.0.0.1:{}", registry.port);
-    run(Command::new("skopeo").args([
-        "copy",
-        "-q",
-        "--dest-tls-verify=false",
+    push(
         &format!("oci:{}:v1", f.layout.display()),
         &format!("docker://{host}/test/app:v1"),
-    ]));
+        &[],
+    );
     let reg = format!("registry:{host}/test/app:v1");
     let out = common::assay(&["scan", "-o", "cyclonedx-json", "--insecure-registry", &reg]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use assay::license::table::{Fit, Kind, Table};
+use common::http_server;
 
 fn module_zip(module: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
@@ -57,43 +58,6 @@ fn put_crate(root: &Path, name: &str, version: &str, manifest: &str) {
         gz.finish().unwrap(),
     )
     .unwrap();
-}
-
-struct Server(std::process::Child, u16);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn http_server(root: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(common::require_tool("python3"))
-        .args([
-            "-m",
-            "http.server",
-            "--bind",
-            "127.0.0.1",
-            &port.to_string(),
-        ])
-        .current_dir(root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child, port); // killed and waited for on drop, also on a panic
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("server on {port} did not start");
 }
 
 fn license_of<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

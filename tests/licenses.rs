@@ -17,6 +17,7 @@ use assay::license::{ComponentLicense, Finding, FindingSeverity, LicenseSource};
 use assay::model::{
     Component, ComponentKind, FileNode, GraphBuilder, RelationshipKind, Subject, ROOT_ID,
 };
+use common::{free_port, http_server, range_server, wait_for, Server};
 
 // ---------------------------------------------------------------------------------------
 // Classifier
@@ -773,51 +774,6 @@ fn module_zip(module: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
     buf.into_inner()
 }
 
-struct Server(std::process::Child, u16);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16) {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("server on {port} did not start");
-}
-
-fn http_server(root: &Path) -> Server {
-    let port = free_port();
-    let child = std::process::Command::new(common::require_tool("python3"))
-        .args([
-            "-m",
-            "http.server",
-            "--bind",
-            "127.0.0.1",
-            &port.to_string(),
-        ])
-        .current_dir(root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port);
-    Server(child, port)
-}
-
 /// Accepts connections and never answers.
 fn silent_server() -> Server {
     let port = free_port();
@@ -1163,26 +1119,6 @@ fn sboms_are_the_same_with_and_without_a_filled_module_cache() {
 
 // ---------------------------------------------------------------------------------------
 // Remote reads only byte ranges of a module zip, and checks the db's guesses.
-
-/// `tests/tools/range_server.py` on `root`; its per-request log is `stats`.
-fn range_server(root: &Path, stats: &Path, ignore_ranges: bool) -> Server {
-    let port = free_port();
-    let mut cmd = std::process::Command::new(common::require_tool("python3"));
-    cmd.arg(common::repo().join("tests/tools/range_server.py"))
-        .arg(root)
-        .arg(port.to_string())
-        .arg(stats);
-    if ignore_ranges {
-        cmd.arg("--ignore-ranges");
-    }
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port);
-    Server(child, port)
-}
 
 /// (requests, bytes sent, statuses) from a range server's log.
 fn served(stats: &Path) -> (usize, u64, Vec<u64>) {

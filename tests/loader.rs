@@ -10,18 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::image::{
+    copy_root, umoci_config, umoci_init, umoci_new_unpacked, umoci_repack, umoci_unpack,
+};
+use common::run;
 use serde_json::Value;
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 struct Fixture {
     /// The bookworm root with the programs added.
@@ -176,35 +169,13 @@ fn build() -> Fixture {
     // The musl root as an image whose config sets LD_LIBRARY_PATH.
     let musl_layout = tmp.join("musl-layout");
     let ml = |t: &str| format!("{}:{t}", musl_layout.display());
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&musl_layout));
-    run(Command::new("umoci").args(["new", "--image", &ml("v1")]));
+    umoci_init(&musl_layout);
     let musl_bundle = tmp.join("musl-bundle");
-    run(Command::new("umoci")
-        .args(["unpack", "--image", &ml("v1")])
-        .arg(&musl_bundle));
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", musl.display()))
-        .arg(musl_bundle.join("rootfs")));
-    run(Command::new("umoci")
-        .args(["repack", "--image", &ml("v1")])
-        .arg(&musl_bundle));
-    let mut config = Command::new("umoci");
-    config.args([
-        "config",
-        "--image",
-        &ml("v1"),
-        "--architecture",
-        "amd64",
-        "--os",
-        "linux",
-    ]);
-    for e in MUSL_ENV {
-        config.arg("--config.env").arg(e);
-    }
-    run(&mut config);
+    umoci_new_unpacked(&ml("v1"), &musl_bundle, false);
+    copy_root(&musl, &musl_bundle.join("rootfs"));
+    umoci_repack(&ml("v1"), &musl_bundle, false);
+    let env: Vec<&str> = MUSL_ENV.iter().flat_map(|e| ["--config.env", e]).collect();
+    umoci_config(&ml("v1"), "amd64", &env);
 
     // A distroless-style glibc image: the loader, libc, libm, the loader's configuration.
     let small = tmp.join("small-root");
@@ -228,30 +199,12 @@ fn build() -> Fixture {
     install(&small, &built);
     let layout = tmp.join("layout");
     let l = |t: &str| format!("{}:{t}", layout.display());
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &l("v1")]));
+    umoci_init(&layout);
     let bundle = tmp.join("bundle");
-    run(Command::new("umoci")
-        .args(["unpack", "--image", &l("v1")])
-        .arg(&bundle));
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", small.display()))
-        .arg(bundle.join("rootfs")));
-    run(Command::new("umoci")
-        .args(["repack", "--image", &l("v1")])
-        .arg(&bundle));
-    run(Command::new("umoci").args([
-        "config",
-        "--image",
-        &l("v1"),
-        "--architecture",
-        "amd64",
-        "--os",
-        "linux",
-    ]));
+    umoci_new_unpacked(&l("v1"), &bundle, false);
+    copy_root(&small, &bundle.join("rootfs"));
+    umoci_repack(&l("v1"), &bundle, false);
+    umoci_config(&l("v1"), "amd64", &[]);
     // The same image with a loader environment in its config (tag `env`).
     let mut config = Command::new("umoci");
     config.args(["config", "--image", &l("v1"), "--tag", "env"]);
@@ -261,16 +214,11 @@ fn build() -> Fixture {
     run(&mut config);
     // The oracle runs what the image holds: unpacked again from the layout.
     let unpacked = tmp.join("unpacked");
-    run(Command::new("umoci")
-        .args(["unpack", "--image", &l("v1")])
-        .arg(&unpacked));
+    umoci_unpack(&l("v1"), &unpacked, false);
 
     // Bad input: an include cycle and a symlink loop where the loader looks.
     let bad = tmp.join("bad-root");
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", small.display()))
-        .arg(&bad));
+    copy_root(&small, &bad);
     std::fs::write(
         bad.join("etc/ld.so.conf.d/loop.conf"),
         "include /etc/ld.so.conf\n",
@@ -829,17 +777,7 @@ fn include_cycles_and_symlink_loops_are_problems_and_the_rest_is_scanned() {
 fn loader_properties(doc: &Value) -> Vec<String> {
     doc["subject"]["image"]["platforms"][0]["loader"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    format!(
-                        "{}={}",
-                        p["name"].as_str().unwrap(),
-                        p["value"].as_str().unwrap()
-                    )
-                })
-                .collect()
-        })
+        .map(|a| a.iter().map(common::name_value).collect())
         .unwrap_or_default()
 }
 

@@ -16,19 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assay::catalog::ospkg::{self, rpm_header, Package};
+use common::rpm::{rpmbuild, sqlite_db_with};
+use common::run_raw as run;
 
 /// The query samples/rpmdb/build-ndb.sh uses for rpm-qa.txt.
 const QF: &str = "%{NAME}\\n%{EPOCH}\\n%{VERSION}-%{RELEASE}\\n%{ARCH}\\n%{LICENSE}\\n%{SOURCERPM}\\n[%{REQUIRENAME}\\n]--\\n[%{PROVIDENAME}\\n]--\\n[%{FILENAMES}\\n]==\\n";
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// rpm's `-qa --qf QF` output as records sorted by name, with what assay does not keep
 /// taken out: `rpmlib(…)` requires, and the source rpm reduced to its package name.
@@ -103,13 +95,7 @@ fn build_rpms(dir: &Path) -> Vec<PathBuf> {
         .collect();
     specs.sort();
     for spec in &specs {
-        run(Command::new("rpmbuild")
-            .arg("--define")
-            .arg(format!("_topdir {}", dir.display()))
-            .args(["--define", "__os_install_post %{nil}"])
-            .args(["--define", "debug_package %{nil}"])
-            .arg("-bb")
-            .arg(spec));
+        rpmbuild(dir, spec);
     }
     let mut rpms = Vec::new();
     for arch in std::fs::read_dir(dir.join("RPMS")).unwrap() {
@@ -148,16 +134,7 @@ fn berkeley_db_packages_match_rpm_bdb_ro_and_the_sqlite_database() {
 
     let sqlite_dir = dir.join("sqlite");
     std::fs::create_dir_all(&sqlite_dir).unwrap();
-    let rpm_sqlite = |args: &[&str]| {
-        let mut cmd = Command::new("rpm");
-        cmd.arg("--dbpath")
-            .arg(&sqlite_dir)
-            .args(["--define", "_db_backend sqlite"])
-            .args(args);
-        cmd
-    };
-    run(&mut rpm_sqlite(&["--initdb"]));
-    run(rpm_sqlite(&["-i", "--justdb", "--nodeps", "--noscripts"]).args(&rpms));
+    sqlite_db_with(&sqlite_dir, &rpms);
     let sqlite_bytes = std::fs::read(sqlite_dir.join("rpmdb.sqlite")).unwrap();
     let (from_sqlite, problems) = catalog("var/lib/rpm/rpmdb.sqlite", &sqlite_bytes);
     assert!(problems.is_empty(), "{problems:?}");

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assay::catalog::ospkg::rpm_header;
+use common::rpm::{rpm_sqlite, rpmbuild, sqlite_db_with};
+use common::run_raw as run;
 
 const SPEC: &str = "Name: assay-hello
 Version: 1.2
@@ -32,16 +34,6 @@ for i in $(seq 1 300); do echo $i > %{buildroot}/usr/share/assay-hello/file-with
 /usr/lib64/data
 /usr/share/assay-hello
 ";
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 const QF: &str = "%{NAME}\\n%{VERSION}\\n%{RELEASE}\\n%{EPOCH}\\n%{ARCH}\\n%{LICENSE}\\n%{SOURCERPM}\\n[%{REQUIRENAME}\\n]--\\n[%{PROVIDENAME}\\n]--\\n[%{FILENAMES}\\n]";
 
@@ -75,13 +67,7 @@ fn build_rpm(dir: &Path) -> PathBuf {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir.join("SPECS")).unwrap();
     std::fs::write(dir.join("SPECS/hello.spec"), SPEC).unwrap();
-    run(Command::new("rpmbuild")
-        .arg("--define")
-        .arg(format!("_topdir {}", dir.display()))
-        .args(["--define", "__os_install_post %{nil}"])
-        .args(["--define", "debug_package %{nil}"])
-        .arg("-bb")
-        .arg(dir.join("SPECS/hello.spec")));
+    rpmbuild(dir, &dir.join("SPECS/hello.spec"));
     dir.join("RPMS/x86_64/assay-hello-1.2-3.x86_64.rpm")
 }
 
@@ -117,16 +103,7 @@ fn header_of_a_built_package_and_of_its_sqlite_database_entry_match_rpm() {
     // The same header as the SQLite rpm database stores it (Packages.blob).
     let db = dir.join("db");
     std::fs::create_dir_all(&db).unwrap();
-    let rpm_db = |args: &[&str]| {
-        let mut cmd = Command::new("rpm");
-        cmd.arg("--dbpath")
-            .arg(&db)
-            .args(["--define", "_db_backend sqlite"])
-            .args(args);
-        cmd
-    };
-    run(&mut rpm_db(&["--initdb"]));
-    run(rpm_db(&["-i", "--justdb", "--nodeps", "--noscripts"]).arg(&rpm));
+    sqlite_db_with(&db, &[&rpm]);
     let blob_file = dir.join("blob");
     run(Command::new("python3").arg("-c").arg(format!(
         "import sqlite3; c = sqlite3.connect('{}'); b = c.execute('select blob from Packages').fetchone()[0]; open('{}', 'wb').write(b)",
@@ -134,7 +111,7 @@ fn header_of_a_built_package_and_of_its_sqlite_database_entry_match_rpm() {
         blob_file.display()
     )));
     let from_db = rpm_header::parse(&std::fs::read(&blob_file).unwrap()).unwrap();
-    let db_truth = run(&mut rpm_db(&["-qa", "--qf", QF]))
+    let db_truth = run(&mut rpm_sqlite(&db, &["-qa", "--qf", QF]))
         .lines()
         .filter(|l| !l.starts_with("rpmlib("))
         .map(|l| format!("{l}\n"))
@@ -152,17 +129,7 @@ fn sqlite_rpm_database_in_a_root_filesystem() {
     let db = root.join("var/lib/rpm");
     std::fs::create_dir_all(&db).unwrap();
     std::fs::create_dir_all(root.join("usr/bin")).unwrap();
-    run(Command::new("rpm").arg("--dbpath").arg(&db).args([
-        "--define",
-        "_db_backend sqlite",
-        "--initdb",
-    ]));
-    run(Command::new("rpm")
-        .arg("--dbpath")
-        .arg(&db)
-        .args(["--define", "_db_backend sqlite"])
-        .args(["-i", "--justdb", "--nodeps", "--noscripts"])
-        .arg(&rpm));
+    sqlite_db_with(&db, &[&rpm]);
     std::fs::copy("/usr/bin/true", root.join("usr/bin/hello")).unwrap();
     let scan = |root: &Path| -> serde_json::Value {
         let out = common::assay(&["scan", &format!("dir:{}", root.display()), "-o", "json"]);

@@ -2,8 +2,13 @@
 //! validators that `tests/run.sh` installs.
 #![allow(dead_code)]
 
+pub mod image;
+pub mod rpm;
+
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -123,4 +128,129 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+}
+
+/// Runs a command that must succeed (panics with its output otherwise); its stdout as it is.
+pub fn run_raw(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// [`run_raw`], its stdout trimmed.
+pub fn run(cmd: &mut Command) -> String {
+    run_raw(cmd).trim().to_string()
+}
+
+/// A port on loopback that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (up to 5 s) until something listens on the loopback `port`.
+pub fn wait_for(port: u16) {
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server on {port} did not start");
+}
+
+/// A server process on loopback `port`, killed and waited for on drop.
+pub struct Server(pub Child, pub u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `cmd` (output discarded) as the server on `port` and waits until it listens; the
+/// process is killed also when it never starts listening.
+pub fn serve_on(cmd: &mut Command, port: u16) -> Server {
+    let server = Server(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        port,
+    );
+    wait_for(port);
+    server
+}
+
+/// `python3 -m http.server` serving `root` on a free loopback port.
+pub fn http_server(root: &Path) -> Server {
+    let port = free_port();
+    serve_on(
+        Command::new(require_tool("python3"))
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
+            .current_dir(root),
+        port,
+    )
+}
+
+/// `tests/tools/range_server.py` serving `root` on a free port; its per-request log is
+/// `stats`.
+pub fn range_server(root: &Path, stats: &Path, ignore_ranges: bool) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(require_tool("python3"));
+    cmd.arg(repo().join("tests/tools/range_server.py"))
+        .arg(root)
+        .arg(port.to_string())
+        .arg(stats);
+    if ignore_ranges {
+        cmd.arg("--ignore-ranges");
+    }
+    serve_on(&mut cmd, port)
+}
+
+/// Scans `target` into both SBOM formats in `dir` (`out.spdx.json`, `out.cdx.json`),
+/// validates them, returns their text.
+pub fn validated_sboms(target: &str, dir: &Path) -> (String, String) {
+    let spdx = dir.join("out.spdx.json");
+    let cdx = dir.join("out.cdx.json");
+    let out = assay(&[
+        "scan",
+        target,
+        "-o",
+        &format!("spdx-json={}", spdx.display()),
+        "-o",
+        &format!("cyclonedx-json={}", cdx.display()),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    validate("spdx-json", &[&spdx]);
+    validate("cyclonedx-json", &[&cdx]);
+    (
+        std::fs::read_to_string(&spdx).unwrap(),
+        std::fs::read_to_string(&cdx).unwrap(),
+    )
+}
+
+/// A `{"name": …, "value": …}` property as `name=value`.
+pub fn name_value(p: &serde_json::Value) -> String {
+    format!(
+        "{}={}",
+        p["name"].as_str().unwrap(),
+        p["value"].as_str().unwrap()
+    )
 }
