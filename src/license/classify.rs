@@ -11,6 +11,7 @@ use spdx::detection::{scan::Scanner, Store};
 
 use super::db::LicenseDb;
 use super::expr::LicenseExpr;
+use crate::model::license::join_expressions;
 
 /// Matches below this are not reported at all.
 pub const MIN_SCORE: f32 = 0.8;
@@ -147,7 +148,7 @@ fn from_identifier_lines(text: &str, db: &LicenseDb) -> Option<Classification> {
         return None;
     }
     Some(Classification {
-        expression: Some(join_and(&found)),
+        expression: Some(join_expressions(&found, "AND")),
         confidence: 1.0,
         method: "spdx-identifier",
         ambiguous: false,
@@ -363,7 +364,7 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
     }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
-        expression: Some(join_and(&ids)),
+        expression: Some(join_expressions(&ids, "AND")),
         confidence,
         method: if ids.len() > 1 {
             "text-match-several"
@@ -472,7 +473,7 @@ fn from_segments(text: &str) -> Classification {
     }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
-        expression: Some(join_and(&ids)),
+        expression: Some(join_expressions(&ids, "AND")),
         confidence,
         method: "text-match-segments",
         variant_of: None,
@@ -633,23 +634,6 @@ fn notice_says_or_later(lower: &str) -> bool {
     .any(|p| without_appendix.contains(p))
 }
 
-fn join_and(parts: &[String]) -> String {
-    if parts.len() == 1 {
-        return parts[0].clone();
-    }
-    parts
-        .iter()
-        .map(|p| {
-            if p.contains(' ') {
-                format!("({p})")
-            } else {
-                p.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
 /// Whether `name` is a license file of a module root (see [`super::files::is_license_file`],
 /// the one rule) or a PATENTS file (an additional grant, read with them).
 pub fn is_license_file_name(name: &str) -> bool {
@@ -744,7 +728,7 @@ pub fn classify_files(
     }
     exprs.sort();
     let combined = Classification {
-        expression: Some(join_and(&exprs)),
+        expression: Some(join_expressions(&exprs, "AND")),
         confidence: found.iter().map(|c| c.confidence).fold(1.0, f32::min),
         method: if found.len() == 1 {
             found[0].method

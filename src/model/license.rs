@@ -162,3 +162,22 @@ pub struct Finding {
     pub chain: Vec<String>,
     pub explanation: String,
 }
+
+/// Joins SPDX expressions with `op` (`AND`, `OR`), parenthesising each compound part, so
+/// `MIT` and `Apache-2.0 OR MIT` give `MIT AND (Apache-2.0 OR MIT)`.
+pub fn join_expressions(parts: &[String], op: &str) -> String {
+    if parts.len() == 1 {
+        return parts[0].clone();
+    }
+    parts
+        .iter()
+        .map(|p| {
+            if p.contains(' ') {
+                format!("({p})")
+            } else {
+                p.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(&format!(" {op} "))
+}

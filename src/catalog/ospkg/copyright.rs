@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::license::join_expressions;
+
 const DOC: &str = "usr/share/doc/";
 
 /// Copyright files the image scanner should buffer: `usr/share/doc/PKG/copyright`.
@@ -116,7 +118,7 @@ fn from_dep5(paragraphs: &[BTreeMap<String, String>]) -> Option<DebianLicense> {
     }
     units.sort();
     Some(DebianLicense {
-        expression: join(&units, "AND"),
+        expression: join_expressions(&units, "AND"),
         method: "dep5-license-fields",
         confidence,
     })
@@ -139,7 +141,7 @@ fn synopsis_expression(synopsis: &str) -> (String, f32) {
                     id
                 })
                 .collect();
-            join(&parts, "AND")
+            join_expressions(&parts, "AND")
         })
         .fold(Vec::new(), |mut acc: Vec<String>, a| {
             if !acc.contains(&a) {
@@ -147,7 +149,7 @@ fn synopsis_expression(synopsis: &str) -> (String, f32) {
             }
             acc
         });
-    (join(&alternatives, "OR"), confidence)
+    (join_expressions(&alternatives, "OR"), confidence)
 }
 
 /// One short name (possibly `NAME with X exception`).
@@ -312,7 +314,7 @@ fn from_free_text(text: &str) -> Option<DebianLicense> {
     }
     units.sort();
     Some(DebianLicense {
-        expression: join(&units, "AND"),
+        expression: join_expressions(&units, "AND"),
         method: "copyright-text",
         confidence,
     })
@@ -329,23 +331,6 @@ fn notice_version(flat_lower: &str) -> Option<String> {
         .collect();
     let v = v.trim_end_matches('.').to_string();
     (!v.is_empty()).then_some(v)
-}
-
-fn join(parts: &[String], op: &str) -> String {
-    if parts.len() == 1 {
-        return parts[0].clone();
-    }
-    parts
-        .iter()
-        .map(|p| {
-            if p.contains(' ') {
-                format!("({p})")
-            } else {
-                p.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(&format!(" {op} "))
 }
 
 /// RFC 822-style paragraphs with lower-case keys; continuation lines keep their text (a
