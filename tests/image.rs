@@ -1016,8 +1016,13 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 // The per-layer-blob cache
 
 fn layer_entries(cache: &Path) -> Vec<PathBuf> {
+    cache_entries(cache, "image-layers")
+}
+
+/// The entry files of one cache namespace (`image-layers`, `image-documents`), sorted.
+fn cache_entries(cache: &Path, namespace: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for shard in std::fs::read_dir(cache.join("image-layers"))
+    for shard in std::fs::read_dir(cache.join(namespace))
         .into_iter()
         .flatten()
         .flatten()
@@ -1097,8 +1102,11 @@ fn layer_cache_gives_the_same_sbom_cold_warm_and_without() {
     let (stdout, _) = failing(&[&damaged, "--no-cache"]);
     assert!(stdout.is_empty());
 
-    // Truncated and corrupted entries are dropped and rebuilt, never used.
-    for (i, entry) in stored.iter().enumerate() {
+    // Truncated and corrupted entries are dropped and rebuilt, never used: the layers', and
+    // the per-image documents' (which would answer for the damaged copy without them).
+    let documents = cache_entries(&cache, "image-documents");
+    assert!(!documents.is_empty());
+    for (i, entry) in stored.iter().chain(&documents).enumerate() {
         let mut bytes = std::fs::read(entry).unwrap();
         if i % 2 == 0 {
             bytes.truncate(bytes.len() / 2);
@@ -1139,7 +1147,141 @@ fn concurrent_scans_share_the_layer_cache_safely() {
         same(out, &reference);
     }
     assert_eq!(layer_entries(&cache).len(), 2);
+    assert_eq!(cache_entries(&cache, "image-documents").len(), 1);
     same(&scan_bytes(&[&v1, "-o", "json"], Some(&cache)), &reference);
+}
+
+// ---------------------------------------------------------------------------------------
+// The per-image document cache
+
+/// `assay scan ARGS --cache DIR` with extra environment variables; stdout and exit code.
+fn scan_cached_with(args: &[&str], cache: &Path, env: &[(&str, &Path)]) -> (Vec<u8>, i32) {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    let dir = cache.display().to_string();
+    all.extend_from_slice(&["--cache", &dir]);
+    let out = common::assay_with(&all, env);
+    (out.stdout, out.status.code().unwrap_or(-1))
+}
+
+/// Without a cache, cold and warm: the same bytes, for every output and option that
+/// changes the image's document; options never share an entry, and what runs after the
+/// image pipeline (licenses, with or without a module cache) runs on a hit too.
+#[test]
+fn image_cache_gives_the_same_bytes_and_never_a_wrong_entry() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let v1 = format!("oci-dir:{}:v1", f.layout.display());
+    let multi = format!("oci-dir:{}:multi", f.layout.display());
+    let docker = format!("docker-archive:{}", f.docker_archive.display());
+    let oci_archive = format!("oci-archive:{}", f.oci_archive.display());
+    // One cache for all: each run's warm scan follows others' entries for the same image.
+    let runs: Vec<Vec<&str>> = vec![
+        vec![&v1, "-o", "spdx-json"],
+        vec![&v1, "-o", "cyclonedx-json"],
+        vec![&v1, "-o", "json"],
+        vec![&v1, "-o", "json", "--scope", "all-layers"],
+        vec![&v1, "-o", "json", "--platform", "linux/arm64"],
+        vec![&multi, "-o", "json", "--all-platforms"],
+        vec![&multi, "-o", "json", "--platform", "linux/arm64"],
+        vec![&docker, "-o", "json"],
+        vec![&docker, "-o", "json", "--all-platforms"],
+        vec![&oci_archive, "-o", "cyclonedx-json"],
+        vec![&v1, "-o", "json", "--licenses", "off"],
+    ];
+    let mut distinct = std::collections::BTreeSet::new();
+    for args in &runs {
+        let without = scan_bytes(args, None);
+        let cold = scan_bytes(args, Some(&cache));
+        let warm = scan_bytes(args, Some(&cache));
+        same(&without, &cold);
+        same(&cold, &warm);
+        distinct.insert(without);
+    }
+    assert_eq!(distinct.len(), runs.len(), "every run's output is its own");
+    // One document per image and options that change it; outputs and --licenses share.
+    assert_eq!(cache_entries(&cache, "image-documents").len(), 8);
+
+    // The module cache is read after a hit as without one.
+    let module = tmp.path().join("gomod/github.com/google/uuid@v1.6.0");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("LICENSE"), "Copyright (c) 2009 Google Inc.\n\nRedistribution and use in source and binary forms, with or without modification, are permitted.\n").unwrap();
+    let gomod = tmp.path().join("gomod");
+    let env: [(&str, &Path); 1] = [("GOMODCACHE", &gomod)];
+    let args = [v1.as_str(), "-o", "json"];
+    let plain = scan_cached_with(&args, &cache, &[]);
+    let filled = scan_cached_with(&args, &cache, &env);
+    let mut no_cache = vec!["scan", "--no-cache"];
+    no_cache.extend_from_slice(&args);
+    let reference = common::assay_with(&no_cache, &env);
+    assert_eq!((filled.1, plain.1), (0, 0));
+    same(&filled.0, &reference.stdout);
+    assert!(filled.0 != plain.0, "the module cache's license file shows");
+}
+
+/// A hit answers without any layer: with the layer blobs and the layer cache gone, only the
+/// document cache can answer. A damaged document entry is never used, and is rebuilt.
+#[test]
+fn image_cache_answers_without_layers_and_rebuilds_damaged_entries() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let copy = tmp.path().join("layout");
+    run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
+    let target = format!("oci-dir:{}:v1", copy.display());
+    let reference = scan_bytes(&[&target, "-o", "spdx-json"], None);
+    same(
+        &scan_bytes(&[&target, "-o", "spdx-json"], Some(&cache)),
+        &reference,
+    );
+    let entries = cache_entries(&cache, "image-documents");
+    assert_eq!(entries.len(), 1);
+    let entry = std::fs::read(&entries[0]).unwrap();
+
+    let doc = scan(&[&target], 0);
+    let layers: Vec<PathBuf> = doc["subject"]["image"]["platforms"][0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let hex = l.as_str().unwrap().trim_start_matches("sha256:");
+            copy.join("blobs/sha256").join(hex)
+        })
+        .collect();
+    let saved: Vec<Vec<u8>> = layers.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    layers.iter().for_each(|p| std::fs::remove_file(p).unwrap());
+    std::fs::remove_dir_all(cache.join("image-layers")).unwrap();
+    same(
+        &scan_bytes(&[&target, "-o", "spdx-json"], Some(&cache)),
+        &reference,
+    );
+
+    for damage in [0, 1] {
+        let mut bytes = entry.clone();
+        if damage == 0 {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x01;
+        }
+        std::fs::write(&entries[0], &bytes).unwrap();
+        let (stdout, _) = failing(&[&target, "--cache", &cache.display().to_string()]);
+        assert!(
+            stdout.is_empty(),
+            "a damaged entry must not stand in for the layers"
+        );
+        assert!(!entries[0].exists(), "the damaged entry is dropped");
+    }
+    // Rebuilt, byte for byte, by the next scan that reads the layers.
+    for (p, bytes) in layers.iter().zip(&saved) {
+        std::fs::write(p, bytes).unwrap();
+    }
+    same(
+        &scan_bytes(&[&target, "-o", "spdx-json"], Some(&cache)),
+        &reference,
+    );
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), entry);
 }
 
 /// Byte-identical outputs; on a difference, the first differing line.

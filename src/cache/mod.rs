@@ -41,6 +41,17 @@ pub fn default_dir() -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|d| PathBuf::from(d).join(".cache/assay")))
 }
 
+/// The local store and the build identity for one cache namespace, pruned to `max_bytes`
+/// once (the caller keeps it for the process); `None` when caching is off or the
+/// executable cannot be identified.
+pub fn open(namespace: &str, max_bytes: u64) -> Option<(LocalDir, String)> {
+    let dir = dir()?;
+    let identity = build_identity()?;
+    let store = LocalDir::new(dir);
+    store.prune(namespace, max_bytes);
+    Some((store, identity))
+}
+
 /// What produced a cached result: assay's version plus the size and modification time of
 /// the running executable, so a rebuilt assay never reads an older build's entries.
 pub fn build_identity() -> Option<String> {

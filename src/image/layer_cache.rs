@@ -110,13 +110,7 @@ pub fn decode(bytes: &[u8]) -> Option<LayerLog> {
 fn store() -> Option<&'static (LocalDir, String)> {
     static STORE: std::sync::OnceLock<Option<(LocalDir, String)>> = std::sync::OnceLock::new();
     STORE
-        .get_or_init(|| {
-            let dir = crate::cache::dir()?;
-            let identity = crate::cache::build_identity()?;
-            let store = LocalDir::new(dir);
-            store.prune(NAMESPACE, MAX_BYTES);
-            Some((store, identity))
-        })
+        .get_or_init(|| crate::cache::open(NAMESPACE, MAX_BYTES))
         .as_ref()
 }
 

@@ -16,6 +16,7 @@ mod digest;
 pub(crate) mod document;
 mod elf_facts;
 mod identity;
+mod image_cache;
 mod in_order;
 mod layer;
 mod layer_cache;
@@ -112,62 +113,111 @@ pub(crate) struct ScannedImage {
 /// missing manifest) fail the whole scan.
 pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow::Result<Document> {
     let want = options.platform.clone().unwrap_or_else(PlatformSpec::host);
-    let (images, name, digest, reference) = match target.kind {
-        TargetKind::Dir => (
-            vec![rootfs_dir::scan(&target.path)?],
-            target.path.clone(),
-            None,
-            None,
-        ),
-        TargetKind::OciDir => {
-            let mut layout = oci_dir::Layout::open(&target.path)?;
-            let (plans, reference) =
-                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
-            let images = scan_plans(&mut layout, plans, options.all_platforms)?;
-            let name = target
-                .tag
-                .clone()
-                .map(|t| format!("{}:{t}", target.path))
-                .unwrap_or(target.path.clone());
-            (images, name, None, reference)
-        }
-        TargetKind::OciArchive => {
-            let mut layout = archive::OciArchive::open(&target.path)?;
-            let (plans, reference) =
-                layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
-            (
-                scan_plans(&mut layout, plans, options.all_platforms)?,
-                target.path.clone(),
-                None,
-                reference,
-            )
-        }
-        TargetKind::DockerArchive => {
-            let mut archive = archive::DockerArchive::open(&target.path)?;
-            let plan = archive.plan(target.tag.as_deref())?;
-            let reference = archive.repo_tag.clone();
-            let mut images = scan_plans(&mut archive, vec![plan], false)?;
-            if let Some(image) = images.first_mut() {
-                for message in &archive.problems {
-                    image.rootfs.problems.push(crate::model::Problem {
-                        path: target.raw.clone(),
-                        severity: crate::model::Severity::Warning,
-                        message: message.clone(),
-                    });
-                }
+    // Plan first (manifests and configs: small blobs, verified), so a repeated scan of the
+    // same image is answered by the per-image cache before any layer is touched.
+    let mut notes = Vec::new();
+    let (mut store, plans, name, digest, reference): (Box<dyn BlobStore>, _, _, _, _) =
+        match target.kind {
+            TargetKind::Dir => {
+                let images = vec![rootfs_dir::scan(&target.path)?];
+                let name = target.path.clone();
+                return Ok(finish(target, name, None, None, images, options, created));
             }
-            (images, target.path.clone(), None, reference)
+            TargetKind::OciDir => {
+                let mut layout = oci_dir::Layout::open(&target.path)?;
+                let (plans, reference) =
+                    layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+                let name = target
+                    .tag
+                    .clone()
+                    .map(|t| format!("{}:{t}", target.path))
+                    .unwrap_or(target.path.clone());
+                (Box::new(layout), plans, name, None, reference)
+            }
+            TargetKind::OciArchive => {
+                let mut layout = archive::OciArchive::open(&target.path)?;
+                let (plans, reference) =
+                    layout.plan(target.tag.as_deref(), &want, options.all_platforms)?;
+                (
+                    Box::new(layout),
+                    plans,
+                    target.path.clone(),
+                    None,
+                    reference,
+                )
+            }
+            TargetKind::DockerArchive => {
+                let mut archive = archive::DockerArchive::open(&target.path)?;
+                let plan = archive.plan(target.tag.as_deref())?;
+                let reference = archive.repo_tag.clone();
+                notes = std::mem::take(&mut archive.problems);
+                (
+                    Box::new(archive),
+                    vec![plan],
+                    target.path.clone(),
+                    None,
+                    reference,
+                )
+            }
+            TargetKind::Registry => {
+                let mut client = registry::Registry::connect(target, &options.registry)?;
+                let (plans, digest) = client.plan(&want, options.all_platforms)?;
+                let reference = client.display_name();
+                (
+                    Box::new(client),
+                    plans,
+                    reference.clone(),
+                    Some(digest),
+                    Some(reference),
+                )
+            }
+        };
+    // A docker-archive holds one image: its file names never carry a platform prefix.
+    let prefixed = options.all_platforms && target.kind != TargetKind::DockerArchive;
+    let cache_key = image_cache::key(&image_cache::Inputs {
+        target,
+        name: &name,
+        digest: digest.as_deref(),
+        reference: reference.as_deref(),
+        notes: &notes,
+        plans: &plans,
+        prefixed,
+        options,
+    });
+    if let Some(doc) = cache_key
+        .as_ref()
+        .and_then(|k| image_cache::get(k, &created))
+    {
+        return Ok(doc);
+    }
+    let mut images = scan_plans(store.as_mut(), plans, prefixed)?;
+    if let Some(image) = images.first_mut() {
+        for message in notes {
+            image.rootfs.problems.push(crate::model::Problem {
+                path: target.raw.clone(),
+                severity: crate::model::Severity::Warning,
+                message,
+            });
         }
-        TargetKind::Registry => {
-            let mut client = registry::Registry::connect(target, &options.registry)?;
-            let (plans, digest) = client.plan(&want, options.all_platforms)?;
-            let images = scan_plans(&mut client, plans, options.all_platforms)?;
-            let reference = client.display_name();
-            (images, reference.clone(), Some(digest), Some(reference))
-        }
-    };
+    }
+    let mut doc = finish(target, name, digest, reference, images, options, created);
+    if let Some(key) = &cache_key {
+        image_cache::put(key, &mut doc);
+    }
+    Ok(doc)
+}
+
+/// Assembles the document of scanned platform images.
+fn finish(
+    target: &ImageTarget,
+    name: String,
+    digest: Option<String>,
+    reference: Option<String>,
+    mut images: Vec<ScannedImage>,
+    options: &Options,
+    created: String,
+) -> Document {
     let repository = reference.as_deref().map(identity::repository_of);
-    let mut images = images;
     if let Some(want) = &options.platform {
         // A single-platform image is scanned whatever --platform says, but not silently.
         for image in images.iter_mut().filter(|i| !i.platform.is_empty()) {
@@ -186,9 +236,7 @@ pub fn scan(target: &ImageTarget, options: &Options, created: String) -> anyhow:
             }
         }
     }
-    Ok(document::build(
-        target, name, digest, repository, images, options, created,
-    ))
+    document::build(target, name, digest, repository, images, options, created)
 }
 
 /// Resolves index entries to image manifests: one platform, or all with `all_platforms`.

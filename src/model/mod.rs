@@ -26,7 +26,7 @@ pub mod static_str;
 /// The node every file hangs from.
 pub const ROOT_ID: &str = "root";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Document {
     /// Version of this JSON layout; bumped only on incompatible changes.
     pub schema_version: u32,
@@ -118,7 +118,7 @@ impl Tool {
 }
 
 /// What was scanned, as the user named it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Subject {
     /// A display name: the single target, or the targets joined by `, `.
     pub name: String,
