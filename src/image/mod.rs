@@ -16,7 +16,6 @@ mod digest;
 pub(crate) mod document;
 mod elf_facts;
 mod identity;
-mod image_cache;
 mod in_order;
 mod layer;
 mod layer_cache;
@@ -29,6 +28,9 @@ pub mod reference;
 mod registry;
 mod rootfs;
 mod rootfs_dir;
+
+/// The document an image scan assembles, cached by the image's verified digests.
+mod image_cache;
 
 use std::collections::BTreeMap;
 use std::io::Read;
