@@ -161,4 +161,118 @@ mod tests {
         assert!(decode(&bytes[FORMAT.len()..]).is_none());
         assert!(decode(b"").is_none());
     }
+
+    /// Every input the document depends on moves the key; the layers' order too.
+    #[test]
+    fn every_input_changes_the_key() {
+        let descriptor = |digest: &str, size: u64| super::super::manifest::Descriptor {
+            media_type: String::new(),
+            digest: digest.into(),
+            size,
+            platform: None,
+            annotations: Default::default(),
+        };
+        let plan = |layers: &[&str]| PlannedImage {
+            manifest_digest: Some("sha256:m".into()),
+            config: descriptor("sha256:c", 10),
+            layers: layers.iter().map(|l| descriptor(l, 5)).collect(),
+            verify_diff_ids: false,
+        };
+        let target = ImageTarget::parse("oci-dir:/nonexistent/img:v1")
+            .unwrap()
+            .unwrap();
+        let other_target = ImageTarget::parse("oci-dir:/nonexistent/img:v2")
+            .unwrap()
+            .unwrap();
+        let options = Options::default();
+        let plans = vec![plan(&["sha256:a", "sha256:b"])];
+        let base = Inputs {
+            target: &target,
+            name: "img:v1",
+            digest: None,
+            reference: None,
+            notes: &[],
+            plans: &plans,
+            prefixed: false,
+            options: &options,
+        };
+        let key = |i: &Inputs<'_>| key_for("build 1", i);
+        let reference = key(&base);
+        assert_eq!(key(&base), reference, "a pure function of its inputs");
+        assert_ne!(key_for("build 2", &base), reference);
+
+        let swapped = vec![plan(&["sha256:b", "sha256:a"])];
+        let mut resized = vec![plan(&["sha256:a", "sha256:b"])];
+        resized[0].layers[1].size = 6;
+        let mut diff_ids = vec![plan(&["sha256:a", "sha256:b"])];
+        diff_ids[0].verify_diff_ids = true;
+        let mut config = vec![plan(&["sha256:a", "sha256:b"])];
+        config[0].config.digest = "sha256:d".into();
+        let mut manifest = vec![plan(&["sha256:a", "sha256:b"])];
+        manifest[0].manifest_digest = None;
+        for plans in [&swapped, &resized, &diff_ids, &config, &manifest] {
+            assert_ne!(key(&Inputs { plans, ..base }), reference);
+        }
+        let all_layers = Options {
+            scope: Scope::AllLayers,
+            ..Options::default()
+        };
+        let all_platforms = Options {
+            all_platforms: true,
+            ..Options::default()
+        };
+        let platform = Options {
+            platform: Some(crate::image::PlatformSpec {
+                os: "linux".into(),
+                arch: "arm64".into(),
+                variant: None,
+            }),
+            ..Options::default()
+        };
+        fn pass(
+            _: &crate::image::Rootfs,
+            _: &std::collections::BTreeMap<&str, &[u8]>,
+            _: &std::collections::BTreeMap<String, String>,
+            _: &mut crate::model::GraphBuilder,
+        ) -> Vec<crate::model::Property> {
+            Vec::new()
+        }
+        let loader = Options {
+            rootfs_pass: Some(pass),
+            ..Options::default()
+        };
+        for options in [&all_layers, &all_platforms, &platform, &loader] {
+            assert_ne!(key(&Inputs { options, ..base }), reference);
+        }
+        let notes = ["no OCI index".to_string()];
+        let changed = [
+            key(&Inputs {
+                target: &other_target,
+                ..base
+            }),
+            key(&Inputs {
+                name: "img:v2",
+                ..base
+            }),
+            key(&Inputs {
+                digest: Some("sha256:x"),
+                ..base
+            }),
+            key(&Inputs {
+                reference: Some("example.org/img:v1"),
+                ..base
+            }),
+            key(&Inputs {
+                notes: &notes,
+                ..base
+            }),
+            key(&Inputs {
+                prefixed: true,
+                ..base
+            }),
+        ];
+        for k in changed {
+            assert_ne!(k, reference);
+        }
+    }
 }
