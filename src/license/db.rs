@@ -117,12 +117,32 @@ pub struct LicenseDb {
     pub licenses: BTreeMap<String, LicenseFacts>,
     pub exceptions: BTreeMap<String, ExceptionFacts>,
     aliases: HashMap<String, String>,
-    /// leading → subordinate → verdict (OSADL, then our overrides on top).
-    compat: HashMap<String, HashMap<String, String>>,
+    /// OSADL's matrix (leading → subordinate → verdict), read on first use: only an
+    /// outbound-license check asks, and building it is most of a small scan's start-up.
+    osadl: OnceLock<HashMap<&'static str, HashMap<&'static str, &'static str>>>,
     pub compat_overrides: Vec<CompatOverride>,
     pub module_ranges: Vec<ModuleRange>,
     /// The bundled package table, opened on first use (opening reads only its expression list).
     packages: OnceLock<Option<Table>>,
+}
+
+/// The bundled OSADL matrix, borrowed from the binary's data (no copies of its ~14,000
+/// verdicts). Its non-matrix keys (`timeformat`, `timestamp`) are skipped. Tested valid.
+fn parse_osadl() -> HashMap<&'static str, HashMap<&'static str, &'static str>> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entry<'a> {
+        Row(#[serde(borrow)] HashMap<&'a str, &'a str>),
+        Other(#[allow(dead_code)] &'a str),
+    }
+    let all: HashMap<&'static str, Entry<'static>> =
+        serde_json::from_str(OSADL_JSON).unwrap_or_default();
+    all.into_iter()
+        .filter_map(|(lead, e)| match e {
+            Entry::Row(row) => Some((lead, row)),
+            Entry::Other(_) => None,
+        })
+        .collect()
 }
 
 /// The compiled-in database, parsed once. The data is checked by tests, so a parse failure
@@ -171,26 +191,6 @@ impl LicenseDb {
             toml::from_str(ALIASES_TOML).map_err(|e| format!("aliases.toml: {e}"))?;
         let overrides: OverridesFile =
             toml::from_str(OVERRIDES_TOML).map_err(|e| format!("overrides.toml: {e}"))?;
-        let osadl: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(OSADL_JSON).map_err(|e| format!("osadl matrix: {e}"))?;
-        let mut compat: HashMap<String, HashMap<String, String>> = HashMap::new();
-        for (leading, row) in &osadl {
-            let Some(row) = row.as_object() else {
-                continue; // "timeformat", "timestamp"
-            };
-            let entry = compat.entry(leading.clone()).or_default();
-            for (sub, verdict) in row {
-                if let Some(v) = verdict.as_str() {
-                    entry.insert(sub.clone(), v.to_string());
-                }
-            }
-        }
-        for o in &overrides.compat {
-            compat
-                .entry(o.leading.clone())
-                .or_default()
-                .insert(o.subordinate.clone(), o.verdict.clone());
-        }
         Ok(LicenseDb {
             licenses: licenses.license,
             exceptions: exceptions.exception,
@@ -199,7 +199,7 @@ impl LicenseDb {
                 .into_iter()
                 .map(|(k, v)| (normalize_alias(&k), v))
                 .collect(),
-            compat,
+            osadl: OnceLock::new(),
             compat_overrides: overrides.compat,
             module_ranges: overrides.module,
             packages: OnceLock::new(),
@@ -222,10 +222,19 @@ impl LicenseDb {
     /// OSADL verdict (with our overrides): may `subordinate` be included in a work released
     /// under `leading`? `None` when the pair is not covered.
     pub fn compatibility(&self, leading: &str, subordinate: &str) -> Option<&str> {
-        self.compat
+        if let Some(o) = self
+            .compat_overrides
+            .iter()
+            .rev()
+            .find(|o| o.leading == leading && o.subordinate == subordinate)
+        {
+            return Some(&o.verdict);
+        }
+        self.osadl
+            .get_or_init(parse_osadl)
             .get(leading)?
             .get(subordinate)
-            .map(String::as_str)
+            .copied()
     }
 
     /// The license of Go module `path` at `version`: a site table that knows the module
