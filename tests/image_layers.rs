@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::image::{
-    skopeo_archives, umoci_config, umoci_init, umoci_new_unpacked, umoci_repack,
-};
+use common::image::{skopeo_archives, umoci_config, umoci_init, umoci_new_unpacked, umoci_repack};
 use common::run;
 
 struct Fixture {
@@ -143,7 +141,10 @@ fn a_damaged_later_layer_fails_the_scan_while_earlier_ones_stream() {
     let copy = f.layout.with_file_name("damaged-layout");
     let _ = std::fs::remove_dir_all(&copy);
     run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
-    let listed = scan_ok(&[&format!("oci-dir:{}:v1", f.layout.display()), "-o", "json"], 2);
+    let listed = scan_ok(
+        &[&format!("oci-dir:{}:v1", f.layout.display()), "-o", "json"],
+        2,
+    );
     let doc: serde_json::Value = serde_json::from_slice(&listed).expect("json");
     let layers = doc["subject"]["image"]["platforms"][0]["layers"]
         .as_array()

@@ -6,9 +6,16 @@
 //! the one whose analysis the document uses; later ones get a copy under their own name
 //! ([`super::rootfs::Rootfs`] applies files in tar order and copies from the first). Workers
 //! finish in any order, so a claim made by a later file is taken over by an earlier one
-//! that hashes afterwards: both analyse (rare: two copies in flight at once), and the
-//! earlier one's result is the one applied. A file that finds an earlier claim skips its
-//! analysis. Output bytes therefore never depend on scheduling.
+//! that hashes afterwards: both analyse, and the earlier one's result is the one applied.
+//! A file that finds an earlier claim skips its analysis. Output bytes therefore never
+//! depend on scheduling.
+//!
+//! Layers read ahead of the one being applied (the front) hash their files early, but an
+//! earlier layer may still hold the same content unread (the same program in every layer
+//! is common): a new content found ahead is claimed and its analysis **parked** until its
+//! layer is the front, then analysed only if no earlier file took the claim meanwhile. So
+//! a content is analysed twice only when two copies of it in the front layer are hashed
+//! out of order.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,6 +28,28 @@ use crate::spill::Buffer;
 pub struct Claims {
     /// SHA-256 → the earliest place in tar order that claimed it (0: already applied).
     first: Mutex<HashMap<String, u64>>,
+    parked: Mutex<Parked>,
+}
+
+/// An analysis to run once its layer is the front.
+pub type Work = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Parked {
+    /// The layer being applied.
+    front: usize,
+    works: Vec<(usize, Work)>,
+}
+
+/// What a worker does with a file it hashed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The first file with this content so far: analyse it.
+    Analyse,
+    /// An earlier file has this content: applied as a copy of it.
+    Copy,
+    /// The first so far, in a layer ahead of the front: park the analysis ([`Claims::park`]).
+    Park,
 }
 
 /// A file's place in the scan's tar order (layers are bounded by the manifest limit and a
@@ -30,20 +59,56 @@ pub fn seq(layer: usize, index_in_layer: u64) -> u64 {
 }
 
 impl Claims {
-    /// Whether the file at `seq` should analyse this content: no earlier file claimed it.
-    pub fn claim(&self, sha256: &str, seq: u64) -> bool {
+    /// Claims this content for the file at `seq` of `layer`, unless an earlier file did.
+    pub fn claim(&self, sha256: &str, seq: u64, layer: usize) -> Claim {
         let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
         match first.get_mut(sha256) {
-            Some(owner) if *owner <= seq => false,
-            Some(owner) => {
-                *owner = seq;
-                true
-            }
+            Some(owner) if *owner <= seq => return Claim::Copy,
+            Some(owner) => *owner = seq,
             None => {
                 first.insert(sha256.to_string(), seq);
-                true
             }
         }
+        drop(first);
+        if layer > self.parked().front {
+            Claim::Park
+        } else {
+            Claim::Analyse
+        }
+    }
+
+    /// Whether the file at `seq` still holds the claim on this content (a parked analysis
+    /// checks it when it runs).
+    pub fn holds(&self, sha256: &str, seq: u64) -> bool {
+        let first = self.first.lock().unwrap_or_else(|e| e.into_inner());
+        first.get(sha256) == Some(&seq)
+    }
+
+    fn parked(&self) -> std::sync::MutexGuard<'_, Parked> {
+        self.parked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `work` until `layer` is the front; returns it back when it already is (run it
+    /// now).
+    pub fn park(&self, layer: usize, work: Work) -> Option<Work> {
+        let mut parked = self.parked();
+        if layer <= parked.front {
+            return Some(work);
+        }
+        parked.works.push((layer, work));
+        None
+    }
+
+    /// `layer` is now the one being applied: the works parked for it (and any earlier
+    /// layer), to run.
+    pub fn advance(&self, layer: usize) -> Vec<Work> {
+        let mut parked = self.parked();
+        parked.front = layer;
+        let (now, later) = std::mem::take(&mut parked.works)
+            .into_iter()
+            .partition(|(l, _)| *l <= layer);
+        parked.works = later;
+        now.into_iter().map(|(_, w)| w).collect()
     }
 
     /// Content already applied to the filesystem (streamed or replayed from the layer
@@ -88,17 +153,51 @@ mod tests {
     #[test]
     fn the_earliest_file_keeps_the_claim_whatever_the_order() {
         let claims = Claims::default();
-        assert!(claims.claim("a", seq(1, 5)));
-        assert!(!claims.claim("a", seq(1, 9)), "a later copy reuses it");
-        assert!(
-            claims.claim("a", seq(1, 2)),
-            "an earlier copy takes it over"
+        claims.advance(1);
+        assert_eq!(claims.claim("a", seq(1, 5), 1), Claim::Analyse);
+        assert_eq!(claims.claim("a", seq(1, 9), 1), Claim::Copy, "a later copy");
+        assert_eq!(
+            claims.claim("a", seq(1, 2), 1),
+            Claim::Analyse,
+            "taken over"
         );
-        assert!(!claims.claim("a", seq(1, 5)));
-        assert!(claims.claim("b", seq(0, 0)));
+        assert!(claims.holds("a", seq(1, 2)) && !claims.holds("a", seq(1, 5)));
+        assert_eq!(claims.claim("a", seq(1, 5), 1), Claim::Copy);
+        assert_eq!(claims.claim("b", seq(0, 0), 0), Claim::Analyse);
         claims.applied("c");
-        assert!(!claims.claim("c", seq(0, 1)));
+        assert_eq!(claims.claim("c", seq(0, 1), 0), Claim::Copy);
         assert!(seq(1, 0) > seq(0, u64::MAX >> 24));
+    }
+
+    #[test]
+    fn new_contents_ahead_of_the_front_wait_for_their_layer() {
+        let claims = Claims::default();
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let work = |n: usize| -> Work {
+            let ran = ran.clone();
+            Box::new(move || {
+                ran.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+            })
+        };
+        assert_eq!(claims.claim("x", seq(3, 0), 3), Claim::Park);
+        assert!(claims.park(3, work(1)).is_none());
+        assert!(claims.park(2, work(10)).is_none());
+        // An earlier layer's copy, read later, takes the claim over (and is analysed then).
+        assert_eq!(claims.claim("x", seq(1, 4), 1), Claim::Park);
+        assert!(claims.advance(1).is_empty());
+        let now = claims.advance(2);
+        assert_eq!(now.len(), 1);
+        now.into_iter().for_each(|w| w());
+        assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 10);
+        assert!(
+            !claims.holds("x", seq(3, 0)),
+            "layer 3's parked analysis will skip"
+        );
+        assert_eq!(claims.advance(3).len(), 1);
+        assert!(
+            claims.park(3, work(100)).is_some(),
+            "the front runs at once"
+        );
     }
 
     #[test]

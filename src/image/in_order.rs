@@ -21,7 +21,7 @@ use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, OnceLock};
 
-use super::content::{self, Claims};
+use super::content::{self, Claim, Claims, Work};
 use super::in_flight::Budget;
 use super::rootfs::{read_file, readable_path, FileResult, FileStep, Rootfs};
 
@@ -79,10 +79,12 @@ pub fn concurrent() -> bool {
     pool().is_some()
 }
 
-/// The bound on files in flight for this process: two per worker.
+/// The bound on files in flight for this process: eight per worker (enough for the layers
+/// read ahead to keep the workers busy while the one being applied waits for a big file;
+/// the bytes are bounded separately).
 pub fn budget() -> Budget {
     let workers = pool().map_or(1, |p| p.current_num_threads()).max(1);
-    Budget::new(MAX_BYTES_IN_FLIGHT, 2 * workers)
+    Budget::new(MAX_BYTES_IN_FLIGHT, 8 * workers)
 }
 
 /// The channel between one layer's [`Producer`] and [`commit`].
@@ -170,24 +172,56 @@ impl Producer {
         let (claims, seq) = (self.claims.clone(), content::seq(layer, self.sent));
         self.sent += 1;
         let work = move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let sha256 = candidate.checksums().sha256.clone();
-                let analysis = if claims.claim(&sha256, seq) {
-                    candidate.analyse(&path, name, layer)
-                } else {
-                    None // an earlier file has this content: applied as a copy of it
-                };
-                (sha256, analysis)
-            }))
-            .map_err(|_| format!("reading {path}: the analysis panicked"));
-            let _ = tx.send(result);
+            let hashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                candidate.checksums().sha256.clone()
+            }));
+            let Ok(sha256) = hashed else {
+                let _ = tx.send(Err(format!("reading {path}: hashing panicked")));
+                return;
+            };
+            let decided = claims.claim(&sha256, seq, layer);
+            let digest = sha256.clone();
+            // `analyse == false`: an earlier file has this content (applied as a copy).
+            let answer = move |analyse: bool| {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let analysis = analyse
+                        .then(|| candidate.analyse(&path, name, layer))
+                        .flatten();
+                    (sha256, analysis)
+                }))
+                .map_err(|_| format!("reading {path}: the analysis panicked"));
+                let _ = tx.send(result);
+            };
+            match decided {
+                Claim::Analyse => answer(true),
+                Claim::Copy => answer(false),
+                Claim::Park => {
+                    let holder = claims.clone();
+                    let later: Work = Box::new(move || answer(holder.holds(&digest, seq)));
+                    if let Some(now) = claims.park(layer, later) {
+                        now();
+                    }
+                }
+            }
         };
-        match pool() {
-            Some(pool) => pool.spawn(work),
-            // No pool (asked for, or threads could not be started): analysed here.
-            None => work(),
-        }
+        run(Box::new(work));
         rx
+    }
+}
+
+/// Runs a file's work on the pool, or here when there is none.
+fn run(work: Work) {
+    match pool() {
+        Some(pool) => pool.spawn(work),
+        // No pool (asked for, or threads could not be started): on this thread.
+        None => work(),
+    }
+}
+
+/// `layer` is now the one being applied: the analyses parked for it start.
+pub fn advance(rootfs: &Rootfs, layer: usize) {
+    for work in rootfs.claims().advance(layer) {
+        run(work);
     }
 }
 

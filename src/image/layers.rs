@@ -86,6 +86,7 @@ pub fn apply(
             }
             let started = window.pop_front().unwrap_or(Started::InTurn);
             budget.advance(planned.index);
+            in_order::advance(rootfs, planned.index);
             rootfs.begin_layer(planned.index);
             match started {
                 Started::Cached(log) => rootfs.replay(log),

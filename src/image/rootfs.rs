@@ -3,9 +3,10 @@
 //! lower layers provided, and the analysis of every candidate file as it streams past.
 //!
 //! Memory: only candidate files (a binary format by magic bytes, or a package database) are
-//! buffered; the analysis kept per binary is small. Files waiting for the analysis pool are
-//! bounded by [`super::in_order`] (128 MiB in flight), so the budget is that plus the file
-//! being read plus a constant (decompressor windows, tar headers, read buffers).
+//! buffered; the analysis kept per binary is small. Files read but not yet applied are
+//! bounded by [`super::in_order`] (128 MiB in flight over all layers, the file being read
+//! included), so the budget is that plus a constant per layer read at once (decompressor
+//! windows, tar headers, read buffers).
 
 use std::collections::BTreeMap;
 use std::io::Read;
