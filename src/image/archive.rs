@@ -71,6 +71,24 @@ impl TarIndex {
         )))
     }
 
+    /// A member read through a file handle of its own, so several members can be read at
+    /// once (layers streamed concurrently).
+    fn open_member_independent(
+        &self,
+        name: &str,
+        what: &str,
+    ) -> anyhow::Result<Box<dyn Read + Send>> {
+        let &(offset, size) = self.members.get(name).ok_or_else(|| {
+            anyhow::anyhow!("{what} missing from {} (no member {name})", self.path)
+        })?;
+        let mut file = File::open(&self.path).map_err(|e| anyhow::anyhow!("{}: {e}", self.path))?;
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(std::io::BufReader::with_capacity(
+            256 << 10,
+            file.take(size),
+        )))
+    }
+
     fn read_small(&mut self, name: &str, max: u64) -> anyhow::Result<Vec<u8>> {
         let mut bytes = Vec::new();
         self.open_member(name, name)?
@@ -121,6 +139,14 @@ impl BlobStore for OciArchive {
         let digest = Digest::parse(&d.digest)?;
         let name = format!("blobs/{}/{}", digest.algorithm, digest.hex);
         self.tar.open_member(&name, &format!("blob {}", d.digest))
+    }
+
+    fn open_independent(&mut self, d: &Descriptor) -> Option<anyhow::Result<Box<dyn Read + Send>>> {
+        Some(Digest::parse(&d.digest).and_then(|digest| {
+            let name = format!("blobs/{}/{}", digest.algorithm, digest.hex);
+            self.tar
+                .open_member_independent(&name, &format!("blob {}", d.digest))
+        }))
     }
 }
 
@@ -329,5 +355,13 @@ impl BlobStore for DockerArchive {
             None => self.config_member.clone(),
         };
         self.tar.open_member(&member, &format!("blob {}", d.digest))
+    }
+
+    fn open_independent(&mut self, d: &Descriptor) -> Option<anyhow::Result<Box<dyn Read + Send>>> {
+        let member = self.layer_members.get(&d.digest)?;
+        Some(
+            self.tar
+                .open_member_independent(member, &format!("blob {}", d.digest)),
+        )
     }
 }

@@ -1,14 +1,13 @@
-//! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into the
-//! [`Rootfs`], verifying the blob as it goes: one thread reads and inflates, another
-//! verifies the tar stream and reads (buffers, hashes) each candidate file, and a pool analyses
-//! them ([`super::in_order`]). Nothing is written to disk (except files over 64 MiB, see
-//! crate::spill).
+//! Streams one layer (gzip, zstd or plain tar, told apart by magic bytes) into steps for
+//! the [`super::rootfs::Rootfs`], verifying the blob as it goes: one thread reads and
+//! inflates, another verifies the tar stream and reads (buffers) each candidate file, and a
+//! pool hashes and analyses them ([`super::in_order`]). Nothing is written to disk (except
+//! files over 64 MiB, see crate::spill).
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::digest::{Digest, VerifyingReader};
-use super::in_order::InOrder;
-use super::rootfs::Rootfs;
+use super::in_order::Producer;
 
 /// What a layer's bytes are checked against.
 pub struct LayerCheck {
@@ -23,7 +22,7 @@ pub fn stream(
     raw: &mut dyn Read,
     check: LayerCheck,
     what: &str,
-    rootfs: &mut Rootfs,
+    steps: Producer,
 ) -> anyhow::Result<()> {
     let (blob_digest, blob_size) = match check.blob {
         Some((d, s)) => (Some(d), Some(s)),
@@ -42,7 +41,7 @@ pub fn stream(
         } else {
             Box::new(buffered)
         };
-        pipelined(decoded, check.diff_id, what, rootfs)?;
+        pipelined(decoded, check.diff_id, what, steps)?;
     }
     blob.finish()
 }
@@ -51,13 +50,13 @@ pub fn stream(
 const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// A bounded pipeline: this thread reads and inflates the layer, a second one verifies the
-/// tar stream, hashes and catalogues the files, so decompression overlaps the analysis.
+/// tar stream and buffers the files, so decompression overlaps the reading of the tar.
 /// At most [`CHUNKS_IN_FLIGHT`] chunks are buffered between them.
 fn pipelined(
     mut decoded: Box<dyn Read + '_>,
     diff_id: Option<Digest>,
     what: &str,
-    rootfs: &mut Rootfs,
+    steps: Producer,
 ) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
@@ -72,7 +71,7 @@ fn pipelined(
                 diff_id,
                 None,
             );
-            read_tar(&mut tar_stream, what, rootfs)?;
+            read_tar(&mut tar_stream, what, steps)?;
             tar_stream.finish()
         });
         loop {
@@ -130,13 +129,12 @@ impl Read for ChannelReader {
     }
 }
 
-fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::Result<()> {
+fn read_tar(stream: &mut dyn Read, what: &str, mut fs: Producer) -> anyhow::Result<()> {
     let mut archive = tar::Archive::new(stream);
     let entries = archive
         .entries()
         .map_err(|e| anyhow::anyhow!("{what}: not a tar stream: {e}"))?;
     // Binaries are analysed on a pool while the stream is read; steps apply in tar order.
-    let mut fs = InOrder::new(rootfs);
     for entry in entries {
         let mut entry = entry.map_err(|e| anyhow::anyhow!("{what}: damaged tar stream: {e}"))?;
         let kind = entry.header().entry_type();
@@ -163,7 +161,8 @@ fn read_tar(stream: &mut dyn Read, what: &str, rootfs: &mut Rootfs) -> anyhow::R
         fs.file(&path, size, &mut entry)
             .map_err(|e| anyhow::anyhow!("{what}: reading {path}: {e}"))?;
     }
-    fs.finish().map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    // Every step is sent: the filesystem side finishes the layer.
+    drop(fs);
     // Drain the tar trailer so the verifier sees every byte.
     io::copy(&mut archive.into_inner(), &mut io::sink())
         .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;

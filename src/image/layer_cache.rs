@@ -121,17 +121,21 @@ fn key(identity: &str, prefix: &str, verified_digest: &str) -> String {
 /// Applies the layer whose verified digest is `verified_digest` from the cache, if stored;
 /// `true` when it was.
 pub fn replay(rootfs: &mut Rootfs, verified_digest: &str) -> bool {
-    let Some((store, identity)) = store() else {
-        return false;
-    };
-    let key = key(identity, rootfs.name_prefix(), verified_digest);
-    match store.get(NAMESPACE, &key).and_then(|b| decode(&b)) {
+    match lookup(rootfs.name_prefix(), verified_digest) {
         Some(log) => {
             rootfs.replay(log);
             true
         }
         None => false,
     }
+}
+
+/// The stored record of a layer, to replay later ([`Rootfs::replay`]): layers streamed
+/// ahead of the one being applied are looked up before they are started.
+pub fn lookup(name_prefix: &str, verified_digest: &str) -> Option<LayerLog> {
+    let (store, identity) = store()?;
+    let key = key(identity, name_prefix, verified_digest);
+    store.get(NAMESPACE, &key).and_then(|b| decode(&b))
 }
 
 /// Starts recording the layer about to be streamed (when caching is on).

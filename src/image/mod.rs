@@ -12,13 +12,16 @@
 //! May use inputs, catalogers (the per-file analysis, OS packages) and the model.
 
 mod archive;
+mod content;
 mod digest;
 pub(crate) mod document;
 mod elf_facts;
 mod identity;
+mod in_flight;
 mod in_order;
 mod layer;
 mod layer_cache;
+mod layers;
 pub mod linking;
 mod manifest;
 mod oci_dir;
@@ -82,6 +85,15 @@ pub type RootfsPass = fn(
 /// caller's job (see [`digest`]).
 pub(crate) trait BlobStore {
     fn open(&mut self, descriptor: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>>;
+
+    /// Opens a layer blob independently of the store's other readers, so several layers
+    /// can stream at once; `None`: this source reads one blob at a time ([`Self::open`]).
+    fn open_independent(
+        &mut self,
+        _descriptor: &Descriptor,
+    ) -> Option<anyhow::Result<Box<dyn Read + Send>>> {
+        None
+    }
 
     /// Opens a manifest or index by digest (registries serve these from another endpoint).
     fn open_manifest(&mut self, descriptor: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
@@ -335,40 +347,8 @@ fn scan_planned(
     } else {
         String::new()
     });
-    let mut layers = Vec::new();
-    for (i, d) in plan.layers.iter().enumerate() {
-        let what = format!("layer {} ({} of {})", d.digest, i + 1, plan.layers.len());
-        rootfs.begin_layer(i);
-        // The digest the layer is verified against keys its cached analysis.
-        let verified = if plan.verify_diff_ids {
-            format!("diff_id {}", diff_ids[i])
-        } else {
-            format!("blob {}", d.digest)
-        };
-        if layer_cache::replay(&mut rootfs, &verified) {
-            layers.push(d.digest.clone());
-            continue;
-        }
-        let check = if plan.verify_diff_ids {
-            let diff_id =
-                Digest::parse(&diff_ids[i]).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
-            layer::LayerCheck {
-                blob: None,
-                diff_id: Some(diff_id),
-            }
-        } else {
-            let blob = Digest::parse(&d.digest).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
-            layer::LayerCheck {
-                blob: Some((blob, d.size)),
-                diff_id: None,
-            }
-        };
-        let mut raw = store.open(d)?;
-        layer_cache::start(&mut rootfs);
-        layer::stream(&mut raw, check, &what, &mut rootfs)?;
-        layer_cache::finish(&mut rootfs, &verified);
-        layers.push(d.digest.clone());
-    }
+    layers::apply(store, &plan, &diff_ids, &mut rootfs)?;
+    let layers = plan.layers.iter().map(|d| d.digest.clone()).collect();
     Ok(ScannedImage {
         platform,
         manifest_digest: plan.manifest_digest,

@@ -98,6 +98,17 @@ pub fn layout_entries(
 
 impl BlobStore for Layout {
     fn open(&mut self, d: &Descriptor) -> anyhow::Result<Box<dyn Read + '_>> {
+        Ok(self.open_blob(d)?)
+    }
+
+    fn open_independent(&mut self, d: &Descriptor) -> Option<anyhow::Result<Box<dyn Read + Send>>> {
+        Some(self.open_blob(d))
+    }
+}
+
+impl Layout {
+    /// A blob's file (each call opens it anew, so several blobs can be read at once).
+    fn open_blob(&self, d: &Descriptor) -> anyhow::Result<Box<dyn Read + Send>> {
         // A validated digest is a safe file name: no `/`, no `..`.
         let digest = Digest::parse(&d.digest)?;
         let path = self

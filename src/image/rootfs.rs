@@ -3,9 +3,10 @@
 //! lower layers provided, and the analysis of every candidate file as it streams past.
 //!
 //! Memory: only candidate files (a binary format by magic bytes, or a package database) are
-//! buffered; the analysis kept per binary is small. Files waiting for the analysis pool are
-//! bounded by [`super::in_order`] (128 MiB in flight), so the budget is that plus the file
-//! being read plus a constant (decompressor windows, tar headers, read buffers).
+//! buffered; the analysis kept per binary is small. Files read but not yet applied are
+//! bounded by [`super::in_order`] (128 MiB in flight over all layers, the file being read
+//! included), so the budget is that plus a constant per layer read at once (decompressor
+//! windows, tar headers, read buffers).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -58,6 +59,8 @@ pub struct Rootfs {
     pub files_seen: u64,
     /// What the current layer did, while it is recorded for the layer cache.
     log: Option<LayerLog>,
+    /// Which file analyses each content, shared with the analysis workers.
+    claims: std::sync::Arc<super::content::Claims>,
 }
 
 impl Rootfs {
@@ -72,6 +75,7 @@ impl Rootfs {
             by_content: std::collections::HashMap::new(),
             files_seen: 0,
             log: None,
+            claims: Default::default(),
         }
     }
 
@@ -335,18 +339,20 @@ impl Rootfs {
         size: u64,
         reader: &mut dyn Read,
     ) -> anyhow::Result<()> {
-        let (step, candidate) = read_file(path, size, reader)?;
+        let (step, candidate) = read_file(path, size, reader, &mut |_| Ok(()))?;
         let (name, layer) = (self.display_name(path), self.layer);
-        self.apply_file(step, || {
-            candidate.and_then(|c| c.analyse(path, name, layer))
-        });
+        let Some(mut candidate) = candidate else {
+            self.apply_file(step, || None);
+            return Ok(());
+        };
+        let step = step.hashed(candidate.checksums().sha256.clone());
+        self.apply_file(step, || candidate.analyse(path, name, layer));
         Ok(())
     }
 
-    /// Whether content with this SHA-256 was already examined in this scan (a file with it
-    /// needs no analysis of its own).
-    pub fn knows_content(&self, sha256: &str) -> bool {
-        self.by_content.contains_key(sha256)
+    /// Who analyses which content (shared with the workers, [`super::content`]).
+    pub fn claims(&self) -> std::sync::Arc<super::content::Claims> {
+        self.claims.clone()
     }
 
     /// The layer being applied.
@@ -443,6 +449,7 @@ impl Rootfs {
             }
             None => {}
         }
+        self.claims.applied(sha256);
         let Some(result) = fresh() else {
             self.by_content.insert(sha256.to_string(), None);
             return;
@@ -551,26 +558,40 @@ pub enum FileStep {
     /// A binary candidate; its bytes are in the [`Candidate`] returned beside it.
     Binary {
         path: String,
+        /// Empty until the candidate is hashed ([`FileStep::hashed`]).
         sha256: String,
         buffered: u64,
     },
 }
 
-/// A binary candidate's bytes and digests, to be analysed (on any thread).
+impl FileStep {
+    /// A binary's step once its content digest is known (hashing runs on a worker).
+    pub fn hashed(mut self, digest: String) -> FileStep {
+        if let FileStep::Binary { sha256, .. } = &mut self {
+            *sha256 = digest;
+        }
+        self
+    }
+}
+
+/// A binary candidate's bytes, to be hashed and analysed (on any thread).
 pub struct Candidate {
     data: crate::spill::Buffer,
-    sums: crate::model::Checksums,
+    /// Computed on first use ([`Candidate::checksums`]).
+    sums: Option<crate::model::Checksums>,
 }
 
 impl Candidate {
-    /// Bytes held (on the heap or mapped), for the bound on files in flight.
-    pub fn bytes(&self) -> u64 {
-        self.data.len() as u64
+    /// SHA-1 and SHA-256 of the file (computed once).
+    pub fn checksums(&mut self) -> &crate::model::Checksums {
+        self.sums
+            .get_or_insert_with(|| super::content::checksums(&self.data))
     }
 
     /// The expensive part: catalogers and the loader's ELF facts. `name` is the file's
     /// name in the document ([`Rootfs::display_name`]).
-    pub fn analyse(self, path: &str, name: String, layer: usize) -> Option<FileResult> {
+    pub fn analyse(mut self, path: &str, name: String, layer: usize) -> Option<FileResult> {
+        let sums = self.checksums().clone();
         let data = &self.data;
         let analysis = crate::catalog::analyze::analyze(&name, data)?;
         Some(FileResult {
@@ -581,7 +602,7 @@ impl Candidate {
                 id: FileNode::id_for(&name),
                 name,
                 size: data.len() as u64,
-                checksums: Some(self.sums),
+                checksums: Some(sums),
                 format: analysis.format,
                 slices: analysis.slices.clone(),
             },
@@ -593,12 +614,15 @@ impl Candidate {
 
 /// Reads a regular file of a layer (at `path`, as [`Rootfs::entry`] returned it): its first
 /// bytes decide whether it is a binary or a text assay reads; those are buffered (beyond
-/// 64 MiB: spilled and mapped, see crate::spill) and binaries hashed as they stream past.
+/// 64 MiB: spilled and mapped, see crate::spill). Binaries are hashed later, by whoever
+/// analyses them ([`Candidate::checksums`]), so the reader only inflates and copies.
 /// Touches no filesystem state, so the tar reader can run ahead of [`Rootfs::apply_file`].
+/// `reserve(size)` is called before a file is buffered (it may wait for room, or fail).
 pub fn read_file(
     path: &str,
     size: u64,
     reader: &mut dyn Read,
+    reserve: &mut dyn FnMut(u64) -> anyhow::Result<()>,
 ) -> anyhow::Result<(FileStep, Option<Candidate>)> {
     let mut head = [0u8; binary::MAGIC_LEN];
     let n = read_up_to(reader, &mut head)?;
@@ -618,12 +642,9 @@ pub fn read_file(
     }
     // `size` comes from the tar header and is bounded above; the tar reader will not
     // yield more than it.
-    let digests = if is_text {
-        crate::hash::Digests::None
-    } else {
-        crate::hash::Digests::Sha1AndSha256
-    };
-    let (data, sums) = crate::spill::read_stream(&head[..n], reader, size, digests)?;
+    reserve(size)?;
+    let (data, _) =
+        crate::spill::read_stream(&head[..n], reader, size, crate::hash::Digests::None)?;
     let buffered = if data.is_mapped() {
         0
     } else {
@@ -641,15 +662,13 @@ pub fn read_file(
             None,
         ));
     }
-    let sums = sums.unwrap_or_else(|| crate::hash::checksums(&data));
-    let sha256 = sums.sha256.clone();
     Ok((
         FileStep::Binary {
             path,
-            sha256,
+            sha256: String::new(),
             buffered,
         },
-        Some(Candidate { data, sums }),
+        Some(Candidate { data, sums: None }),
     ))
 }
 
