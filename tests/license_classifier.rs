@@ -63,7 +63,10 @@ fn one_rule_chooses_license_files_and_docs_licenses_are_evidence_only() {
         .collect();
     let (c, per_file) = classify_files(&files, bundled());
     assert_eq!(c.expression.as_deref(), Some("Apache-2.0 AND MIT"));
-    assert_eq!(per_file.len(), 2, "NOTICE is not a license file");
+    // The NOTICE is read (docs/licenses.md, "NOTICE files") and only repeats Apache-2.0.
+    assert_eq!(per_file.len(), 3);
+    let notice = per_file.iter().find(|(n, _)| n == "NOTICE").unwrap();
+    assert_eq!(notice.1.expression.as_deref(), Some("Apache-2.0"));
     // docker/go-metrics: LICENSE (Apache-2.0) + LICENSE.docs (CC-BY-SA-4.0, documentation).
     assert_eq!(is_license_file("LICENSE.docs"), Some(LicenseFileKind::Docs));
     let files: Vec<(String, Vec<u8>)> = ["LICENSE", "LICENSE.docs", "NOTICE"]
@@ -77,6 +80,9 @@ fn one_rule_chooses_license_files_and_docs_licenses_are_evidence_only() {
         .collect();
     let (c, per_file) = classify_files(&files, bundled());
     assert_eq!(c.expression.as_deref(), Some("Apache-2.0"));
+    // Docker's NOTICE: an attribution and an export-control note, no license.
+    let notice = per_file.iter().find(|(n, _)| n == "NOTICE").unwrap();
+    assert_eq!(notice.1.expression, None);
     let docs = per_file.iter().find(|(n, _)| n == "LICENSE.docs").unwrap();
     assert_eq!(docs.1.expression.as_deref(), Some("CC-BY-SA-4.0"));
 }

@@ -634,10 +634,13 @@ fn notice_says_or_later(lower: &str) -> bool {
     .any(|p| without_appendix.contains(p))
 }
 
-/// Whether `name` is a license file of a module root (see [`super::files::is_license_file`],
-/// the one rule) or a PATENTS file (an additional grant, read with them).
+/// Whether `name` is read with a module root's license files: a license file (see
+/// [`super::files::is_license_file`], the one rule), a PATENTS file (an additional grant) or
+/// a NOTICE file (for the licenses it clearly states, see [`super::notice`]).
 pub fn is_license_file_name(name: &str) -> bool {
-    super::files::is_license_file(name).is_some() || super::files::is_patents_file(name)
+    super::files::is_license_file(name).is_some()
+        || super::files::is_patents_file(name)
+        || super::notice::is_notice_file(name)
 }
 
 /// A PATENTS file next to a license. Google's grant for Go (golang.org/x/…, and copies in
@@ -666,19 +669,34 @@ pub fn classify_files(
     db: &LicenseDb,
 ) -> (Classification, Vec<(String, Classification)>) {
     use super::files::{is_license_file, is_patents_file, LicenseFileKind};
+    use super::notice::{classify_notice, expression_ids, is_notice_file};
     let mut per_file = Vec::new();
     // Files whose license applies to the binary: not documentation-only licenses.
     let mut applies: Vec<bool> = Vec::new();
+    let mut notices: Vec<bool> = Vec::new();
     for (name, bytes) in files {
         let kind = is_license_file(name);
         let patents = is_patents_file(name);
-        if kind.is_none() && !patents {
+        let notice = kind.is_none() && !patents && is_notice_file(name);
+        if kind.is_none() && !patents && !notice {
             continue;
         }
         applies.push(kind != Some(LicenseFileKind::Docs));
+        notices.push(notice);
         if patents {
             let text = String::from_utf8_lossy(bytes);
             per_file.push((name.clone(), classify_patents(&text)));
+            continue;
+        }
+        if notice {
+            // Not the known-text table: that maps license files' texts. Cached apart from
+            // license files' classifications of the same text.
+            let hash = crate::hash::sha256_hex(bytes);
+            let classified =
+                super::classify_cache::get_or_classify(&format!("notice {hash}"), || {
+                    classify_notice(&String::from_utf8_lossy(bytes), db)
+                });
+            per_file.push((name.clone(), classified));
             continue;
         }
         // Exact texts the bundled db has classified need no classifier: loading its store
@@ -703,22 +721,60 @@ pub fn classify_files(
         });
         per_file.push((name.clone(), classified));
     }
-    let found: Vec<&Classification> = per_file
+    let mut found: Vec<&Classification> = per_file
         .iter()
         .zip(&applies)
-        .filter(|(_, applies)| **applies)
-        .map(|((_, c), _)| c)
+        .zip(&notices)
+        .filter(|((_, applies), notice)| **applies && !**notice)
+        .map(|(((_, c), _), _)| c)
         .filter(|c| c.expression.is_some())
         .collect();
+    // A NOTICE counts for the licenses it states that the license files do not name: one
+    // that repeats the project's own license changes nothing.
+    let mut named: Vec<String> = found
+        .iter()
+        .filter_map(|c| c.expression.as_deref())
+        .flat_map(expression_ids)
+        .chain(
+            // A modified license's base (`Apache-2.0 (…)`) is named too: a NOTICE restating
+            // the standard license does not turn the modified text into both.
+            found
+                .iter()
+                .filter_map(|c| c.variant_of.as_deref())
+                .filter_map(|v| v.split_whitespace().next()),
+        )
+        .map(str::to_string)
+        .collect();
+    let mut notice_adds: Vec<String> = Vec::new();
+    for ((_, c), _) in per_file.iter().zip(&notices).filter(|(_, n)| **n) {
+        let Some(e) = &c.expression else { continue };
+        let new: Vec<String> = expression_ids(e)
+            .into_iter()
+            .filter(|id| !named.iter().any(|n| n == id))
+            .map(str::to_string)
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        found.push(c);
+        named.extend(new.iter().cloned());
+        notice_adds.extend(new);
+    }
     if found.is_empty() {
         return (Classification::none(), per_file);
     }
     let mut exprs: Vec<String> = Vec::new();
-    for c in &found {
+    for c in found.iter().filter(|c| c.method != "notice-statement") {
         if let Some(e) = &c.expression {
             if !exprs.contains(e) {
                 exprs.push(e.clone());
             }
+        }
+    }
+    // From NOTICE files: only the ids they add (a NOTICE's statements are an AND of ids).
+    for id in notice_adds {
+        if !exprs.contains(&id) {
+            exprs.push(id);
         }
     }
     // LGPL-3.0 is GPL-3.0 plus additional permissions and is shipped with the GPL text
@@ -799,7 +855,9 @@ mod tests {
         ] {
             assert!(is_license_file_name(n), "{n}");
         }
-        for n in ["NOTICE", "README.md", "license.go"] {
+        // NOTICE files are read with them, for the licenses they state (see notice.rs).
+        assert!(is_license_file_name("NOTICE.txt"));
+        for n in ["README.md", "license.go", "NOTICE.go"] {
             assert!(!is_license_file_name(n), "{n}");
         }
     }
