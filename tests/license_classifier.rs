@@ -249,3 +249,31 @@ fn spdx_license_list_texts() {
     // Measured: 676 of 715 (0.945) with SPDX license list 3.29 (spdx 0.13.6).
     assert!(right as f64 / n as f64 >= 0.92, "{right} of {n}");
 }
+
+#[test]
+fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors() {
+    let root = |module: &str, names: &[&str]| -> Vec<(String, Vec<u8>)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
+            .collect()
+    };
+    // modernc.org/libc: LICENSE (BSD-3-Clause) + LICENSE-3RD-PARTY.md (BSD-3-Clause and MIT
+    // notices): each id once, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
+    let files = root(
+        "modernc.org_libc@v1.81.2",
+        &["LICENSE", "LICENSE-3RD-PARTY.md"],
+    );
+    let (c, _) = classify_files(&files, bundled());
+    assert_eq!(c.expression.as_deref(), Some("BSD-3-Clause AND MIT"));
+    // eclipse/paho.mqtt.golang: the EPL-2.0 text, and a NOTICE.md declaring the project's
+    // dual license (`SPDX-License-Identifier: EPL-2.0 or BSD-3-Clause`, EDL-1.0 being
+    // BSD-3-Clause): the NOTICE states the whole, so the OR stays an OR.
+    let files = root(
+        "github.com_eclipse_paho.mqtt.golang@v1.5.1",
+        &["LICENSE", "NOTICE.md"],
+    );
+    let (c, per_file) = classify_files(&files, bundled());
+    assert_eq!(per_file[0].1.expression.as_deref(), Some("EPL-2.0"));
+    assert_eq!(c.expression.as_deref(), Some("EPL-2.0 OR BSD-3-Clause"));
+}

@@ -181,6 +181,7 @@ const PROSE_NAMES: &[(&str, &str)] = &[
     (" mit ", "MIT"),
     ("unlicense", "Unlicense"),
     ("boost software license", "BSL-1.0"),
+    ("freetype license", "FTL"),
 ];
 
 /// "Dual licensed under MIT or Apache-2.0", "licensed under either of …": an OR of the
@@ -203,6 +204,7 @@ fn from_dual_license_statement(text: &str) -> Option<Classification> {
         "licensed under either",
         "at your option",
         "at your choice",
+        "your choice of",
         "either of the following licenses",
         "choose either",
     ]
@@ -354,7 +356,8 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
                 let s = segment.to_ascii_lowercase();
                 extra_terms |= s.split_whitespace().count() >= 40
                     && s.contains("patent")
-                    && (s.contains("grant") || s.contains("terminate"));
+                    && (s.contains("grant") || s.contains("terminate"))
+                    && !is_google_patent_grant(&segment);
             }
         }
     }
@@ -656,10 +659,24 @@ fn classify_patents(text: &str) -> Classification {
         .to_ascii_lowercase();
     let go_grant = flat.contains("additional ip rights grant (patents)")
         && flat.contains("as part of the go project");
-    if go_grant || flat.split(' ').count() < 20 {
+    if go_grant || is_google_patent_grant(text) || flat.split(' ').count() < 20 {
         return Classification::none();
     }
     modified_ref(text, "a patent grant", 1.0, "separate PATENTS terms")
+}
+
+/// Google's patent grant ("Google hereby grants to You a perpetual, worldwide, non-exclusive,
+/// no-charge, royalty-free, irrevocable (except as stated in this section) patent license"),
+/// the one of Go's PATENTS file, which Google's other Go projects (XGB) append to their BSD
+/// license: it only adds rights, like Go's.
+fn is_google_patent_grant(text: &str) -> bool {
+    let flat = text
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "//" | "#" | "*" | "--" | ";"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    flat.contains("google hereby grants to you a perpetual, worldwide, non-exclusive, no-charge, royalty-free, irrevocable (except as stated in this section) patent license")
 }
 
 /// The combined result for a module root's license files: distinct expressions all apply
@@ -745,37 +762,66 @@ pub fn classify_files(
         )
         .map(str::to_string)
         .collect();
+    // Ids the license files themselves name (before any NOTICE).
+    let license_ids = named.clone();
     let mut notice_adds: Vec<String> = Vec::new();
+    // A NOTICE stating the whole licensing, the license files' licenses included (paho's
+    // `SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause` beside its EPL-2.0 text), is the
+    // answer as it states it: its ORs stay ORs.
+    let mut notice_whole: Option<String> = None;
     for ((_, c), _) in per_file.iter().zip(&notices).filter(|(_, n)| **n) {
         let Some(e) = &c.expression else { continue };
-        let new: Vec<String> = expression_ids(e)
-            .into_iter()
-            .filter(|id| !named.iter().any(|n| n == id))
-            .map(str::to_string)
+        let ids = expression_ids(e);
+        let new: Vec<String> = ids
+            .iter()
+            .filter(|id| !named.iter().any(|n| n == *id))
+            .map(|id| id.to_string())
             .collect();
         if new.is_empty() {
             continue;
         }
         found.push(c);
         named.extend(new.iter().cloned());
-        notice_adds.extend(new);
+        if notice_whole.is_none()
+            && !license_ids.is_empty()
+            && license_ids.iter().all(|l| ids.contains(&l.as_str()))
+        {
+            notice_whole = Some(e.clone());
+        } else {
+            notice_adds.extend(new);
+        }
     }
     if found.is_empty() {
         return (Classification::none(), per_file);
     }
     let mut exprs: Vec<String> = Vec::new();
-    for c in found.iter().filter(|c| c.method != "notice-statement") {
-        if let Some(e) = &c.expression {
-            if !exprs.contains(e) {
-                exprs.push(e.clone());
+    let mut push = |exprs: &mut Vec<String>, e: &str| {
+        // A plain AND of ids is its ids: `BSD-3-Clause` and `BSD-3-Clause AND MIT` from two
+        // files are `BSD-3-Clause AND MIT`, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
+        let parts: Vec<&str> = if e.contains(" OR ") || e.contains(" WITH ") || e.contains('(') {
+            vec![e]
+        } else {
+            e.split(" AND ").collect()
+        };
+        for part in parts {
+            if !exprs.iter().any(|x| x == part) {
+                exprs.push(part.to_string());
+            }
+        }
+    };
+    match &notice_whole {
+        Some(whole) => push(&mut exprs, whole),
+        None => {
+            for c in found.iter().filter(|c| c.method != "notice-statement") {
+                if let Some(e) = &c.expression {
+                    push(&mut exprs, e);
+                }
             }
         }
     }
     // From NOTICE files: only the ids they add (a NOTICE's statements are an AND of ids).
-    for id in notice_adds {
-        if !exprs.contains(&id) {
-            exprs.push(id);
-        }
+    for id in &notice_adds {
+        push(&mut exprs, id);
     }
     // LGPL-3.0 is GPL-3.0 plus additional permissions and is shipped with the GPL text
     // beside it (COPYING + COPYING.LESSER): the pair is LGPL-3.0, not both.
