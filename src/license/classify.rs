@@ -795,7 +795,7 @@ pub fn classify_files(
         return (Classification::none(), per_file);
     }
     let mut exprs: Vec<String> = Vec::new();
-    let mut push = |exprs: &mut Vec<String>, e: &str| {
+    let push = |exprs: &mut Vec<String>, e: &str| {
         // A plain AND of ids is its ids: `BSD-3-Clause` and `BSD-3-Clause AND MIT` from two
         // files are `BSD-3-Clause AND MIT`, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
         let parts: Vec<&str> = if e.contains(" OR ") || e.contains(" WITH ") || e.contains('(') {
