@@ -8,6 +8,7 @@ the resolver and the db generator share) then read the same directories. Agreeme
 each module's set of license ids, as in bench/scancode_compare.py.
 
     python3 bench/scancode_roots.py [SCANCODE]   # default bench/out/scancode-venv/bin/scancode
+    ASSAY=path/to/assay python3 bench/scancode_roots.py   # another assay build
 """
 import json, os, re, subprocess, sys, time
 
@@ -17,7 +18,7 @@ sys.path.insert(0, os.path.join(REPO, "license-db"))
 import crawl  # noqa: E402
 
 scancode = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "out/scancode-venv/bin/scancode")
-assay = os.path.join(REPO, "target/release/assay")
+assay = os.environ.get("ASSAY", os.path.join(REPO, "target/release/assay"))
 out = os.path.join(HERE, "out/scancode-roots")
 roots = os.path.join(out, "roots")
 LIKE = re.compile(r"^(licen[cs]e|copying|copyright|notice|patents|unlicense|mit-licen[cs]e)", re.I)
