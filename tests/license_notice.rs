@@ -6,7 +6,8 @@
 //! Both paths that share the file rule are checked on every module: the resolver's
 //! (`assay license-db build`, what `--licenses=remote` and a site db run) and the
 //! generator's (`assay license-db classify` on the unpacked root, what license-db/generate.py
-//! and a module cache run). The expected answers were read off each NOTICE by hand and match
+//! and a module cache run); the resolver's path also through a loopback proxy that serves
+//! byte ranges (tests/tools/range_server.py), as `--licenses=remote` reads proxy.golang.org. The expected answers were read off each NOTICE by hand and match
 //! ScanCode 32.5.0's detections on the same files except where docs/licenses.md says.
 
 mod common;
