@@ -10,7 +10,9 @@ read page by page through the reference store: for awesome-go the project link o
 (`https://github.com/OWNER/REPO...`, other hosts kept whole), for awesome-rust the crate names
 the entries link on crates.io (`https://crates.io/crates/NAME`, badges `img.shields.io/crates/v/NAME`).
 A GitHub repository without such a link is NOT turned into a crate name: guessing names is not
-a source. Full URLs, bare `host/path` lines and `- [name](url)` markdown lines are all accepted.
+a source; for a dozen of the most widely installed such applications the saved copy also holds
+`OWNER/REPO<TAB>NAME` lines, NAME being the `[package] name` (or, for a workspace, the
+binary's member) that the repository's own Cargo.toml states, read the same way. Full URLs, bare `host/path` lines and `- [name](url)` markdown lines are all accepted.
 
 Go: a link becomes a module path (`github.com/OWNER/REPO`, the `tree/...` of a sub-directory
 dropped; `pkg.go.dev/PATH` becomes PATH); every major-version path `PATH/vN` that
@@ -98,7 +100,10 @@ def extract_rust(hold):
     pat = re.compile(r"(?:crates\.io/crates/|img\.shields\.io/crates/[a-z]/)([A-Za-z0-9_-]+)")
     for line in saved_lines("rust"):
         line = line.strip()
-        found = pat.findall(line)
+        if "\t" in line:  # `OWNER/REPO<TAB>NAME`: the package name the repository's Cargo.toml gives
+            found = [line.split("\t")[1]]
+        else:
+            found = pat.findall(line)
         if not found and re.fullmatch(r"[A-Za-z0-9_-]+", line):
             found = [line]  # a saved copy of names only
         for n in found:
@@ -113,13 +118,17 @@ def write(path, kind, names, dropped, already):
     repo, file, commit = SOURCES[kind]
     new = [n for n in names if n not in already]
     what = "module path" if kind == "go" else "crate name"
+    extra = ("\n# Also the package names that the Cargo.toml of 12 of its linked applications states."
+             if kind == "rust" else "")
     with open(path, "w") as f:
         f.write(f"# Seeds for the bundled license-db ({'Go' if kind == 'go' else 'Rust'}), one {what} a line, written by\n"
-                f"# license-db/awesome.py from the curated popularity list {repo} ({file} at commit\n"
-                f"# {commit}), read page by page through the reference store. {len(names)} {what}s\n"
-                f"# extracted, {len(names) - len(new)} already seeds in the hand-kept list, {len(set(dropped))} held out\n"
-                f"# (license-db/held-out.txt) and left out. Libraries are seeds like programs: their\n"
-                f"# {'go.mod requirements' if kind == 'go' else 'crate dependencies'} are walked. Regenerate with awesome.py; do not edit by hand.\n")
+                f"# license-db/awesome.py from the curated popularity list {repo}\n"
+                f"# ({file} at commit {commit}),\n"
+                f"# read page by page through the reference store.{extra}\n"
+                f"# {len(names)} {what}s extracted, {len(names) - len(new)} already seeds in the hand-kept list,\n"
+                f"# {len(set(dropped))} held out (license-db/held-out.txt) and left out. Libraries are seeds like\n"
+                f"# programs: their {'go.mod requirements' if kind == 'go' else 'crate dependencies'} are walked."
+                f" Regenerate with awesome.py; do not edit by hand.\n")
         for n in new:
             f.write(n + "\n")
     return len(new)
