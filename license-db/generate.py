@@ -135,7 +135,9 @@ def main():
         by_pkg[(row[0], row[1])].append(row)
     merged = []
     for (kind, name), rs in by_pkg.items():
-        rs.sort(key=lambda r: crawl.semver_key(r[2]) if kind == "go" else crawl.parse_ver(r[2]))
+        # semver order for crates too: a pre-release sorts before its release (vstd
+        # 0.0.0-2026-11-01-0251 before 0.0.0), or the rows of one crate would overlap
+        rs.sort(key=lambda r: crawl.semver_key(r[2]))
         cur = None
         for r in rs:
             if cur and cur["expr"] == r[3]:
@@ -171,7 +173,7 @@ def main():
     index = {e: i for i, e in enumerate(exprs)}
 
     def order(r):
-        v = crawl.semver_key(r["first"]) if r["kind"] == "go" else crawl.parse_ver(r["first"])
+        v = crawl.semver_key(r["first"])
         return (f"{r['kind']}\t{r['name']}".encode(), v)
     merged.sort(key=order)
     version = subprocess.run([args.assay, "--version"], capture_output=True, text=True).stdout.strip()
