@@ -26,6 +26,8 @@ sys.path.insert(0, HERE)
 import crawl  # noqa: E402  (cache paths and helpers)
 
 MAGIC = "assay-license-db 1"
+# NOTICE files (src/license/notice.rs, is_notice_file)
+NOTICE = re.compile(r"^notices?(\.(md|txt|markdown|rst))?$", re.I)
 
 
 def classify(assay, dirs, tmp):
@@ -126,7 +128,8 @@ def main():
         files = [e["file"] for e in r.get("files", [])]
         rows.append((kind, name, v, expr, float(r.get("confidence", 0)), files))
         for e in r.get("files", []):
-            if e.get("sha256") and e.get("expression"):
+            # known license texts only: a NOTICE's expression is what it states, not its text's
+            if e.get("sha256") and e.get("expression") and not NOTICE.match(e["file"]):
                 texts[e["sha256"]].add(e["expression"])
                 text_uses[e["sha256"]] += 1
     # merge per package: consecutive examined versions with one expression form a range

@@ -63,7 +63,10 @@ fn one_rule_chooses_license_files_and_docs_licenses_are_evidence_only() {
         .collect();
     let (c, per_file) = classify_files(&files, bundled());
     assert_eq!(c.expression.as_deref(), Some("Apache-2.0 AND MIT"));
-    assert_eq!(per_file.len(), 2, "NOTICE is not a license file");
+    // The NOTICE is read (docs/licenses.md, "NOTICE files") and only repeats Apache-2.0.
+    assert_eq!(per_file.len(), 3);
+    let notice = per_file.iter().find(|(n, _)| n == "NOTICE").unwrap();
+    assert_eq!(notice.1.expression.as_deref(), Some("Apache-2.0"));
     // docker/go-metrics: LICENSE (Apache-2.0) + LICENSE.docs (CC-BY-SA-4.0, documentation).
     assert_eq!(is_license_file("LICENSE.docs"), Some(LicenseFileKind::Docs));
     let files: Vec<(String, Vec<u8>)> = ["LICENSE", "LICENSE.docs", "NOTICE"]
@@ -77,6 +80,9 @@ fn one_rule_chooses_license_files_and_docs_licenses_are_evidence_only() {
         .collect();
     let (c, per_file) = classify_files(&files, bundled());
     assert_eq!(c.expression.as_deref(), Some("Apache-2.0"));
+    // Docker's NOTICE: an attribution and an export-control note, no license.
+    let notice = per_file.iter().find(|(n, _)| n == "NOTICE").unwrap();
+    assert_eq!(notice.1.expression, None);
     let docs = per_file.iter().find(|(n, _)| n == "LICENSE.docs").unwrap();
     assert_eq!(docs.1.expression.as_deref(), Some("CC-BY-SA-4.0"));
 }
@@ -242,4 +248,32 @@ fn spdx_license_list_texts() {
     );
     // Measured: 676 of 715 (0.945) with SPDX license list 3.29 (spdx 0.13.6).
     assert!(right as f64 / n as f64 >= 0.92, "{right} of {n}");
+}
+
+#[test]
+fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors() {
+    let root = |module: &str, names: &[&str]| -> Vec<(String, Vec<u8>)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
+            .collect()
+    };
+    // modernc.org/libc: LICENSE (BSD-3-Clause) + LICENSE-3RD-PARTY.md (BSD-3-Clause and MIT
+    // notices): each id once, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
+    let files = root(
+        "modernc.org_libc@v1.81.2",
+        &["LICENSE", "LICENSE-3RD-PARTY.md"],
+    );
+    let (c, _) = classify_files(&files, bundled());
+    assert_eq!(c.expression.as_deref(), Some("BSD-3-Clause AND MIT"));
+    // eclipse/paho.mqtt.golang: the EPL-2.0 text, and a NOTICE.md declaring the project's
+    // dual license (`SPDX-License-Identifier: EPL-2.0 or BSD-3-Clause`, EDL-1.0 being
+    // BSD-3-Clause): the NOTICE states the whole, so the OR stays an OR.
+    let files = root(
+        "github.com_eclipse_paho.mqtt.golang@v1.5.1",
+        &["LICENSE", "NOTICE.md"],
+    );
+    let (c, per_file) = classify_files(&files, bundled());
+    assert_eq!(per_file[0].1.expression.as_deref(), Some("EPL-2.0"));
+    assert_eq!(c.expression.as_deref(), Some("EPL-2.0 OR BSD-3-Clause"));
 }

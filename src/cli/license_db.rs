@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::exit;
+use crate::license::crate_fetch::{CrateFetchConfig, CrateFetcher};
 use crate::license::remote::RemoteConfig;
-use crate::license::site::{self, CrateRegistry, Package};
+use crate::license::site::{self, Package};
 
 #[derive(Args)]
 pub struct LicenseDbArgs {
@@ -145,22 +146,18 @@ fn build(args: BuildArgs) -> u8 {
         }
     };
     let remote = RemoteConfig::from_env();
-    let registry_url = args
-        .crate_registry
-        .clone()
-        .or_else(|| std::env::var("ASSAY_CRATE_REGISTRY").ok())
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "https://static.crates.io/crates".into());
-    let cache = remote
-        .cache_dir
-        .parent()
-        .map(|p| p.join("crate-licenses"))
-        .unwrap_or_else(|| std::env::temp_dir().join("assay-crate-licenses"));
-    if let Err(e) = std::fs::create_dir_all(&cache) {
-        super::error(format!("{}: {e}", cache.display()));
+    // The remote mode's crate fetcher (streaming, bounded, same cache), with the registry
+    // given on the command line first.
+    let mut crates = CrateFetchConfig::from_env();
+    if let Some(url) = args.crate_registry.clone().filter(|u| !u.is_empty()) {
+        crates.registry = url;
+        crates.custom_registry = true;
+    }
+    if let Err(e) = std::fs::create_dir_all(&crates.cache_dir) {
+        super::error(format!("{}: {e}", crates.cache_dir.display()));
         return exit::ERROR;
     }
-    let registry = match CrateRegistry::new(&registry_url, cache, remote.timeout) {
+    let registry = match CrateFetcher::new(crates) {
         Ok(r) => r,
         Err(e) => {
             super::error(e);

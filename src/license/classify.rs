@@ -181,6 +181,7 @@ const PROSE_NAMES: &[(&str, &str)] = &[
     (" mit ", "MIT"),
     ("unlicense", "Unlicense"),
     ("boost software license", "BSL-1.0"),
+    ("freetype license", "FTL"),
 ];
 
 /// "Dual licensed under MIT or Apache-2.0", "licensed under either of …": an OR of the
@@ -203,6 +204,7 @@ fn from_dual_license_statement(text: &str) -> Option<Classification> {
         "licensed under either",
         "at your option",
         "at your choice",
+        "your choice of",
         "either of the following licenses",
         "choose either",
     ]
@@ -354,7 +356,8 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
                 let s = segment.to_ascii_lowercase();
                 extra_terms |= s.split_whitespace().count() >= 40
                     && s.contains("patent")
-                    && (s.contains("grant") || s.contains("terminate"));
+                    && (s.contains("grant") || s.contains("terminate"))
+                    && !is_google_patent_grant(&segment);
             }
         }
     }
@@ -634,10 +637,13 @@ fn notice_says_or_later(lower: &str) -> bool {
     .any(|p| without_appendix.contains(p))
 }
 
-/// Whether `name` is a license file of a module root (see [`super::files::is_license_file`],
-/// the one rule) or a PATENTS file (an additional grant, read with them).
+/// Whether `name` is read with a module root's license files: a license file (see
+/// [`super::files::is_license_file`], the one rule), a PATENTS file (an additional grant) or
+/// a NOTICE file (for the licenses it clearly states, see [`super::notice`]).
 pub fn is_license_file_name(name: &str) -> bool {
-    super::files::is_license_file(name).is_some() || super::files::is_patents_file(name)
+    super::files::is_license_file(name).is_some()
+        || super::files::is_patents_file(name)
+        || super::notice::is_notice_file(name)
 }
 
 /// A PATENTS file next to a license. Google's grant for Go (golang.org/x/…, and copies in
@@ -653,10 +659,24 @@ fn classify_patents(text: &str) -> Classification {
         .to_ascii_lowercase();
     let go_grant = flat.contains("additional ip rights grant (patents)")
         && flat.contains("as part of the go project");
-    if go_grant || flat.split(' ').count() < 20 {
+    if go_grant || is_google_patent_grant(text) || flat.split(' ').count() < 20 {
         return Classification::none();
     }
     modified_ref(text, "a patent grant", 1.0, "separate PATENTS terms")
+}
+
+/// Google's patent grant ("Google hereby grants to You a perpetual, worldwide, non-exclusive,
+/// no-charge, royalty-free, irrevocable (except as stated in this section) patent license"),
+/// the one of Go's PATENTS file, which Google's other Go projects (XGB) append to their BSD
+/// license: it only adds rights, like Go's.
+fn is_google_patent_grant(text: &str) -> bool {
+    let flat = text
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "//" | "#" | "*" | "--" | ";"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    flat.contains("google hereby grants to you a perpetual, worldwide, non-exclusive, no-charge, royalty-free, irrevocable (except as stated in this section) patent license")
 }
 
 /// The combined result for a module root's license files: distinct expressions all apply
@@ -666,19 +686,34 @@ pub fn classify_files(
     db: &LicenseDb,
 ) -> (Classification, Vec<(String, Classification)>) {
     use super::files::{is_license_file, is_patents_file, LicenseFileKind};
+    use super::notice::{classify_notice, expression_ids, is_notice_file};
     let mut per_file = Vec::new();
     // Files whose license applies to the binary: not documentation-only licenses.
     let mut applies: Vec<bool> = Vec::new();
+    let mut notices: Vec<bool> = Vec::new();
     for (name, bytes) in files {
         let kind = is_license_file(name);
         let patents = is_patents_file(name);
-        if kind.is_none() && !patents {
+        let notice = kind.is_none() && !patents && is_notice_file(name);
+        if kind.is_none() && !patents && !notice {
             continue;
         }
         applies.push(kind != Some(LicenseFileKind::Docs));
+        notices.push(notice);
         if patents {
             let text = String::from_utf8_lossy(bytes);
             per_file.push((name.clone(), classify_patents(&text)));
+            continue;
+        }
+        if notice {
+            // Not the known-text table: that maps license files' texts. Cached apart from
+            // license files' classifications of the same text.
+            let hash = crate::hash::sha256_hex(bytes);
+            let classified =
+                super::classify_cache::get_or_classify(&format!("notice {hash}"), || {
+                    classify_notice(&String::from_utf8_lossy(bytes), db)
+                });
+            per_file.push((name.clone(), classified));
             continue;
         }
         // Exact texts the bundled db has classified need no classifier: loading its store
@@ -703,23 +738,90 @@ pub fn classify_files(
         });
         per_file.push((name.clone(), classified));
     }
-    let found: Vec<&Classification> = per_file
+    let mut found: Vec<&Classification> = per_file
         .iter()
         .zip(&applies)
-        .filter(|(_, applies)| **applies)
-        .map(|((_, c), _)| c)
+        .zip(&notices)
+        .filter(|((_, applies), notice)| **applies && !**notice)
+        .map(|(((_, c), _), _)| c)
         .filter(|c| c.expression.is_some())
         .collect();
+    // A NOTICE counts for the licenses it states that the license files do not name: one
+    // that repeats the project's own license changes nothing.
+    let mut named: Vec<String> = found
+        .iter()
+        .filter_map(|c| c.expression.as_deref())
+        .flat_map(expression_ids)
+        .chain(
+            // A modified license's base (`Apache-2.0 (…)`) is named too: a NOTICE restating
+            // the standard license does not turn the modified text into both.
+            found
+                .iter()
+                .filter_map(|c| c.variant_of.as_deref())
+                .filter_map(|v| v.split_whitespace().next()),
+        )
+        .map(str::to_string)
+        .collect();
+    // Ids the license files themselves name (before any NOTICE).
+    let license_ids = named.clone();
+    let mut notice_adds: Vec<String> = Vec::new();
+    // A NOTICE stating the whole licensing, the license files' licenses included (paho's
+    // `SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause` beside its EPL-2.0 text), is the
+    // answer as it states it: its ORs stay ORs.
+    let mut notice_whole: Option<String> = None;
+    for ((_, c), _) in per_file.iter().zip(&notices).filter(|(_, n)| **n) {
+        let Some(e) = &c.expression else { continue };
+        let ids = expression_ids(e);
+        let new: Vec<String> = ids
+            .iter()
+            .filter(|id| !named.iter().any(|n| n == *id))
+            .map(|id| id.to_string())
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        found.push(c);
+        named.extend(new.iter().cloned());
+        if notice_whole.is_none()
+            && !license_ids.is_empty()
+            && license_ids.iter().all(|l| ids.contains(&l.as_str()))
+        {
+            notice_whole = Some(e.clone());
+        } else {
+            notice_adds.extend(new);
+        }
+    }
     if found.is_empty() {
         return (Classification::none(), per_file);
     }
     let mut exprs: Vec<String> = Vec::new();
-    for c in &found {
-        if let Some(e) = &c.expression {
-            if !exprs.contains(e) {
-                exprs.push(e.clone());
+    let push = |exprs: &mut Vec<String>, e: &str| {
+        // A plain AND of ids is its ids: `BSD-3-Clause` and `BSD-3-Clause AND MIT` from two
+        // files are `BSD-3-Clause AND MIT`, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
+        let parts: Vec<&str> = if e.contains(" OR ") || e.contains(" WITH ") || e.contains('(') {
+            vec![e]
+        } else {
+            e.split(" AND ").collect()
+        };
+        for part in parts {
+            if !exprs.iter().any(|x| x == part) {
+                exprs.push(part.to_string());
             }
         }
+    };
+    match &notice_whole {
+        Some(whole) => push(&mut exprs, whole),
+        None => {
+            for c in found.iter().filter(|c| c.method != "notice-statement") {
+                if let Some(e) = &c.expression {
+                    push(&mut exprs, e);
+                }
+            }
+        }
+    }
+    // From NOTICE files: only the ids they add (a NOTICE's statements are an AND of ids).
+    for id in &notice_adds {
+        push(&mut exprs, id);
     }
     // LGPL-3.0 is GPL-3.0 plus additional permissions and is shipped with the GPL text
     // beside it (COPYING + COPYING.LESSER): the pair is LGPL-3.0, not both.
@@ -799,7 +901,9 @@ mod tests {
         ] {
             assert!(is_license_file_name(n), "{n}");
         }
-        for n in ["NOTICE", "README.md", "license.go"] {
+        // NOTICE files are read with them, for the licenses they state (see notice.rs).
+        assert!(is_license_file_name("NOTICE.txt"));
+        for n in ["README.md", "license.go", "NOTICE.go"] {
             assert!(!is_license_file_name(n), "{n}");
         }
     }

@@ -66,6 +66,7 @@ const METHODS: &[&str] = &[
     "text-match-segments",
     "known-text",
     "modified-text",
+    "notice-statement",
     "none",
 ];
 

@@ -73,7 +73,8 @@ impl CrateFetchConfig {
         }
     }
 
-    fn url(&self, name: &str, version: &str) -> String {
+    /// The download URL of `name@version`.
+    pub fn url(&self, name: &str, version: &str) -> String {
         let base = self.registry.trim_end_matches('/');
         if base.contains("{crate}") {
             base.replace("{crate}", name).replace("{version}", version)

@@ -5,8 +5,9 @@
 //! The names follow pkg.go.dev's list (COPYING, LICENCE, LICENSE with .md/.markdown/.txt/
 //! .rst, LICENSE-APACHE, LICENSE-MIT, MIT-LICENSE, UNLICENSE, …) plus the `LICENSE.<what>`
 //! and `LICENSE-<what>` forms real modules use for a second license (`LICENSE.libyaml`,
-//! `LICENSE.code`, `LICENSE-BSD`). NOTICE and PATENTS are not license files: NOTICE is
-//! attribution; a PATENTS file is read separately (see [`is_patents_file`]).
+//! `LICENSE.code`, `LICENSE-BSD`). NOTICE and PATENTS are not license files, but are read
+//! with them: a NOTICE for the licenses it clearly states (`super::notice`), a PATENTS file
+//! for its grant (see [`is_patents_file`]).
 
 /// What a license file covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

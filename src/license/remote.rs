@@ -179,7 +179,7 @@ impl RemoteFetcher {
             self.config
                 .cache_dir
                 .join(format!("{}@{}", escape_path(module), escape_path(version)));
-        if cached.join(".complete").is_file() {
+        if cached.join(CACHE_COMPLETE).is_file() {
             return Ok((read_cached(&cached), cached.display().to_string()));
         }
         if matches_no_proxy(&self.config.no_proxy, module) {
@@ -425,6 +425,10 @@ pub fn root_license_files(
     Ok(out)
 }
 
+/// Marks a fully written cache entry. Named after the file rule it was written by: entries
+/// written before NOTICE files were kept (`.complete`) are fetched again.
+const CACHE_COMPLETE: &str = ".complete-with-notice";
+
 fn read_cached(dir: &Path) -> LicenseFiles {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -452,7 +456,7 @@ fn write_cache(dir: &Path, files: &LicenseFiles) {
             return;
         }
     }
-    let _ = std::fs::write(dir.join(".complete"), b"");
+    let _ = std::fs::write(dir.join(CACHE_COMPLETE), b"");
 }
 
 #[cfg(test)]

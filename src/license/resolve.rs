@@ -272,10 +272,10 @@ fn from_proxy(
         },
         Err(e) => return Err(e),
     };
-    if files.is_empty() {
+    let mut lic = from_files(&files, LicenseSource::ModuleProxy, location, db);
+    if !answers_anything(&files, &lic) {
         return Ok(None);
     }
-    let mut lic = from_files(&files, LicenseSource::ModuleProxy, location, db);
     if let Some(n) = nearest {
         lic.method = format!(
             "module-proxy-nearest-version: {n}, as the proxy does not serve {version} ({})",
@@ -439,7 +439,17 @@ pub fn from_dir(dir: &Path, source: LicenseSource, db: &LicenseDb) -> Option<Com
         return None;
     }
     files.sort();
-    Some(from_files(&files, source, dir.display().to_string(), db))
+    let lic = from_files(&files, source, dir.display().to_string(), db);
+    answers_anything(&files, &lic).then_some(lic)
+}
+
+/// Whether root files found are an answer: a license file (classified or not), or a NOTICE
+/// or PATENTS file that states a license. A NOTICE of attributions alone is no answer.
+pub fn answers_anything(files: &[(String, Vec<u8>)], lic: &ComponentLicense) -> bool {
+    lic.expression.is_some()
+        || files
+            .iter()
+            .any(|(n, _)| super::files::is_license_file(n).is_some())
 }
 
 /// Classifies license files; text that matches nothing becomes a `LicenseRef-` with the text
@@ -514,10 +524,10 @@ pub fn from_files(
         }
     }
     if lic.expression.is_none() {
-        if let Some((name, bytes)) = files
-            .iter()
-            .find(|(n, _)| super::classify::is_license_file_name(n))
-        {
+        // A NOTICE that states no license is no license text.
+        if let Some((name, bytes)) = files.iter().find(|(n, _)| {
+            super::classify::is_license_file_name(n) && !super::notice::is_notice_file(n)
+        }) {
             let sha = lic
                 .evidence
                 .iter()

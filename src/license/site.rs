@@ -2,16 +2,16 @@
 //! modules and crates, or from what scanned binaries link, fetched through GOPROXY (with
 //! GONOPROXY/GOPRIVATE, exactly as `--licenses=remote` does, so a private proxy works) and a
 //! crate registry. Each package is classified by the rule the resolver uses, so a site table
-//! answers what a scan with the module cache or the proxy would.
-
-use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+//! answers what a scan with the module cache or the proxy would. Crates are read by the same
+//! streaming, bounded `.crate` reader as `--licenses=remote` ([`CrateFetcher`]), into the
+//! same cache.
 
 use rayon::prelude::*;
 
-use super::classify::{classify_files, is_license_file_name};
+use super::classify::classify_files;
+use super::crate_fetch::CrateFetcher;
 use super::db::LicenseDb;
-use super::remote::{escape_path, RemoteConfig, RemoteFetcher};
+use super::remote::{FetchError, RemoteConfig, RemoteFetcher};
 use super::table::{Kind, NewRow};
 use crate::model::{ComponentKind, Document};
 
@@ -96,127 +96,6 @@ pub fn packages_of(doc: &Document) -> Vec<Package> {
     out
 }
 
-/// Where crates come from: `{base}/{name}/{name}-{version}.crate` (crates.io's layout), or a
-/// URL with `{crate}` and `{version}` markers (cargo's `dl` template).
-pub struct CrateRegistry {
-    base: String,
-    cache: PathBuf,
-    client: reqwest::blocking::Client,
-}
-
-/// Largest .crate read, and largest unpacked file kept.
-const MAX_CRATE: u64 = 64 << 20;
-const MAX_FILE: u64 = 1 << 20;
-/// Largest total of bytes a .crate may unpack to (a gzip bomb stops here).
-const MAX_UNPACKED: u64 = 512 << 20;
-
-impl CrateRegistry {
-    pub fn new(base: &str, cache: PathBuf, timeout: std::time::Duration) -> Result<Self, String> {
-        let client = super::remote::http_client(timeout)?;
-        Ok(CrateRegistry {
-            base: base.trim_end_matches('/').to_string(),
-            cache,
-            client,
-        })
-    }
-
-    fn url(&self, name: &str, version: &str) -> String {
-        if self.base.contains("{crate}") {
-            self.base
-                .replace("{crate}", name)
-                .replace("{version}", version)
-        } else {
-            format!("{}/{name}/{name}-{version}.crate", self.base)
-        }
-    }
-
-    /// The crate's Cargo.toml and license files, unpacked into the cache (once).
-    pub fn unpack(&self, name: &str, version: &str) -> Result<PathBuf, String> {
-        let dir = self
-            .cache
-            .join(format!("{}@{}", escape_path(name), escape_path(version)));
-        if dir.join(".complete").is_file() {
-            return Ok(dir);
-        }
-        let url = self.url(name, version);
-        let bytes = if let Some(path) = url.strip_prefix("file://") {
-            std::fs::read(path).map_err(|e| format!("{url}: {e}"))?
-        } else {
-            let resp = self
-                .client
-                .get(&url)
-                .send()
-                .map_err(|e| format!("{url}: {e}"))?;
-            if !resp.status().is_success() {
-                return Err(format!("{url}: HTTP {}", resp.status().as_u16()));
-            }
-            let mut body = Vec::new();
-            resp.take(MAX_CRATE + 1)
-                .read_to_end(&mut body)
-                .map_err(|e| format!("{url}: {e}"))?;
-            body
-        };
-        if bytes.len() as u64 > MAX_CRATE {
-            return Err(format!("{url}: larger than {} MiB", MAX_CRATE >> 20));
-        }
-        let tmp = self
-            .cache
-            .join(format!(".tmp-{}-{name}-{version}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        unpack_crate(&bytes, &format!("{name}-{version}"), &tmp)
-            .map_err(|e| format!("{url}: {e}"))?;
-        std::fs::write(tmp.join(".complete"), b"").map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        Ok(dir)
-    }
-}
-
-/// Keeps `Cargo.toml` and license-named files (any depth, as `license-file` may point into a
-/// folder) of a `.crate` (a gzip'd tar whose entries live under `NAME-VERSION/`).
-fn unpack_crate(bytes: &[u8], root: &str, into: &Path) -> Result<(), String> {
-    let gz = flate2::read::GzDecoder::new(bytes).take(MAX_UNPACKED);
-    let mut archive = tar::Archive::new(gz);
-    let mut manifest = false;
-    for entry in archive
-        .entries()
-        .map_err(|e| format!("not a .crate: {e}"))?
-    {
-        let mut entry = entry.map_err(|e| format!("not a .crate: {e}"))?;
-        if !entry.header().entry_type().is_file() || entry.size() > MAX_FILE {
-            continue;
-        }
-        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
-        let Ok(rel) = path.strip_prefix(root) else {
-            continue;
-        };
-        if rel.components().count() > 4
-            || rel.components().any(|c| !matches!(c, Component::Normal(_)))
-        {
-            continue;
-        }
-        let file_name = rel.file_name().map(|n| n.to_string_lossy().into_owned());
-        let is_manifest = rel == Path::new("Cargo.toml");
-        if !is_manifest && !file_name.as_deref().is_some_and(is_license_file_name) {
-            continue;
-        }
-        let dest = into.join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        let mut data = Vec::new();
-        entry
-            .read_to_end(&mut data)
-            .map_err(|e| format!("{}: {e}", rel.display()))?;
-        std::fs::write(&dest, data).map_err(|e| e.to_string())?;
-        manifest |= is_manifest;
-    }
-    if !manifest {
-        return Err(format!("no {root}/Cargo.toml in the archive"));
-    }
-    Ok(())
-}
-
 /// The outcome for one package: a row, or why there is none.
 pub type Examined = (Package, Result<NewRow, String>);
 
@@ -224,7 +103,7 @@ pub type Examined = (Package, Result<NewRow, String>);
 pub fn examine(
     packages: &[Package],
     remote: RemoteConfig,
-    registry: &CrateRegistry,
+    registry: &CrateFetcher,
     db: &LicenseDb,
     jobs: usize,
 ) -> Result<Vec<Examined>, String> {
@@ -271,10 +150,20 @@ fn go_row(p: &Package, fetcher: &RemoteFetcher, db: &LicenseDb) -> Result<NewRow
     })
 }
 
-fn crate_row(p: &Package, registry: &CrateRegistry, db: &LicenseDb) -> Result<NewRow, String> {
-    let dir = registry.unpack(&p.name, &p.version)?;
-    let lic = super::cargo::crate_dir_license(&dir, db)
-        .ok_or("Cargo.toml has neither `license` nor a readable `license-file`")?;
+fn crate_row(p: &Package, registry: &CrateFetcher, db: &LicenseDb) -> Result<NewRow, String> {
+    let lic = match registry.license(&p.name, &p.version, db) {
+        Ok(Some(lic)) => lic,
+        Ok(None) => {
+            return Err("Cargo.toml has neither `license` nor a readable `license-file`".into())
+        }
+        Err(FetchError::NotFound) => {
+            return Err(format!(
+                "{} answers 404",
+                registry.config().url(&p.name, &p.version)
+            ))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     // an unrecognised text would become a LicenseRef whose text the table cannot carry
     let expression = lic
         .expression
@@ -324,7 +213,8 @@ mod tests {
     }
 
     #[test]
-    fn crate_archives_keep_manifest_and_licenses_only() {
+    fn crates_come_through_the_streaming_reader_and_its_cache() {
+        use crate::license::crate_fetch::CrateFetchConfig;
         let mut tar = tar::Builder::new(Vec::new());
         let mut add = |path: &str, data: &[u8]| {
             let mut h = tar::Header::new_gnu();
@@ -339,22 +229,43 @@ mod tests {
         );
         add("x-1.0.0/src/lib.rs", b"fn main() {}");
         add("x-1.0.0/LICENSE-MIT", b"MIT");
-        add("other/Cargo.toml", b"");
         let tar = tar.into_inner().unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &tar).unwrap();
         let gz = gz.finish().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        unpack_crate(&gz, "x-1.0.0", dir.path()).unwrap();
-        assert!(dir.path().join("Cargo.toml").is_file());
-        assert!(dir.path().join("LICENSE-MIT").is_file());
-        assert!(!dir.path().join("src/lib.rs").exists());
-        let lic = super::super::cargo::crate_dir_license(dir.path(), crate::license::db::bundled());
+        let registry = dir.path().join("registry");
+        std::fs::create_dir_all(registry.join("x")).unwrap();
+        std::fs::write(registry.join("x/x-1.0.0.crate"), &gz).unwrap();
+        std::fs::create_dir_all(registry.join("bad")).unwrap();
+        std::fs::write(registry.join("bad/bad-1.0.0.crate"), b"not gzip").unwrap();
+        let cache = dir.path().join("crate-licenses");
+        let fetcher = CrateFetcher::new(CrateFetchConfig {
+            registry: format!("file://{}", registry.display()),
+            custom_registry: true,
+            cache_dir: cache.clone(),
+            timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap();
+        let db = crate::license::db::bundled();
+        let p = |n: &str| parse_package(&format!("crate {n}@1.0.0")).unwrap();
+        let row = crate_row(&p("x"), &fetcher, db).unwrap();
+        assert_eq!(row.expression, "MIT OR Apache-2.0");
+        // The remote mode's cache layout: name@version with only what answered kept.
+        assert!(cache.join("x@1.0.0/.complete").is_file());
+        assert!(cache.join("x@1.0.0/Cargo.toml").is_file());
+        assert!(!cache.join("x@1.0.0/src/lib.rs").exists());
+        // A broken archive is an error naming it, not a panic, and is not cached.
+        let err = crate_row(&p("bad"), &fetcher, db).unwrap_err();
+        assert!(err.contains("bad-1.0.0.crate"), "{err}");
+        assert!(!cache.join("bad@1.0.0").exists());
+        // Served from the cache once the registry is gone.
+        std::fs::remove_dir_all(&registry).unwrap();
         assert_eq!(
-            lic.unwrap().expression.as_deref(),
-            Some("MIT OR Apache-2.0")
+            crate_row(&p("x"), &fetcher, db).unwrap().expression,
+            "MIT OR Apache-2.0"
         );
-        assert!(unpack_crate(b"not gzip", "x-1.0.0", dir.path()).is_err());
-        assert!(unpack_crate(&gz, "y-1.0.0", &dir.path().join("y")).is_err());
+        let err = crate_row(&p("missing"), &fetcher, db).unwrap_err();
+        assert!(err.contains("answers 404"), "{err}");
     }
 }
