@@ -6,7 +6,8 @@
 //! Both paths that share the file rule are checked on every module: the resolver's
 //! (`assay license-db build`, what `--licenses=remote` and a site db run) and the
 //! generator's (`assay license-db classify` on the unpacked root, what license-db/generate.py
-//! and a module cache run). The expected answers were read off each NOTICE by hand and match
+//! and a module cache run); the resolver's path also through a loopback proxy that serves
+//! byte ranges (tests/tools/range_server.py), as `--licenses=remote` reads proxy.golang.org. The expected answers were read off each NOTICE by hand and match
 //! ScanCode 32.5.0's detections on the same files except where docs/licenses.md says.
 
 mod common;
@@ -249,6 +250,43 @@ fn notice_files_of_real_modules() {
             "{m}@{v}: {:?}",
             row.evidence
         );
+    }
+
+    // The same through an HTTP proxy that serves byte ranges (what `--licenses=remote` reads
+    // from proxy.golang.org): the NOTICE comes with the root license entries, never the
+    // whole zip.
+    let stats = tmp.path().join("stats.jsonl");
+    let server = common::range_server(&proxy_dir(), &stats, false);
+    let ranged = tmp.path().join("ranged.db");
+    let goproxy = std::ffi::OsString::from(format!("http://127.0.0.1:{}", server.1));
+    let run = common::assay_with(
+        &[
+            "license-db",
+            "build",
+            "-o",
+            ranged.to_str().unwrap(),
+            "--list",
+            list.to_str().unwrap(),
+        ],
+        &[
+            ("GOPROXY", Path::new(&goproxy)),
+            ("ASSAY_CACHE_DIR", &tmp.path().join("cache-ranged")),
+        ],
+    );
+    drop(server);
+    assert_eq!(run.status.code(), Some(0), "{}", common::stderr(&run));
+    let statuses: Vec<serde_json::Value> = std::fs::read_to_string(&stats)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // At least the tail and one entry of every zip, each a range.
+    assert!(statuses.len() >= 2 * MODULES.len(), "{statuses:?}");
+    assert!(statuses.iter().all(|s| s["status"] == 206), "{statuses:?}");
+    let ranged = Table::load(&ranged).unwrap();
+    for (m, v, want, _) in MODULES {
+        let row = ranged.lookup(Kind::Go, m, Some(v)).unwrap();
+        assert_eq!(ids(&row.expression), ids(want), "{m}@{v}: ranged");
     }
 
     // Without its NOTICE, go-yaml v4 is what its LICENSE says: the NOTICE is what adds MIT.

@@ -22,6 +22,10 @@ use super::classify::{classify_text, Classification, CONFIDENT_SCORE};
 use super::db::LicenseDb;
 use crate::model::license::join_expressions;
 
+/// Bytes of a NOTICE file examined (real ones are a few KiB; third-party notice collections
+/// run to hundreds).
+pub const MAX_NOTICE: usize = 128 << 10;
+
 /// `NOTICE`, `NOTICE.txt`, `NOTICE.md`, `NOTICES` (any case).
 pub fn is_notice_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();

@@ -429,7 +429,10 @@ pub fn from_dir(dir: &Path, source: LicenseSource, db: &LicenseDb) -> Option<Com
         if !super::classify::is_license_file_name(&name) {
             continue;
         }
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+        // The bound the module-zip readers apply (remote.rs, zip_ranges.rs): a larger file is
+        // not read, so every source reads the same files.
+        let small = entry.metadata().is_ok_and(|m| m.len() <= 1 << 20);
+        if small && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
             if let Ok(bytes) = std::fs::read(entry.path()) {
                 files.push((name, bytes));
             }
