@@ -3,6 +3,10 @@
 
   python3 license-db/crawl.py go    # Go: programs' go.mod graphs, root license files of modules
   python3 license-db/crawl.py rust  # Rust: sparse-index walk, Cargo.toml license fields of crates
+  python3 license-db/crawl.py --with-held-out go rust bisect
+                                    # the same with the held-out programs as roots too (the
+                                    # shipped table); writes *-with-held-out.json beside the
+                                    # plain graphs, which stay the honest, held-out-free input
 
 Cache: $ASSAY_CACHE_DIR/license-db-crawl or license-db/.cache. Every fetched file is written once
 (atomically) and re-used, so an interrupted crawl resumes where it stopped. Requests are polite:
@@ -200,8 +204,44 @@ def go_files(module, version):
     return cached(os.path.join(CACHE, "go", "files", f"{escape(module)}@{escape(version)}.json"), produce)
 
 
+# "" for the held-out-free crawl; "-with-held-out" when the held-out programs are roots too
+VARIANT = ""
+
+
+def graph_path(kind):
+    """Where a crawl writes its graph (kind: go, rust) or its bisect results (kind: bisect)."""
+    if kind == "bisect":
+        return os.path.join(CACHE, f"bisect{VARIANT}.json")
+    return os.path.join(CACHE, kind, f"graph{VARIANT}.json")
+
+
+def seed_list(*names):
+    """The non-comment lines of the seed lists, in order, without duplicates."""
+    out = {}
+    for name in names:
+        for line in open(os.path.join(HERE, name)):
+            line = line.split("#")[0].strip()
+            if line:
+                out[line] = None
+    return list(out)
+
+
+def held_out_specs(kind):
+    """held-out.txt entries of one kind as (name, version or None)."""
+    out = []
+    for line in open(os.path.join(HERE, "held-out.txt")):
+        f = line.split("#")[0].split()
+        if len(f) == 2 and f[0] == kind:
+            name, _, v = f[1].partition("@")
+            out.append((name, v or None))
+    return out
+
+
 def held_out(kind):
-    """Names (Go module paths / crate names) listed in held-out.txt: never roots, never walked."""
+    """Names (Go module paths / crate names) listed in held-out.txt: never roots, never walked
+    (unless the crawl is the --with-held-out one, which makes them roots)."""
+    if VARIANT:
+        return set()
     out = set()
     for line in open(os.path.join(HERE, "held-out.txt")):
         f = line.split("#")[0].split()
@@ -212,14 +252,17 @@ def held_out(kind):
 
 def crawl_go():
     hold = held_out("go")
-    programs = [l.split("#")[0].strip() for l in open(os.path.join(HERE, "go-programs.txt"))
-                if l.strip() and not l.startswith("#")]
-    programs = [p for p in dict.fromkeys(programs) if p not in hold]
+    programs = [p for p in seed_list("go-programs.txt", "go-awesome.txt") if p not in hold]
+    pinned = []  # (module, version): held-out programs at the version they were measured at
+    if VARIANT:
+        specs = held_out_specs("go")
+        programs += [m for m, _ in specs if m not in programs]
+        pinned = [(m, v) for m, v in specs if v]
     seen = {}  # module -> set of versions
     inputs, errors = [], {}
     with cf.ThreadPoolExecutor(WORKERS) as ex:
         latest = dict(zip(programs, ex.map(go_latest, programs)))
-        ok = [(p, v) for p, v in latest.items() if isinstance(v, str)]
+        ok = [(p, v) for p, v in latest.items() if isinstance(v, str)] + pinned
         errors.update({p: v["error"] for p, v in latest.items() if not isinstance(v, str)})
         mods = dict(zip(ok, ex.map(lambda pv: go_mod(*pv), ok)))
         for (p, v), text in mods.items():
@@ -288,7 +331,7 @@ def crawl_go():
              # the versions whose license files were read: oldest and newest seen, newest
              # release listed (each falling back to the next one the proxy serves)
              "examined": examined}
-    with open(os.path.join(CACHE, "go", "graph.json"), "w") as f:
+    with open(graph_path("go"), "w") as f:
         json.dump(graph, f, indent=0)
     print(f"go: done, {len(jobs)} module versions", file=sys.stderr)
 
@@ -395,9 +438,9 @@ def newest_per_series(idx):
 
 def crawl_rust(max_crates=20000):
     hold = held_out("crate")
-    seeds = [l.strip() for l in open(os.path.join(HERE, "rust-crates.txt"))
-             if l.strip() and not l.startswith("#")]
-    seeds = [s for s in dict.fromkeys(seeds) if s not in hold]
+    seeds = [s for s in seed_list("rust-crates.txt", "rust-awesome.txt") if s not in hold]
+    if VARIANT:
+        seeds += [n for n, _ in held_out_specs("crate") if n not in seeds]
     wanted = {}  # crate -> set of series required
     walked = set()  # (crate, series) whose dependencies were followed
     order, ordered, known = [], set(), set(seeds)
@@ -465,7 +508,7 @@ def crawl_rust(max_crates=20000):
             done += 1
             if done % 500 == 0:
                 print(f"rust: {done}/{len(jobs)} crate versions", file=sys.stderr)
-    with open(os.path.join(CACHE, "rust", "graph.json"), "w") as f:
+    with open(graph_path("rust"), "w") as f:
         json.dump({"index": INDEX, "seeds": seeds, "crates": versions}, f, indent=0)
     print(f"rust: done, {len(jobs)} crate versions", file=sys.stderr)
 
@@ -524,8 +567,8 @@ def bisect_one(assay, kind, name, versions):
 
 
 def crawl_bisect(assay):
-    go = json.load(open(os.path.join(CACHE, "go", "graph.json")))
-    rust = json.load(open(os.path.join(CACHE, "rust", "graph.json")))
+    go = json.load(open(graph_path("go")))
+    rust = json.load(open(graph_path("rust")))
     jobs = []
     for m, vs in go["modules"].items():
         vs = go.get("examined", {}).get(m, [vs[0], vs[-1]])
@@ -633,13 +676,16 @@ def crawl_bisect(assay):
     for kind, name, b, *_ in intervals:
         extra[f"{kind} {name}"] += [b[0], b[-1]]
     extra = {k: sorted(set(v)) for k, v in sorted(extra.items())}
-    with open(os.path.join(CACHE, "bisect.json"), "w") as f:
+    with open(graph_path("bisect"), "w") as f:
         json.dump(extra, f, indent=0)
     print(f"bisect: done, {sum(map(len, extra.values()))} extra versions", file=sys.stderr)
 
 
 if __name__ == "__main__":
     what = sys.argv[1:] or ["go", "rust"]
+    if "--with-held-out" in what:
+        what = [w for w in what if w != "--with-held-out"]
+        VARIANT = "-with-held-out"
     assay = os.environ.get("ASSAY", os.path.join(HERE, "..", "target", "release", "assay"))
     for w in what:
         {"go": crawl_go, "rust": crawl_rust, "bisect": lambda: crawl_bisect(assay)}[w]()

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Writes license-db/packages.tsv (format: license-db/FORMAT.md) from the crawl cache.
 
-  python3 license-db/crawl.py go rust          # fetch (resumable, cached, polite)
-  python3 license-db/generate.py [--assay target/release/assay]
+  python3 license-db/crawl.py go rust bisect                  # fetch (resumable, cached, polite)
+  python3 license-db/crawl.py --with-held-out go rust bisect  # + the held-out programs as roots
+  python3 license-db/generate.py [--assay target/release/assay] [--exclude-held-out]
+
+By default the table is built from the --with-held-out crawl (what ships: the held-out programs
+are popular programs users scan, so their packages belong in the table). --exclude-held-out
+builds it from the plain crawl, whose inputs never include a held-out program or anything
+reachable only through one: the table `measure.py --held-out` must be run on for an honest
+coverage figure.
 
 Every examined package version is classified by assay itself (`assay license-db classify`: the
 resolver's license-file rule and classifier for Go module roots, the `license` /
@@ -71,12 +78,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--assay", default=os.path.join(HERE, "..", "target", "release", "assay"))
     ap.add_argument("--out", default=os.path.join(HERE, "packages.tsv"))
+    ap.add_argument("--exclude-held-out", action="store_true",
+                    help="build from the held-out-free crawl (for measure.py --held-out)")
     args = ap.parse_args()
-    go = json.load(open(os.path.join(crawl.CACHE, "go", "graph.json")))
-    rust = json.load(open(os.path.join(crawl.CACHE, "rust", "graph.json")))
+    crawl.VARIANT = "" if args.exclude_held_out else "-with-held-out"
+    go = json.load(open(crawl.graph_path("go")))
+    rust = json.load(open(crawl.graph_path("rust")))
     tmp = tempfile.mkdtemp(prefix="assay-licdb-")
     jobs = {}  # dir -> (kind, name, version)
-    bisect_path = os.path.join(crawl.CACHE, "bisect.json")
+    bisect_path = crawl.graph_path("bisect")
     extra = json.load(open(bisect_path)) if os.path.exists(bisect_path) else {}
     for m, versions in go["modules"].items():
         examined = go.get("examined", {}).get(m, [versions[0], versions[-1]])
@@ -128,7 +138,9 @@ def main():
         by_pkg[(row[0], row[1])].append(row)
     merged = []
     for (kind, name), rs in by_pkg.items():
-        rs.sort(key=lambda r: crawl.semver_key(r[2]) if kind == "go" else crawl.parse_ver(r[2]))
+        # semver order for crates too: a pre-release sorts before its release (vstd
+        # 0.0.0-2026-11-01-0251 before 0.0.0), or the rows of one crate would overlap
+        rs.sort(key=lambda r: crawl.semver_key(r[2]))
         cur = None
         for r in rs:
             if cur and cur["expr"] == r[3]:
@@ -164,7 +176,7 @@ def main():
     index = {e: i for i, e in enumerate(exprs)}
 
     def order(r):
-        v = crawl.semver_key(r["first"]) if r["kind"] == "go" else crawl.parse_ver(r["first"])
+        v = crawl.semver_key(r["first"])
         return (f"{r['kind']}\t{r['name']}".encode(), v)
     merged.sort(key=order)
     version = subprocess.run([args.assay, "--version"], capture_output=True, text=True).stdout.strip()
@@ -176,11 +188,13 @@ def main():
     head = [
         MAGIC,
         f"# generated {when.strftime('%Y-%m-%dT%H:%M:%SZ')} by license-db/generate.py with {version}",
-        f"# go: {len(go['programs'])} programs (license-db/go-programs.txt) read through {go['proxy']};"
-        f" {len(go['program_errors'])} listed programs not served by that proxy",
+        f"# go: {len(go['programs'])} programs and libraries (license-db/go-programs.txt, go-awesome.txt"
+        f"{', held-out.txt' if crawl.VARIANT else ''}) read through {go['proxy']};"
+        f" {len(go['program_errors'])} listed paths not served by that proxy",
         f"# go: {len(go['modules'])} modules in their go.mod graphs, {names['go']} with a license"
         f" ({counts['go']} rows), {skipped['go']} versions without a recognised license",
-        f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt), {len(rust['crates'])} crates"
+        f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt, rust-awesome.txt"
+        f"{', held-out.txt' if crawl.VARIANT else ''}), {len(rust['crates'])} crates"
         f" walked through {rust['index']}, {names['crate']} with a license ({counts['crate']} rows)",
         f"# text: {counts['text']} license-file hashes seen in >= 2 packages with one verdict",
         f"expressions {len(exprs)}", *exprs, f"rows {len(merged)}",

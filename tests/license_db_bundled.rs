@@ -86,10 +86,11 @@ fn sigs_k8s_yaml_then_apache() {
         Kind::Go,
         "sigs.k8s.io/yaml",
         ("v1.3.0", "v1.4.0"),
-        // v1.4.0's LICENSE: Apache-2.0 for the fork, then go-yaml's MIT and BSD notices
+        // v1.4.0's LICENSE: Apache-2.0 for the fork, then go-yaml's MIT and BSD notices (the
+        // classifier writes the ANDs of one file sorted)
         (
             "BSD-3-Clause AND MIT",
-            "Apache-2.0 AND MIT AND BSD-3-Clause",
+            "Apache-2.0 AND BSD-3-Clause AND MIT",
         ),
         &["v1.3.0", "v1.4.0"],
     );
