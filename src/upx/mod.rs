@@ -357,7 +357,7 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
             "refused: claims to unpack to {file_size} bytes (limit {limit})"
         ));
     }
-    let permit = budget::acquire(file_size);
+    let permit = budget::acquire(budget::charge(file_size, crate::spill::IN_MEMORY_LIMIT));
     let mut out = crate::spill::Buffer::zeroed(file_size)
         .map_err(|e| format!("no room for the unpacked program: {e}"))?;
     let file_size = file_size as usize;
@@ -639,7 +639,7 @@ pub fn unpack_pe_image(data: &[u8]) -> Result<Unpacked, String> {
     let _ = (filter, filter_param);
     // Same bounds as ELF and Mach-O: a share of the unpack budget, and a mapped temporary
     // file beyond the heap limit.
-    let permit = budget::acquire(unpacked);
+    let permit = budget::acquire(budget::charge(unpacked, crate::spill::IN_MEMORY_LIMIT));
     let mut out = crate::spill::Buffer::zeroed(unpacked)
         .map_err(|e| format!("no room for the unpacked image: {e}"))?;
     decompress_into(
