@@ -9,7 +9,8 @@
 //! header and program headers; the next ones fill the original `PT_LOAD` segments in
 //! order; the bytes after the last segment follow the loader as one more block.
 //!
-//! Layer: input. Uses nothing else in the crate (bytes in, bytes out).
+//! Layer: input. Uses only [`crate::spill`] (bounded buffers, releasing pages behind the
+//! decoder); bytes in, bytes out.
 
 pub mod budget;
 pub mod filter;
