@@ -161,7 +161,7 @@ fn analyze_packed_pe(
 
 /// Files from this size on have their mapped pages released between catalogers; smaller
 /// ones keep them (re-reading would cost more faults than the pages are worth).
-const RELEASE_FROM: usize = 8 << 20;
+const RELEASE_FROM: usize = 32 << 20;
 
 fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
     let catalogers = super::all();
