@@ -22,6 +22,11 @@ static RELEASED: Condvar = Condvar::new();
 /// process's own for the 99 and 126 MB programs of docs/performance.md.
 pub const SPILLED_CHARGE: u64 = 96 << 20;
 
+// Two spilled programs and one on the heap fit the budget; a third spilled one waits.
+const _: () = assert!(
+    2 * SPILLED_CHARGE + crate::spill::IN_MEMORY_LIMIT <= BUDGET && 3 * SPILLED_CHARGE > BUDGET
+);
+
 /// The share of the budget a program of `unpacked` bytes takes: its size on the heap, at
 /// most [`SPILLED_CHARGE`] when it is spilled (beyond `heap_limit`).
 pub fn charge(unpacked: u64, heap_limit: u64) -> u64 {
@@ -86,7 +91,6 @@ mod tests {
         assert_eq!(charge(10 << 20, heap), 10 << 20);
         assert_eq!(charge(heap, heap), heap);
         assert_eq!(charge(300 << 20, heap), SPILLED_CHARGE);
-        assert!(2 * SPILLED_CHARGE + heap <= BUDGET);
-        assert!(3 * SPILLED_CHARGE > BUDGET);
+        assert_eq!(charge(70 << 20, heap), 70 << 20);
     }
 }
