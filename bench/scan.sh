@@ -79,21 +79,21 @@ report corpus "$CORPUS"
 # The issue's table: CycloneDX alone against the floor and the peer tools.
 # shellcheck source=bench/tools.sh
 source bench/tools.sh
-echo "corpus, -o cyclonedx-json (median of $RUNS; ratios against the floor)"
-read -r f_s _ < <(median_measure bash -c "$(declare -f hash_floor); hash_floor $CORPUS")
-row "floor: openssl dgst -sha256, $(nproc) procs" "$f_s" 0
-read -r a_s a_k < <(median_measure "$ASSAY" scan -q --no-cache "$CORPUS" -o "cyclonedx-json=$OUT/corpus.cdx.json")
-row "assay scan (no cache)" "$a_s" "$a_k" "$f_s" floor
+echo "corpus, -o cyclonedx-json (median of $RUNS; ratios against the floor; load $(cut -d' ' -f1-3 /proc/loadavg))"
+read -r f_s _ f_c < <(median_measure3 bash -c "$(declare -f hash_floor); hash_floor $CORPUS")
+row3 "floor: openssl dgst -sha256, $(nproc) procs" "$f_s" 0 "$f_c"
+read -r a_s a_k a_c < <(median_measure3 "$ASSAY" scan -q --no-cache "$CORPUS" -o "cyclonedx-json=$OUT/corpus.cdx.json")
+row3 "assay scan (no cache)" "$a_s" "$a_k" "$a_c" "$f_s" "$f_c" floor
 find_syft
 if [[ -n ${SYFT:-} ]]; then
-  read -r s_s s_k < <(median_measure "$SYFT" scan -q "dir:$CORPUS" -o "cyclonedx-json=$OUT/corpus.syft.cdx.json")
-  row "syft $("$SYFT" version 2>/dev/null | awk '/^Version/ {print $2}')" "$s_s" "$s_k" "$f_s" floor
-  printf '  assay/syft: time %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
+  read -r s_s s_k s_c < <(median_measure3 "$SYFT" scan -q "dir:$CORPUS" -o "cyclonedx-json=$OUT/corpus.syft.cdx.json")
+  row3 "syft $("$SYFT" version 2>/dev/null | awk '/^Version/ {print $2}')" "$s_s" "$s_k" "$s_c" "$f_s" "$f_c" floor
+  printf '  assay/syft: time %.2fx, CPU %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_c/$s_c" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
 fi
 find_trivy
 if [[ -n ${TRIVY:-} ]]; then
   export TRIVY_CACHE_DIR=$OUT/trivy-cache
-  read -r t_s t_k < <(median_measure "$TRIVY" rootfs --skip-db-update --offline-scan --quiet --format cyclonedx --output "$OUT/corpus.trivy.cdx.json" "$CORPUS")
-  row "trivy rootfs" "$t_s" "$t_k" "$f_s" floor
-  printf '  assay/trivy: time %.2fx, peak %.2fx\n' "$(echo "$a_s/$t_s" | bc -l)" "$(echo "$a_k/$t_k" | bc -l)"
+  read -r t_s t_k t_c < <(median_measure3 "$TRIVY" rootfs --skip-db-update --offline-scan --quiet --format cyclonedx --output "$OUT/corpus.trivy.cdx.json" "$CORPUS")
+  row3 "trivy rootfs" "$t_s" "$t_k" "$t_c" "$f_s" "$f_c" floor
+  printf '  assay/trivy: time %.2fx, CPU %.2fx, peak %.2fx\n' "$(echo "$a_s/$t_s" | bc -l)" "$(echo "$a_c/$t_c" | bc -l)" "$(echo "$a_k/$t_k" | bc -l)"
 fi

@@ -56,3 +56,36 @@ row() { # name seconds kib [reference-seconds reference-name]
     printf '  %-40s %7.2f s %7.1f MiB\n' "$1" "$2" "$(echo "$3/1024" | bc -l)"
   fi
 }
+
+# "SECONDS PEAK_KIB CPU_SECONDS" of one run (CPU = user + system): on a loaded machine the
+# wall clock mostly measures the neighbours; CPU seconds do not.
+measure3() {
+  local log rc=0
+  log=$(mktemp)
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$@" >/dev/null 2>&1 || rc=$?
+  if ((rc > 1)); then rm -f "$log"; echo "nan 0 nan"; return 0; fi
+  awk 'END {printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$log"
+  rm -f "$log"
+}
+
+# Medians of RUNS runs (peak: the largest seen) after one warm-up: "SECONDS PEAK_KIB CPU".
+median_measure3() {
+  measure3 "$@" >/dev/null
+  local secs=() cpus=() peak=0 s k c
+  for _ in $(seq "${RUNS:-3}"); do
+    read -r s k c < <(measure3 "$@")
+    secs+=("$s") cpus+=("$c")
+    ((k > peak)) && peak=$k
+  done
+  local med='sort -g | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}"'
+  printf '%s %s %s\n' "$(printf '%s\n' "${secs[@]}" | eval "$med")" "$peak" "$(printf '%s\n' "${cpus[@]}" | eval "$med")"
+}
+
+row3() { # name seconds kib cpu [reference-seconds reference-cpu reference-name]
+  if [[ -n ${5:-} ]]; then
+    printf '  %-40s %7.2f s %7.2f CPU s %7.1f MiB   %5.2fx wall %5.2fx CPU %s\n' "$1" "$2" "$4" "$(echo "$3/1024" | bc -l)" \
+      "$(echo "$2/$5" | bc -l)" "$(echo "$4/$6" | bc -l)" "$7"
+  else
+    printf '  %-40s %7.2f s %7.2f CPU s %7.1f MiB\n' "$1" "$2" "$4" "$(echo "$3/1024" | bc -l)"
+  fi
+}

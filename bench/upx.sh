@@ -7,7 +7,9 @@
 #   UPX_FILES="a.upx b.upx" bash bench/upx.sh
 # Large programs (spilled to a mapped temporary file beyond 64 MiB), as measured in
 # docs/performance.md: `upx -q --lzma -o bench/out/upx/syft.upx "$(go env GOPATH)/bin/syft"`
-# (syft as bench/tools.sh builds it, 126 MB) and `assay` itself (target/release/assay).
+# (syft as bench/tools.sh builds it, 126 MB) and `assay` itself (`upx -q --lzma -1`).
+# Wall seconds, CPU seconds (user + system: the figure to read on a loaded machine) and peak
+# RSS; GOMODCACHE=/nonexistent for a clean machine (no module licenses to classify).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=bench/out
@@ -32,14 +34,14 @@ DIR=$OUT/upx/pair
 rm -rf "$DIR" && mkdir -p "$DIR" && cp "${files[@]}" "$DIR/"
 
 unpack_all() { local t; t=$(mktemp); for f in "$@"; do upx -q -d -f -o "$t" "$f" >/dev/null; done; rm -f "$t"; }
-echo "UPX pair: $(du -ch "${files[@]}" | tail -1 | cut -f1) packed; RUNS=${RUNS:-3}, medians, page cache warm"
-read -r u_s u_k < <(median_measure bash -c "$(declare -f unpack_all); unpack_all ${files[*]}")
-row "upx -d (each file, writes it out)" "$u_s" "$u_k"
-read -r a_s a_k < <(median_measure "$ASSAY" scan -q --no-cache "$DIR" -o "cyclonedx-json=$OUT/upx.cdx.json")
-row "assay scan -o cyclonedx-json" "$a_s" "$a_k" "$u_s" "upx -d"
+echo "UPX pair: $(du -ch "${files[@]}" | tail -1 | cut -f1) packed; RUNS=${RUNS:-3}, medians, page cache warm, load $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r u_s u_k u_c < <(median_measure3 bash -c "$(declare -f unpack_all); unpack_all ${files[*]}")
+row3 "upx -d (each file, writes it out)" "$u_s" "$u_k" "$u_c"
+read -r a_s a_k a_c < <(median_measure3 "$ASSAY" scan -q --no-cache "$DIR" -o "cyclonedx-json=$OUT/upx.cdx.json")
+row3 "assay scan -o cyclonedx-json" "$a_s" "$a_k" "$a_c" "$u_s" "$u_c" "upx -d"
 find_syft
 if [[ -n ${SYFT:-} ]]; then
-  read -r s_s s_k < <(median_measure "$SYFT" scan -q "dir:$DIR" -o "cyclonedx-json=$OUT/upx.syft.cdx.json")
-  row "syft scan dir: -o cyclonedx-json" "$s_s" "$s_k"
-  printf '  assay/syft: time %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
+  read -r s_s s_k s_c < <(median_measure3 "$SYFT" scan -q "dir:$DIR" -o "cyclonedx-json=$OUT/upx.syft.cdx.json")
+  row3 "syft scan dir: -o cyclonedx-json" "$s_s" "$s_k" "$s_c"
+  printf '  assay/syft: time %.2fx, CPU %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_c/$s_c" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
 fi

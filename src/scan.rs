@@ -188,6 +188,10 @@ fn examine(candidate: &Candidate, checksums: hash::Digests) -> Outcome {
         Ok(m) => m,
         Err(e) => return failed(format!("cannot map: {e}")),
     };
+    // What the hasher, the UPX decoder and the catalogers are done with may leave the
+    // resident set (read back from the page cache if read again). Dropped before the map.
+    // SAFETY: a whole shared read-only file mapping, alive longer than the mark.
+    let _releasable = unsafe { crate::spill::mark_releasable(&map) };
     // Hashing and cataloguing read the same map; side by side they overlap when a core is
     // free (a big file at the end of a scan, a UPX program whose largest block decodes
     // alone). The analysis runs here and holds its unpack budget only while it runs.

@@ -159,6 +159,10 @@ fn analyze_packed_pe(
     }
 }
 
+/// Files from this size on have their mapped pages released between catalogers; smaller
+/// ones keep them (re-reading would cost more faults than the pages are worth).
+const RELEASE_FROM: usize = 32 << 20;
+
 fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
     let catalogers = super::all();
     let file_id = FileNode::id_for(name);
@@ -226,6 +230,11 @@ fn analyze_plain(name: &str, data: &[u8], format: Format) -> Option<Analysis> {
         let mut findings = Findings::default();
         for cataloger in &catalogers {
             cataloger.catalog(&image, &mut findings);
+            // What one cataloger read of a big mapped file (symbols, pclntab, byte
+            // searches) need not stay resident while the next one runs.
+            if slice.data.len() >= RELEASE_FROM {
+                crate::spill::release(slice.data);
+            }
         }
         result.slices.push(SliceNode {
             label: slice.label.clone(),

@@ -9,7 +9,8 @@
 //! header and program headers; the next ones fill the original `PT_LOAD` segments in
 //! order; the bytes after the last segment follow the loader as one more block.
 //!
-//! Layer: input. Uses nothing else in the crate (bytes in, bytes out).
+//! Layer: input. Uses only [`crate::spill`] (bounded buffers, releasing pages behind the
+//! decoder); bytes in, bytes out.
 
 pub mod budget;
 pub mod filter;
@@ -168,24 +169,32 @@ fn block_at(data: &[u8], at: usize) -> Result<Option<(Block<'_>, usize)>, String
 
 fn decompress(b: &Block<'_>) -> Result<Vec<u8>, String> {
     let mut out = vec![0u8; b.unpacked];
-    decompress_into(b, &mut out, false)?;
+    decompress_into(b, &mut out)?;
     Ok(out)
 }
 
 /// Decompresses a block into `out` (exactly its unpacked size) and undoes its filter.
 /// Every method writes in place: no block-sized buffer beside the output.
 ///
-/// `spilled`: `out` lies in a spilled [`crate::spill::Buffer::Mapped`]; the pages written
-/// are then dropped from the resident set as the decoder moves on (they stay in the file).
-fn decompress_into(b: &Block<'_>, out: &mut [u8], spilled: bool) -> Result<(), String> {
+/// Pages that are done with leave the resident set when they lie in a mapped file
+/// ([`crate::spill::release`]; a no-op on the heap): the output written so far when `out`
+/// is a spilled buffer (the bytes stay in its file), and the compressed input consumed so
+/// far when the packed file is mapped (the scan's map of it).
+fn decompress_into(b: &Block<'_>, out: &mut [u8]) -> Result<(), String> {
     if out.len() != b.unpacked {
         return Err("block does not fit its destination".into());
     }
     if b.compressed.len() == b.unpacked {
-        out.copy_from_slice(b.compressed); // stored
-        if spilled {
-            // SAFETY: `spilled` says `out` is inside a shared file mapping.
-            unsafe { crate::spill::release_pages(out) };
+        // Stored (UPX keeps already-compressed data as it is: Go's DWARF, a third of a big
+        // program). Copied a step at a time so the mapped input and a spilled output do not
+        // both become resident at once.
+        for (dst, src) in out
+            .chunks_mut(LZMA_STEP)
+            .zip(b.compressed.chunks(LZMA_STEP))
+        {
+            dst.copy_from_slice(src);
+            crate::spill::release(dst);
+            crate::spill::release(src);
         }
     } else {
         let nrv = |v, width, out: &mut [u8]| nrv_into(v, width, b, out);
@@ -199,10 +208,11 @@ fn decompress_into(b: &Block<'_>, out: &mut [u8], spilled: bool) -> Result<(), S
             8 => nrv(nrv::Variant::E, 32, out),
             9 => nrv(nrv::Variant::E, 8, out),
             10 => nrv(nrv::Variant::E, 16, out),
-            14 => lzma_into(b.compressed, out, spilled),
+            14 => lzma_into(b.compressed, out),
             m => Err(format!("unsupported UPX compression method {m}")),
         }?;
     }
+    crate::spill::release(b.compressed);
     filter::unfilter(b.filter, b.filter_param, out)
 }
 
@@ -214,7 +224,7 @@ fn nrv_into(v: nrv::Variant, width: u32, b: &Block<'_>, out: &mut [u8]) -> Resul
 /// UPX's LZMA blocks: two bytes of properties (`lc<<3 | pb`, `lp<<4 | lc`), then the raw
 /// range-coded LZMA1 stream, decoded by liblzma's raw decoder straight into `out`
 /// (measured several times faster than the pure-Rust lzma-rs, see docs/performance.md).
-fn lzma_into(src: &[u8], out: &mut [u8], spilled: bool) -> Result<(), String> {
+fn lzma_into(src: &[u8], out: &mut [u8]) -> Result<(), String> {
     let (p0, p1) = (
         *src.first().ok_or("empty LZMA block")?,
         *src.get(1).ok_or("short LZMA block")?,
@@ -229,8 +239,8 @@ fn lzma_into(src: &[u8], out: &mut [u8], spilled: bool) -> Result<(), String> {
     // as the block.
     let whole = u32::try_from(out.len()).unwrap_or(u32::MAX).max(4096);
     let bounded = whole.min(LZMA_FIRST_DICT);
-    match lzma_raw(&src[2..], out, (lc, lp, pb), bounded, spilled) {
-        Err(_) if bounded < whole => lzma_raw(&src[2..], out, (lc, lp, pb), whole, spilled),
+    match lzma_raw(&src[2..], out, (lc, lp, pb), bounded) {
+        Err(_) if bounded < whole => lzma_raw(&src[2..], out, (lc, lp, pb), whole),
         r => r,
     }
 }
@@ -238,7 +248,8 @@ fn lzma_into(src: &[u8], out: &mut [u8], spilled: bool) -> Result<(), String> {
 /// The dictionary tried first for an LZMA block: UPX 4's encoder used at most 4 MiB on the
 /// 126 MB program measured (docs/performance.md); each decoding thread holds one.
 const LZMA_FIRST_DICT: u32 = 8 << 20;
-/// Output handed to liblzma per call; a spilled output's pages are released behind it.
+/// Output handed to liblzma per call; a spilled output's pages and a mapped input's pages
+/// are released behind it in steps of this size.
 const LZMA_STEP: usize = 8 << 20;
 
 fn lzma_raw(
@@ -246,7 +257,6 @@ fn lzma_raw(
     out: &mut [u8],
     (lc, lp, pb): (u32, u32, u32),
     dict: u32,
-    spilled: bool,
 ) -> Result<(), String> {
     let lzma_err = |e: xz2::stream::Error| format!("LZMA: {e}");
     // liblzma's `.lzma` (LZMA_Alone) decoder, fed a rebuilt 13-byte header (properties,
@@ -257,21 +267,22 @@ fn lzma_raw(
     header.extend_from_slice(&(out.len() as u64).to_le_bytes());
     let mut stream = xz2::stream::Stream::new_lzma_decoder(u64::MAX).map_err(lzma_err)?;
     // The decoder reads the header, then the stream: one virtual input, fed in two slices.
-    // liblzma reads back from its own dictionary, never from `out`, so written output can
-    // leave the resident set.
-    let mut released = 0;
+    // liblzma reads back from its own dictionary, never from `out`, and never reads input
+    // twice, so written output and consumed input can leave the resident set.
+    let (mut released, mut released_in) = (0, 0);
     loop {
         let (read, written) = (stream.total_in() as usize, stream.total_out() as usize);
-        if spilled && written - released >= LZMA_STEP {
-            // SAFETY: `spilled` says `out` is inside a shared file mapping.
-            unsafe { crate::spill::release_pages(&out[released..written]) };
+        if written - released >= LZMA_STEP {
+            crate::spill::release(&out[released..written]);
             released = written;
         }
+        let consumed = read.saturating_sub(header.len()).min(input.len());
+        if consumed - released_in >= LZMA_STEP {
+            crate::spill::release(&input[released_in..consumed]);
+            released_in = consumed;
+        }
         if written == out.len() {
-            if spilled {
-                // SAFETY: as above.
-                unsafe { crate::spill::release_pages(&out[released..]) };
-            }
+            crate::spill::release(&out[released..]);
             return Ok(());
         }
         let next_in = match read.checked_sub(header.len()) {
@@ -347,7 +358,7 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
             "refused: claims to unpack to {file_size} bytes (limit {limit})"
         ));
     }
-    let permit = budget::acquire(file_size);
+    let permit = budget::acquire(budget::charge(file_size, crate::spill::IN_MEMORY_LIMIT));
     let mut out = crate::spill::Buffer::zeroed(file_size)
         .map_err(|e| format!("no room for the unpacked program: {e}"))?;
     let file_size = file_size as usize;
@@ -413,15 +424,14 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
         None
     };
     let tail_job = tail.as_ref().map(|_| in_place.len() - 1);
-    let spilled = out.is_mapped();
-    let failed = decode_in_parallel(&mut out, in_place, spilled)?;
+    let failed = decode_in_parallel(&mut out, in_place)?;
     if let Some((_, e)) = failed.iter().find(|(job, _)| Some(*job) != tail_job) {
         return Err(e.clone());
     }
     if let (Some(candidates), true) = (&tail, !failed.is_empty()) {
         // The first block of the right size did not decode: the next ones, in order.
         let found = candidates[1..].iter().any(|&c| {
-            matches!(block_at(data, c), Ok(Some((b, _))) if decompress_into(&b, &mut out[cursor..], false).is_ok())
+            matches!(block_at(data, c), Ok(Some((b, _))) if decompress_into(&b, &mut out[cursor..]).is_ok())
         });
         if !found {
             return Err("the block holding the bytes after the last segment was not found".into());
@@ -442,7 +452,6 @@ fn unpack_segments(data: &[u8], kind: Kind) -> Result<Unpacked, String> {
 fn decode_in_parallel(
     out: &mut [u8],
     jobs: Vec<(Block<'_>, usize)>,
-    spilled: bool,
 ) -> Result<Vec<(usize, String)>, String> {
     let mut work: Vec<Job<'_, '_>> = Vec::with_capacity(jobs.len());
     let mut rest = out;
@@ -467,11 +476,11 @@ fn decode_in_parallel(
         .min(work.len());
     let queue = std::sync::Mutex::new(work.into_iter());
     if threads <= 1 {
-        return Ok(drain(&queue, spilled));
+        return Ok(drain(&queue));
     }
     let mut failed = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| scope.spawn(|| drain(&queue, spilled)))
+            .map(|_| scope.spawn(|| drain(&queue)))
             .collect();
         workers
             .into_iter()
@@ -486,10 +495,7 @@ fn decode_in_parallel(
 type Job<'a, 'b> = (usize, Block<'a>, &'b mut [u8]);
 
 /// Decodes queued blocks until the queue is empty; the ones that failed, with why.
-fn drain(
-    queue: &std::sync::Mutex<std::vec::IntoIter<Job<'_, '_>>>,
-    spilled: bool,
-) -> Vec<(usize, String)> {
+fn drain(queue: &std::sync::Mutex<std::vec::IntoIter<Job<'_, '_>>>) -> Vec<(usize, String)> {
     let mut failed = Vec::new();
     loop {
         let item = match queue.lock() {
@@ -499,7 +505,7 @@ fn drain(
         let Some((job, b, dst)) = item else {
             return failed;
         };
-        if let Err(e) = decompress_into(&b, dst, spilled) {
+        if let Err(e) = decompress_into(&b, dst) {
             failed.push((job, e));
         }
     }
@@ -634,10 +640,9 @@ pub fn unpack_pe_image(data: &[u8]) -> Result<Unpacked, String> {
     let _ = (filter, filter_param);
     // Same bounds as ELF and Mach-O: a share of the unpack budget, and a mapped temporary
     // file beyond the heap limit.
-    let permit = budget::acquire(unpacked);
+    let permit = budget::acquire(budget::charge(unpacked, crate::spill::IN_MEMORY_LIMIT));
     let mut out = crate::spill::Buffer::zeroed(unpacked)
         .map_err(|e| format!("no room for the unpacked image: {e}"))?;
-    let spilled = out.is_mapped();
     decompress_into(
         &Block {
             unpacked: unpacked as usize,
@@ -647,7 +652,6 @@ pub fn unpack_pe_image(data: &[u8]) -> Result<Unpacked, String> {
             filter_param: 0,
         },
         &mut out,
-        spilled,
     )?;
     out.release_pages();
     Ok(Unpacked {

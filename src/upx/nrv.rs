@@ -71,6 +71,12 @@ pub fn decompress(
     Ok(out)
 }
 
+/// Output (and input) this far behind the decoder is released from the resident set when
+/// it lies in a mapped file ([`crate::spill::release`]), in steps of the same size. NRV
+/// reads matches back from the output; one reaching further back faults its page in again
+/// from the file, so this bounds the resident pages, not what the decoder may read.
+const RELEASE_BEHIND: usize = 8 << 20;
+
 /// Decompresses `src` into `out`, which must be filled exactly: the unpacked program is
 /// written in place, with no block-sized buffer beside it.
 pub fn decompress_into(
@@ -90,7 +96,16 @@ pub fn decompress_into(
         width,
     };
     let mut last_off: u32 = 1;
+    let (mut released, mut released_in) = (0usize, 0usize);
     loop {
+        if n - released >= 2 * RELEASE_BEHIND {
+            crate::spill::release(&out[released..n - RELEASE_BEHIND]);
+            released = n - RELEASE_BEHIND;
+        }
+        if bits.at - released_in >= RELEASE_BEHIND {
+            crate::spill::release(&src[released_in..bits.at]);
+            released_in = bits.at;
+        }
         while bits.bit()? == 1 {
             if n >= out_len {
                 return Err("output larger than declared".into());
@@ -184,5 +199,6 @@ pub fn decompress_into(
     if n != out_len {
         return Err(format!("decompressed to {n} bytes, {out_len} declared"));
     }
+    crate::spill::release(&out[released..]);
     Ok(())
 }

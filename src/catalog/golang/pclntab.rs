@@ -54,7 +54,9 @@ pub fn read(file: &object::File<'_>, data: &[u8]) -> Option<Pclntab> {
         } else {
             magic.to_be_bytes()
         };
-        for at in memmem::find_iter(data, &pattern) {
+        // Window by window: in a big mapped program (no pclntab: not Go) the pages searched
+        // leave the resident set again.
+        for at in crate::spill::find_iter(data, &pattern) {
             if at % 4 != 0 {
                 continue;
             }
