@@ -87,7 +87,7 @@ row3 "assay scan (no cache)" "$a_s" "$a_k" "$a_c" "$f_s" "$f_c" floor
 find_syft
 if [[ -n ${SYFT:-} ]]; then
   read -r s_s s_k s_c < <(median_measure3 "$SYFT" scan -q "dir:$CORPUS" -o "cyclonedx-json=$OUT/corpus.syft.cdx.json")
-  row3 "syft $("$SYFT" version 2>/dev/null | awk '/^Version/ {print $2}')" "$s_s" "$s_k" "$s_c" "$f_s" "$f_c" floor
+  row3 "syft scan dir: ($SYFT_VERSION)" "$s_s" "$s_k" "$s_c" "$f_s" "$f_c" floor
   printf '  assay/syft: time %.2fx, CPU %.2fx, peak %.2fx\n' "$(echo "$a_s/$s_s" | bc -l)" "$(echo "$a_c/$s_c" | bc -l)" "$(echo "$a_k/$s_k" | bc -l)"
 fi
 find_trivy
