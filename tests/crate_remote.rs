@@ -28,30 +28,14 @@ const CRATES: &[(&str, &str)] = &[
 ];
 
 fn cache() -> PathBuf {
-    std::env::var_os("ASSAY_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join("target/test-cache"))
-        .join("crates")
+    common::test_cache("crates")
 }
 
 /// `<cache>/NAME/NAME-VERSION.crate`, downloaded once.
 fn fetch_once(name: &str, version: &str) -> PathBuf {
     let path = cache().join(format!("{name}/{name}-{version}.crate"));
-    if path.is_file() {
-        return path;
-    }
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let tmp = path.with_extension("part");
     let url = format!("https://static.crates.io/crates/{name}/{name}-{version}.crate");
-    let st = Command::new(common::require_tool("curl"))
-        .args(["-fsSL", "--retry", "3", "-o"])
-        .arg(&tmp)
-        .arg(&url)
-        .status()
-        .unwrap();
-    assert!(st.success(), "download {url}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+    common::download_once(&url, &path)
 }
 
 /// The oracle: `package.license`, else `license-file:PATH`, from the archive by Python.

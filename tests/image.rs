@@ -1301,27 +1301,6 @@ fn same(got: &[u8], want: &[u8]) {
 // ---------------------------------------------------------------------------------------
 // Layer files analysed by a pool of workers
 
-/// `assay scan ARGS --no-cache` with `workers` layer-analysis threads (0: on the reader
-/// thread, one file after the other).
-fn scan_with_workers(args: &[&str], workers: usize) -> Vec<u8> {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("scan")
-        .args(args)
-        .arg("--no-cache")
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("ASSAY_LAYER_WORKERS", workers.to_string())
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        common::stderr(&out)
-    );
-    out.stdout
-}
-
 /// The fixture's first layer holds six binaries, three copies of one content, a hard link
 /// to a binary and a file the next layer deletes: analysed on the reader thread, each file
 /// is applied before the next is read; with workers, analyses finish in any order while
@@ -1338,9 +1317,12 @@ fn one_or_several_analysis_workers_give_the_same_bytes() {
         vec![&docker, "-o", "cyclonedx-json"],
     ];
     for args in &runs {
-        let sequential = scan_with_workers(args, 0);
+        let sequential = common::image::scan_with_workers_ok(args, 0);
         for workers in [1, 2, 4] {
-            same(&scan_with_workers(args, workers), &sequential);
+            same(
+                &common::image::scan_with_workers_ok(args, workers),
+                &sequential,
+            );
         }
     }
 }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::image::{skopeo_archives, umoci_config, umoci_init, umoci_new_unpacked, umoci_repack};
+use common::image::{
+    scan_with_workers, scan_with_workers_ok, skopeo_archives, umoci_config, umoci_init,
+    umoci_new_unpacked, umoci_repack,
+};
 use common::run;
 
 struct Fixture {
@@ -81,30 +84,6 @@ fn build() -> Fixture {
     }
 }
 
-/// `assay scan ARGS --no-cache` with `workers` layer-analysis threads.
-fn scan(args: &[&str], workers: usize) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("scan")
-        .args(args)
-        .arg("--no-cache")
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("ASSAY_LAYER_WORKERS", workers.to_string())
-        .current_dir(common::repo())
-        .output()
-        .expect("run assay")
-}
-
-fn scan_ok(args: &[&str], workers: usize) -> Vec<u8> {
-    let out = scan(args, workers);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?} ({workers} workers): {}",
-        common::stderr(&out)
-    );
-    out.stdout
-}
-
 #[test]
 fn layers_streamed_at_once_give_the_bytes_of_one_layer_after_the_other() {
     let f = fixture();
@@ -117,7 +96,7 @@ fn layers_streamed_at_once_give_the_bytes_of_one_layer_after_the_other() {
         vec![&docker, "-o", "json", "--scope", "all-layers"],
     ];
     for args in &runs {
-        let sequential = scan_ok(args, 0);
+        let sequential = scan_with_workers_ok(args, 0);
         let doc: serde_json::Value = serde_json::from_slice(&sequential).unwrap_or_default();
         if args.contains(&"json") {
             // The fixture does what it says: deletions across layers, copies reused.
@@ -126,7 +105,7 @@ fn layers_streamed_at_once_give_the_bytes_of_one_layer_after_the_other() {
         }
         // Several runs with two workers: scheduling differs from run to run.
         for workers in [1, 2, 2, 2, 4] {
-            let got = scan_ok(args, workers);
+            let got = scan_with_workers_ok(args, workers);
             assert!(
                 got == sequential,
                 "{args:?}: {workers} workers differ from one layer after the other"
@@ -141,7 +120,7 @@ fn a_damaged_later_layer_fails_the_scan_while_earlier_ones_stream() {
     let copy = f.layout.with_file_name("damaged-layout");
     let _ = std::fs::remove_dir_all(&copy);
     run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
-    let listed = scan_ok(
+    let listed = scan_with_workers_ok(
         &[&format!("oci-dir:{}:v1", f.layout.display()), "-o", "json"],
         2,
     );
@@ -159,7 +138,7 @@ fn a_damaged_later_layer_fails_the_scan_while_earlier_ones_stream() {
     bytes[last] ^= 0xff; // the gzip trailer: the digest cannot match
     std::fs::write(&path, bytes).expect("write");
     for workers in [0, 2] {
-        let out = scan(&[&format!("oci-dir:{}:v1", copy.display())], workers);
+        let out = scan_with_workers(&[&format!("oci-dir:{}:v1", copy.display())], workers);
         let stderr = common::stderr(&out);
         assert!(
             out.status.code().is_some_and(|c| c > 1),

@@ -98,32 +98,16 @@ fn escape(p: &str) -> String {
 
 /// target/test-cache/goproxy: a GOPROXY directory (`<escaped path>/@v/<version>.zip`).
 fn proxy_dir() -> PathBuf {
-    std::env::var_os("ASSAY_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join("target/test-cache"))
-        .join("goproxy")
+    common::test_cache("goproxy")
 }
 
 fn fetch_once(module: &str, version: &str) -> PathBuf {
     let path = proxy_dir().join(format!("{}/@v/{version}.zip", escape(module)));
-    if path.is_file() {
-        return path;
-    }
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let tmp = path.with_extension("part");
     let url = format!(
         "https://proxy.golang.org/{}/@v/{version}.zip",
         escape(module)
     );
-    let st = Command::new(common::require_tool("curl"))
-        .args(["-fsSL", "--retry", "3", "-o"])
-        .arg(&tmp)
-        .arg(&url)
-        .status()
-        .unwrap();
-    assert!(st.success(), "download {url}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+    common::download_once(&url, &path)
 }
 
 /// The oracle: the zip's root files (names and SHA-256) by Python's zipfile, unpacked into

@@ -449,10 +449,7 @@ const WHEEL: &str = "pillow-13.0.0-cp312-cp312-macosx_11_0_arm64.whl";
 const WHEEL_SHA256: &str = "fc481f742ccda20e9ed760b8f978dff50f2a4e9bc253ac167fb0a05b0783ef52";
 
 fn cached_wheel() -> PathBuf {
-    let cache = std::env::var_os("ASSAY_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join("target/test-cache"))
-        .join("wheels");
+    let cache = common::test_cache("wheels");
     let wheel = cache.join(WHEEL);
     if !wheel.exists() {
         std::fs::create_dir_all(&cache).expect("mkdir cache");

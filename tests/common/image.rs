@@ -148,3 +148,29 @@ pub fn start_registry(dir: &Path, tls: Option<(&Path, &Path, &Path)>) -> Registr
     }
     registry
 }
+
+/// `assay scan ARGS --no-cache` with `workers` layer-analysis threads (`ASSAY_LAYER_WORKERS`;
+/// 0: on the reading thread, one layer and one file after the other).
+pub fn scan_with_workers(args: &[&str], workers: usize) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("scan")
+        .args(args)
+        .arg("--no-cache")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("ASSAY_LAYER_WORKERS", workers.to_string())
+        .current_dir(super::repo())
+        .output()
+        .expect("run assay")
+}
+
+/// Its standard output, after checking the scan succeeded.
+pub fn scan_with_workers_ok(args: &[&str], workers: usize) -> Vec<u8> {
+    let out = scan_with_workers(args, workers);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?} ({workers} workers): {}",
+        super::stderr(&out)
+    );
+    out.stdout
+}

@@ -254,3 +254,30 @@ pub fn name_value(p: &serde_json::Value) -> String {
         p["value"].as_str().unwrap()
     )
 }
+
+/// `target/test-cache/SUB` (or `$ASSAY_TEST_CACHE/SUB`): real artifacts the tests fetch once.
+pub fn test_cache(sub: &str) -> PathBuf {
+    std::env::var_os("ASSAY_TEST_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/test-cache"))
+        .join(sub)
+}
+
+/// `path`, downloaded from `url` with curl the first time (through a `.part` file renamed
+/// into place, so an interrupted download is never taken for the file).
+pub fn download_once(url: &str, path: &Path) -> PathBuf {
+    if path.is_file() {
+        return path.to_path_buf();
+    }
+    std::fs::create_dir_all(path.parent().expect("a cache path has a parent")).unwrap();
+    let tmp = path.with_extension("part");
+    let st = Command::new(require_tool("curl"))
+        .args(["-fsSL", "--retry", "3", "-o"])
+        .arg(&tmp)
+        .arg(url)
+        .status()
+        .unwrap();
+    assert!(st.success(), "download {url}");
+    std::fs::rename(&tmp, path).unwrap();
+    path.to_path_buf()
+}
