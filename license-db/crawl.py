@@ -252,7 +252,7 @@ def held_out(kind):
 
 def crawl_go():
     hold = held_out("go")
-    programs = [p for p in seed_list("go-programs.txt", "go-awesome.txt") if p not in hold]
+    programs = [p for p in seed_list("go-programs.txt", "go-awesome.txt", "go-debian.txt") if p not in hold]
     pinned = []  # (module, version): held-out programs at the version they were measured at
     if VARIANT:
         specs = held_out_specs("go")
@@ -438,7 +438,7 @@ def newest_per_series(idx):
 
 def crawl_rust(max_crates=20000):
     hold = held_out("crate")
-    seeds = [s for s in seed_list("rust-crates.txt", "rust-awesome.txt") if s not in hold]
+    seeds = [s for s in seed_list("rust-crates.txt", "rust-awesome.txt", "rust-debian.txt") if s not in hold]
     if VARIANT:
         seeds += [n for n, _ in held_out_specs("crate") if n not in seeds]
     wanted = {}  # crate -> set of series required
@@ -688,4 +688,9 @@ if __name__ == "__main__":
         VARIANT = "-with-held-out"
     assay = os.environ.get("ASSAY", os.path.join(HERE, "..", "target", "release", "assay"))
     for w in what:
+        if w == "debian":  # after `go`: Debian packages for what the proxy refused
+            import debian
+            debian.crawl.VARIANT = VARIANT  # this file runs as __main__, debian imports `crawl`
+            debian.crawl_fallback()
+            continue
         {"go": crawl_go, "rust": crawl_rust, "bisect": lambda: crawl_bisect(assay)}[w]()
