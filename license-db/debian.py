@@ -8,8 +8,8 @@ module's root files when the module proxy refuses the module.
 
 Debian packages what its users need: a Go library or Rust crate is in Debian because a packaged
 program links it, so its archive is a popularity-curated list of exactly the modules and crates
-real binaries use (and, with `/usr/share/gocode/src/IMPORT-PATH/` in every golang-*-dev
-package, a copy of each Go module's own root files).
+real binaries use (and, in each source package's upstream tarball, a copy of the module's own
+root files).
 
 Seeds: every `Go-Import-Path` of the suite's Sources index (comma-separated, several per
 package); the crate names of its `rust-*` source packages (`rust-foo-bar` is the crate
@@ -18,9 +18,11 @@ crate registry's sparse index (names it does not know are skipped and counted). 
 programs' own paths and crate names are left out (Debian may still package their
 dependencies, because it packages the program).
 
-Fallback (`go_deb_files`): the golang-*-dev .deb that ships an import path; the root license
-files and go.mod under /usr/share/gocode/src/IMPORT-PATH/ and the package's
-/usr/share/doc/PKG/copyright, read from its data.tar.xz (sizes bounded), cached as JSON.
+Fallback (`go_deb_files`): the source package whose Go-Import-Path is the module: the root
+license files and go.mod of its upstream (.orig) tarball, and debian/copyright from its
+.debian tarball (sizes bounded), cached as JSON. (The golang-*-dev binary packages ship the
+module source under /usr/share/gocode/src/IMPORT-PATH/ but without its license files: Debian
+keeps licenses in the copyright file only.)
 
 The indexes and debs are cached under $ASSAY_CACHE_DIR/debian (or license-db/.cache/debian),
 never committed. Only the Python standard library is used.
@@ -34,9 +36,8 @@ import crawl  # noqa: E402  (http, cache helpers, held-out lists)
 MIRROR = os.environ.get("ASSAY_GEN_DEBIAN", "http://deb.debian.org/debian").rstrip("/")
 SUITE = os.environ.get("ASSAY_GEN_DEBIAN_SUITE", "trixie")
 SOURCES = f"{MIRROR}/dists/{SUITE}/main/source/Sources.xz"
-PACKAGES = f"{MIRROR}/dists/{SUITE}/main/binary-amd64/Packages.xz"
 RELEASE = f"{MIRROR}/dists/{SUITE}/Release"
-MAX_DEB = 48 << 20  # a golang-*-dev .deb larger than this is not read
+MAX_DEB = 48 << 20  # a source tarball larger than this is not read
 MAX_INDEX = 64 << 20
 
 
@@ -115,26 +116,21 @@ def snapshot_version(upstream):
 # ---------------------------------------------------------------- the indexes
 
 def go_packages():
-    """import path -> {source, version, binary, filename, size} for every Go-Import-Path."""
-    sources = list(paragraphs(fetch_index(SOURCES).decode("utf-8", "replace")))
-    binaries = {}
-    for p in paragraphs(fetch_index(PACKAGES).decode("utf-8", "replace")):
-        binaries[p.get("Package")] = p
+    """import path -> {source, version, directory, files: [(name, size)]} for every
+    Go-Import-Path of the Sources index."""
     out = {}
-    for s in sources:
+    for s in paragraphs(fetch_index(SOURCES).decode("utf-8", "replace")):
         paths = [x.strip() for x in re.split(r"[,\s]+", s.get("Go-Import-Path", "")) if x.strip()]
         if not paths:
             continue
-        bins = [b.strip() for b in s.get("Binary", "").replace("\n", " ").split(",") if b.strip()]
-        dev = [b for b in bins if b.endswith("-dev") and b in binaries
-               and binaries[b].get("Filename")]
-        golang = [b for b in dev if b.startswith("golang-")] or dev
+        files = []
+        for line in s.get("Files", "").splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1].isdigit():
+                files.append((f[2], int(f[1])))
+        entry = {"source": s["Package"], "version": s.get("Version", ""),
+                 "directory": s.get("Directory", ""), "files": files}
         for path in paths:
-            entry = {"source": s["Package"], "version": s.get("Version", "")}
-            if golang:
-                b = binaries[golang[0]]
-                entry.update(binary=golang[0], filename=b["Filename"], size=int(b.get("Size", "0") or 0),
-                             deb_version=b.get("Version", ""))
             out.setdefault(path, entry)
     return out
 
@@ -226,80 +222,73 @@ def write_seeds():
           f"{', '.join(unknown[:12])}{' ...' if len(unknown) > 12 else ''})", file=sys.stderr)
 
 
-# ---------------------------------------------------------------- the .deb fallback
+# ---------------------------------------------------------------- the source-package fallback
 
-def ar_members(data):
-    """(name, bytes) of an ar archive, bounded by its own headers."""
-    if data[:8] != b"!<arch>\n":
-        raise ValueError("not an ar archive")
-    pos = 8
-    while pos + 60 <= len(data):
-        name = data[pos:pos + 16].decode("ascii", "replace").strip().rstrip("/")
-        try:
-            size = int(data[pos + 48:pos + 58].decode("ascii").strip())
-        except ValueError:
-            raise ValueError("bad ar member size")
-        start = pos + 60
-        if size < 0 or start + size > len(data):
-            raise ValueError("truncated ar member")
-        yield name, data[start:start + size]
-        pos = start + size + (size & 1)
+def tar_members(data, name, want):
+    """(path, text) of the members of a compressed tarball that `want(path)` selects (sizes
+    bounded); the leading `./` is dropped."""
+    mode = {"xz": "r:xz", "gz": "r:gz", "bz2": "r:bz2"}.get(name.rsplit(".", 1)[-1])
+    if not mode:
+        raise ValueError(f"{name}: compression not supported")
+    with tarfile.open(fileobj=io.BytesIO(data), mode=mode) as tar:
+        for m in tar:
+            path = m.name[2:] if m.name.startswith("./") else m.name
+            if m.isfile() and m.size <= crawl.MAX_FILE and want(path):
+                yield path, tar.extractfile(m).read().decode("utf-8", "replace")
 
 
-def read_deb(data, import_path, binary):
-    """Root license candidates and go.mod under the import path's gocode directory, and the
-    package's copyright file, from a .deb's data.tar."""
-    root = f"usr/share/gocode/src/{import_path}/"
-    copyright_path = f"usr/share/doc/{binary}/copyright"
-    for name, member in ar_members(data):
-        if not name.startswith("data.tar"):
-            continue
-        if name.endswith(".xz"):
-            mode = "r:xz"
-        elif name.endswith(".gz"):
-            mode = "r:gz"
-        elif name == "data.tar":
-            mode = "r:"
+def read_source(entry):
+    """The upstream root license candidates and go.mod (from the .orig tarball, or the
+    tarball of a native package) and debian/copyright (from the .debian tarball)."""
+    orig = [(n, z) for n, z in entry["files"] if re.search(r"\.orig\.tar\.\w+$", n)]
+    native = [(n, z) for n, z in entry["files"] if re.search(r"\.tar\.\w+$", n) and ".debian.tar." not in n]
+    deb = [(n, z) for n, z in entry["files"] if ".debian.tar." in n]
+    upstream = orig or native
+    if not upstream:
+        return {"error": "no upstream tarball"}
+    name, size = upstream[0]
+    if size > MAX_DEB:
+        return {"error": f"{name}: {size} bytes, not read"}
+    data = crawl.http(f"{MIRROR}/{entry['directory']}/{name}", timeout=300)[2]
+    if len(data) > MAX_DEB:
+        return {"error": f"{name}: larger than its index says"}
+
+    def root_file(path):  # directly in the tarball's top directory (or at its root)
+        parts = path.split("/")
+        rel = parts[-1]
+        return len(parts) <= 2 and (crawl.CANDIDATE.match(rel) or rel == "go.mod")
+    out = {"files": {}, "gomod": None, "copyright": None, "tarball": name}
+    for path, text in tar_members(data, name, root_file):
+        rel = path.split("/")[-1]
+        if rel == "go.mod":
+            out["gomod"] = text
         else:
-            raise ValueError(f"{name}: compression not supported")
-        out = {"files": {}, "gomod": None, "copyright": None}
-        with tarfile.open(fileobj=io.BytesIO(member), mode=mode) as tar:
-            for m in tar:
-                n = m.name[2:] if m.name.startswith("./") else m.name
-                if not m.isfile() or m.size > crawl.MAX_FILE:
-                    continue
-                rel = n[len(root):] if n.startswith(root) else None
-                if rel and "/" not in rel and (crawl.CANDIDATE.match(rel) or rel == "go.mod"):
-                    text = tar.extractfile(m).read().decode("utf-8", "replace")
-                    if rel == "go.mod":
-                        out["gomod"] = text
-                    else:
-                        out["files"][rel] = text
-                elif n == copyright_path:
-                    out["copyright"] = tar.extractfile(m).read().decode("utf-8", "replace")
-        return out
-    raise ValueError("no data.tar member")
+            out["files"][rel] = text
+    if deb and deb[0][1] <= MAX_DEB:
+        try:  # only a cross-check: the mirror lacks some .debian tarballs
+            data = crawl.http(f"{MIRROR}/{entry['directory']}/{deb[0][0]}", timeout=300)[2]
+            for _, text in tar_members(data, deb[0][0], lambda p: p == "debian/copyright"):
+                out["copyright"] = text
+        except Exception as e:
+            out["copyright_error"] = f"{type(e).__name__}: {e}"[:200]
+    elif not deb:
+        for _, text in tar_members(data, name, lambda p: p.endswith("/debian/copyright")
+                                   and p.count("/") == 2):
+            out["copyright"] = text
+    return out
 
 
 def go_deb_files(import_path, entry):
-    """The cached root files of the Debian package shipping an import path."""
+    """The cached upstream root files of the Debian source package of an import path."""
     def produce():
-        if not entry.get("filename"):
-            return {"error": "no golang-*-dev binary package"}
-        if entry.get("size", 0) > MAX_DEB:
-            return {"error": f"package of {entry['size']} bytes not read"}
         try:
-            data = crawl.http(f"{MIRROR}/{entry['filename']}", timeout=300)[2]
-            if len(data) > MAX_DEB:
-                return {"error": "package larger than its index says"}
-            out = read_deb(data, import_path, entry["binary"])
+            out = read_source(entry)
         except Exception as e:
             return {"error": f"{type(e).__name__}: {e}"[:200]}
-        out.update(package=entry["binary"], deb_version=entry.get("deb_version") or entry["version"],
-                   source=entry["source"])
+        out.update(package=entry["source"], deb_version=entry["version"])
         return out
-    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian", SUITE, crawl.escape(import_path) + ".json"),
-                        produce)
+    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-source", SUITE,
+                                     crawl.escape(import_path) + ".json"), produce)
 
 
 def module_line(gomod):
@@ -360,7 +349,7 @@ def crawl_fallback():
         for (m, v), files in zip(jobs, ex.map(lambda mv: crawl.go_files(*mv), jobs)):
             if "files" in files:
                 served.setdefault(m, []).append(v)
-    out = {"suite": SUITE, "packages": PACKAGES, "modules": modules, "errors": errors,
+    out = {"suite": SUITE, "sources": SOURCES, "modules": modules, "errors": errors,
            "required": {m: sorted(vs, key=crawl.semver_key) for m, vs in sorted(served.items())}}
     path = os.path.join(crawl.CACHE, "go", f"debian{crawl.VARIANT}.json")
     with open(path, "w") as f:
@@ -368,6 +357,40 @@ def crawl_fallback():
     exact = sum(1 for v in modules.values() if v["exact"])
     print(f"debian: {len(modules)} modules read from packages ({exact} at an exact version), "
           f"{len(errors)} not usable, {len(served)} more modules from their go.mod", file=sys.stderr)
+
+
+# Debian's short license names (DEP-5) for the SPDX ids they mean
+DEP5 = {"expat": "MIT", "mit": "MIT", "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause",
+        "apache-2.0": "Apache-2.0", "mpl-2.0": "MPL-2.0", "isc": "ISC", "zlib": "Zlib",
+        "unlicense": "Unlicense", "cc0-1.0": "CC0-1.0", "cc0": "CC0-1.0", "0bsd": "0BSD",
+        "gpl-2": "GPL-2.0-only", "gpl-2+": "GPL-2.0-or-later", "gpl-3": "GPL-3.0-only",
+        "gpl-3+": "GPL-3.0-or-later", "lgpl-2.1": "LGPL-2.1-only", "lgpl-2.1+": "LGPL-2.1-or-later",
+        "lgpl-3": "LGPL-3.0-only", "lgpl-3+": "LGPL-3.0-or-later", "agpl-3": "AGPL-3.0-only",
+        "agpl-3+": "AGPL-3.0-or-later", "epl-1.0": "EPL-1.0", "epl-2.0": "EPL-2.0",
+        "bsl-1.0": "BSL-1.0", "wtfpl": "WTFPL", "cc-by-4.0": "CC-BY-4.0", "cc-by-sa-4.0": "CC-BY-SA-4.0"}
+
+
+def copyright_license(text):
+    """The `License:` of a machine-readable copyright file's `Files: *` paragraph, as a set of
+    SPDX ids, or None (free-text file, or a name this table does not know)."""
+    if not text or "Format:" not in text.split("\n\n", 1)[0]:
+        return None
+    for p in paragraphs(text):
+        if p.get("Files", "").split() and p["Files"].split()[0] == "*":
+            names = re.split(r"\s+(?:and|or)\s+|[,()]", p.get("License", "").split("\n")[0], flags=re.I)
+            ids = {DEP5.get(n.strip().lower()) for n in names if n.strip()}
+            return None if not ids or None in ids else ids
+    return None
+
+
+def copyright_agrees(text, expression):
+    """`agree` / `disagree` / `unknown`: Debian's copyright file against the expression the
+    upstream license file was classified as (ids compared as sets, operators ignored)."""
+    ids = copyright_license(text)
+    if ids is None:
+        return "unknown"
+    got = set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"AND", "OR", "WITH"}
+    return "agree" if got == ids else "disagree"
 
 
 def fallback_path():

@@ -24,6 +24,7 @@ import argparse, collections, datetime, hashlib, json, os, re, subprocess, sys, 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import crawl  # noqa: E402  (cache paths and helpers)
+import debian  # noqa: E402  (the Debian fallback's output)
 
 MAGIC = "assay-license-db 1"
 # NOTICE files (src/license/notice.rs, is_notice_file)
@@ -100,6 +101,26 @@ def main():
             d = os.path.join(tmp, "go", f"{crawl.escape(m)}@{v}")
             write_tree(d, data["files"])
             jobs[d] = ("go", m, v)
+    # Debian's golang-*-dev packages, for modules the proxy served no license files for
+    # (crawl.py debian, license-db/debian.py; the rule is in FORMAT.md)
+    deb_path = debian.fallback_path()
+    deb = json.load(open(deb_path)) if os.path.exists(deb_path) else {"modules": {}, "required": {}}
+    for m, versions in deb["required"].items():
+        for v in versions:
+            data = crawl.go_files(m, v)
+            if "files" in data:
+                d = os.path.join(tmp, "go", f"{crawl.escape(m)}@{v}")
+                write_tree(d, data["files"])
+                jobs[d] = ("go", m, v)
+    from_proxy = {j[1] for j in jobs.values()}
+    from_debian = {}  # dir -> the Debian package's record
+    for m, info in deb["modules"].items():
+        if m in from_proxy:
+            continue
+        d = os.path.join(tmp, "go-debian", f"{crawl.escape(m)}@{info['version']}")
+        write_tree(d, info["files"])
+        jobs[d] = ("go", m, info["version"])
+        from_debian[d] = info
     for name, versions in rust["crates"].items():
         for v in {*versions, *extra.get(f"crate {name}", [])}:
             cached = os.path.join(crawl.CACHE, "rust", "crates", f"{name.lower()}@{v}.json")
@@ -119,6 +140,7 @@ def main():
     texts = collections.defaultdict(set)  # sha256 -> {(expression)}
     text_uses = collections.Counter()
     skipped = collections.Counter()
+    deb_check = collections.Counter()
     for d, (kind, name, v) in jobs.items():
         r = results.get(d, {})
         expr = r.get("expression")
@@ -126,12 +148,28 @@ def main():
             skipped[kind] += 1
             continue
         files = [e["file"] for e in r.get("files", [])]
-        rows.append((kind, name, v, expr, float(r.get("confidence", 0)), files))
+        conf = float(r.get("confidence", 0))
+        if d in from_debian:
+            info = from_debian[d]
+            files = [f"debian:{info['package']} {info['deb_version']} {f}" for f in files]
+            # a Debian version names the upstream release it packages (0.9 at most); a
+            # snapshot names none (0.7 at most, and its row answers only as another version)
+            conf = min(conf, 0.9 if info["exact"] else 0.7)
+            deb_check[debian.copyright_agrees(info.get("copyright"), expr)] += 1
+            if debian.copyright_agrees(info.get("copyright"), expr) == "disagree":
+                print(f"debian copyright differs: {name} {info['package']}: LICENSE {expr}, copyright "
+                      f"{debian.copyright_license(info.get('copyright'))}", file=sys.stderr)
+        rows.append((kind, name, v, expr, conf, files))
         for e in r.get("files", []):
             # known license texts only: a NOTICE's expression is what it states, not its text's
             if e.get("sha256") and e.get("expression") and not NOTICE.match(e["file"]):
                 texts[e["sha256"]].add(e["expression"])
                 text_uses[e["sha256"]] += 1
+    # a module the proxy served is answered from its own files, never from a Debian package
+    proxied = {(r[0], r[1]) for r in rows if not any(f.startswith("debian:") for f in r[5])}
+    rows = [r for r in rows if not any(f.startswith("debian:") for f in r[5]) or (r[0], r[1]) not in proxied]
+    deb_rows = {r[1] for r in rows if any(f.startswith("debian:") for f in r[5])}
+    deb_exact = sum(1 for r in rows if r[1] in deb_rows and not r[2].startswith("v0.0.0-debian."))
     # merge per package: consecutive examined versions with one expression form a range
     by_pkg = collections.defaultdict(list)
     for row in rows:
@@ -188,12 +226,20 @@ def main():
     head = [
         MAGIC,
         f"# generated {when.strftime('%Y-%m-%dT%H:%M:%SZ')} by license-db/generate.py with {version}",
-        f"# go: {len(go['programs'])} programs and libraries (license-db/go-programs.txt, go-awesome.txt"
+        f"# go: {len(go['programs'])} programs and libraries (license-db/go-programs.txt, go-awesome.txt,"
+        f" go-debian.txt"
         f"{', held-out.txt' if crawl.VARIANT else ''}) read through {go['proxy']};"
         f" {len(go['program_errors'])} listed paths not served by that proxy",
         f"# go: {len(go['modules'])} modules in their go.mod graphs, {names['go']} with a license"
         f" ({counts['go']} rows), {skipped['go']} versions without a recognised license",
-        f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt, rust-awesome.txt"
+        f"# go: {len(deb_rows)} modules the proxy served no license files for read from Debian"
+        f" {deb.get('suite', '-')} golang-*-dev packages ({deb_exact} at the upstream release the"
+        f" Debian version names, the rest snapshots: versions v0.0.0-debian.*);"
+        f" their copyright files agree {deb_check['agree']}, disagree {deb_check['disagree']}"
+        f" (the upstream license file is what counts), not comparable {deb_check['unknown']};"
+        f" {sum(len(v) for v in deb['required'].values())} module versions more from their go.mod",
+        f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt, rust-awesome.txt,"
+        f" rust-debian.txt"
         f"{', held-out.txt' if crawl.VARIANT else ''}), {len(rust['crates'])} crates"
         f" walked through {rust['index']}, {names['crate']} with a license ({counts['crate']} rows)",
         f"# text: {counts['text']} license-file hashes seen in >= 2 packages with one verdict",
