@@ -20,7 +20,8 @@ dependencies, because it packages the program).
 
 Fallback (`go_deb_files`): the source package whose Go-Import-Path is the module: the root
 license files and go.mod of its upstream (.orig) tarball, and debian/copyright from its
-.debian tarball (sizes bounded), cached as JSON. (The golang-*-dev binary packages ship the
+.debian tarball or, where the mirror lacks that, as one of its binary packages installs it
+(sizes bounded), cached as JSON. (The golang-*-dev binary packages ship the
 module source under /usr/share/gocode/src/IMPORT-PATH/ but without its license files: Debian
 keeps licenses in the copyright file only.)
 
@@ -36,6 +37,7 @@ import crawl  # noqa: E402  (http, cache helpers, held-out lists)
 MIRROR = os.environ.get("ASSAY_GEN_DEBIAN", "http://deb.debian.org/debian").rstrip("/")
 SUITE = os.environ.get("ASSAY_GEN_DEBIAN_SUITE", "trixie")
 SOURCES = f"{MIRROR}/dists/{SUITE}/main/source/Sources.xz"
+PACKAGES = f"{MIRROR}/dists/{SUITE}/main/binary-amd64/Packages.xz"
 RELEASE = f"{MIRROR}/dists/{SUITE}/Release"
 MAX_DEB = 48 << 20  # a source tarball larger than this is not read
 MAX_INDEX = 64 << 20
@@ -278,6 +280,51 @@ def read_source(entry):
     return out
 
 
+def binary_packages():
+    """source package -> [(binary package, Filename, Size)] of the Packages index."""
+    out = collections.defaultdict(list)
+    for p in paragraphs(fetch_index(PACKAGES).decode("utf-8", "replace")):
+        src = p.get("Source", p.get("Package", "")).split()[0] if p.get("Source") or p.get("Package") else ""
+        if p.get("Filename"):
+            out[src].append((p["Package"], p["Filename"], int(p.get("Size", "0") or 0)))
+    return out
+
+
+def ar_members(data):
+    """(name, bytes) of the members of an ar archive (a .deb), bounded by its headers."""
+    if data[:8] != b"!<arch>\n":
+        raise ValueError("not an ar archive")
+    pos = 8
+    while pos + 60 <= len(data):
+        name = data[pos:pos + 16].decode("ascii", "replace").strip().rstrip("/")
+        size = int(data[pos + 48:pos + 58].decode("ascii", "replace").strip() or "-1")
+        if size < 0 or pos + 60 + size > len(data):
+            raise ValueError("truncated ar member")
+        yield name, data[pos + 60:pos + 60 + size]
+        pos += 60 + size + (size & 1)
+
+
+def binary_copyright(source, binaries):
+    """debian/copyright as installed by one of the source's binary packages (the mirror lacks
+    some .debian tarballs): /usr/share/doc/PKG/copyright in the .deb's data.tar."""
+    def produce():
+        # the smallest binary package: they all install the same copyright file
+        for pkg, filename, size in sorted(binaries.get(source, []), key=lambda b: b[2])[:1]:
+            if size > MAX_DEB:
+                return {"error": f"{pkg}: {size} bytes, not read"}
+            try:
+                data = crawl.http(f"{MIRROR}/{filename}", timeout=300)[2]
+                for name, member in ar_members(data):
+                    if name.startswith("data.tar"):
+                        for _, text in tar_members(member, name, lambda p: p == f"usr/share/doc/{pkg}/copyright"):
+                            return {"copyright": text, "deb": filename}
+                return {"error": f"{pkg}: no copyright file (a symlinked doc directory)"}
+            except Exception as e:
+                return {"error": f"{type(e).__name__}: {e}"[:200]}
+        return {"error": "no binary package"}
+    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-copyright", SUITE, source + ".json"), produce)
+
+
 def go_deb_files(import_path, entry):
     """The cached upstream root files of the Debian source package of an import path."""
     def produce():
@@ -326,6 +373,12 @@ def crawl_fallback():
     modules, errors, extra = {}, {}, collections.defaultdict(set)
     with cf.ThreadPoolExecutor(crawl.WORKERS) as ex:
         got = list(ex.map(lambda t: go_deb_files(t[1], t[2]), todo))
+        binaries = binary_packages()
+        missing = sorted({d["package"] for d in got if "error" not in d and not d.get("copyright")})
+        copyrights = dict(zip(missing, ex.map(lambda src: binary_copyright(src, binaries), missing)))
+        for d in got:
+            if "error" not in d and not d.get("copyright"):
+                d["copyright"] = copyrights.get(d["package"], {}).get("copyright")
         for (m, path, entry), data in zip(todo, got):
             if "error" in data:
                 errors[m] = data["error"]
