@@ -233,7 +233,7 @@ def main():
         f"# go: {len(go['modules'])} modules in their go.mod graphs, {names['go']} with a license"
         f" ({counts['go']} rows), {skipped['go']} versions without a recognised license",
         f"# go: {len(deb_rows)} modules the proxy served no license files for read from Debian"
-        f" {deb.get('suite', '-')} golang-*-dev packages ({deb_exact} at the upstream release the"
+        f" {deb.get('suite', '-')} source packages ({deb_exact} at the upstream release the"
         f" Debian version names, the rest snapshots: versions v0.0.0-debian.*);"
         f" their copyright files agree {deb_check['agree']}, disagree {deb_check['disagree']}"
         f" (the upstream license file is what counts), not comparable {deb_check['unknown']};"
