@@ -370,7 +370,7 @@ def crawl_fallback():
             todo.append((m, *hit))
     print(f"debian: {len(todo)} of {len(wanted)} modules without proxy files are packaged in {SUITE}",
           file=sys.stderr)
-    modules, errors, extra = {}, {}, collections.defaultdict(set)
+    modules, errors, extra, served_at = {}, {}, collections.defaultdict(set), {}
     with cf.ThreadPoolExecutor(crawl.WORKERS) as ex:
         got = list(ex.map(lambda t: go_deb_files(t[1], t[2]), todo))
         binaries = binary_packages()
@@ -387,18 +387,23 @@ def crawl_fallback():
             if declared and declared != m:
                 errors[m] = f"go.mod of {path} declares {declared}"
                 continue
+            for r, rv in crawl.parse_requires(data.get("gomod") or ""):
+                if r not in graph["modules"] and r not in hold:
+                    extra[r].add(rv)
             up = upstream_version(data["deb_version"])
             exact = go_version(up, m)
+            if exact and "files" in crawl.go_files(m, exact):
+                # the proxy serves the module at the release Debian packages (it refused the
+                # versions the graph asked for, or the path's version list): the real zip wins
+                served_at.setdefault(m, []).append(exact)
+                continue
             modules[m] = {"version": exact or snapshot_version(up), "exact": bool(exact),
                           "package": data["package"], "deb_version": data["deb_version"],
                           "import_path": path, "files": data["files"],
                           "copyright": data.get("copyright")}
-            for r, rv in crawl.parse_requires(data.get("gomod") or ""):
-                if r not in graph["modules"] and r not in hold:
-                    extra[r].add(rv)
         # one level of the module graph the proxy could not give: what these packages require
         jobs = sorted((m, v) for m, vs in extra.items() for v in vs)
-        served = {}
+        served = dict(served_at)
         for (m, v), files in zip(jobs, ex.map(lambda mv: crawl.go_files(*mv), jobs)):
             if "files" in files:
                 served.setdefault(m, []).append(v)
@@ -409,7 +414,8 @@ def crawl_fallback():
         json.dump(out, f, indent=0)
     exact = sum(1 for v in modules.values() if v["exact"])
     print(f"debian: {len(modules)} modules read from packages ({exact} at an exact version), "
-          f"{len(errors)} not usable, {len(served)} more modules from their go.mod", file=sys.stderr)
+          f"{len(served_at)} read from the proxy at the Debian release, {len(errors)} not usable, "
+          f"{len(served) - len(served_at)} more modules from their go.mod", file=sys.stderr)
 
 
 # Debian's short license names (DEP-5) for the SPDX ids they mean

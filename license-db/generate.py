@@ -237,7 +237,8 @@ def main():
         f" Debian version names, the rest snapshots: versions v0.0.0-debian.*);"
         f" their copyright files agree {deb_check['agree']}, disagree {deb_check['disagree']}"
         f" (the upstream license file is what counts), not comparable {deb_check['unknown']};"
-        f" {sum(len(v) for v in deb['required'].values())} module versions more from their go.mod",
+        f" {sum(len(v) for v in deb['required'].values())} module versions more through the proxy (at the"
+        f" release a Debian package names, or required by its go.mod)",
         f"# rust: {len(rust['seeds'])} seed crates (license-db/rust-crates.txt, rust-awesome.txt,"
         f" rust-debian.txt"
         f"{', held-out.txt' if crawl.VARIANT else ''}), {len(rust['crates'])} crates"
