@@ -35,22 +35,26 @@ sys.path.insert(0, HERE)
 import crawl  # noqa: E402  (http, cache helpers, held-out lists)
 
 MIRROR = os.environ.get("ASSAY_GEN_DEBIAN", "http://deb.debian.org/debian").rstrip("/")
-SUITE = os.environ.get("ASSAY_GEN_DEBIAN_SUITE", "trixie")
-SOURCES = f"{MIRROR}/dists/{SUITE}/main/source/Sources.xz"
-PACKAGES = f"{MIRROR}/dists/{SUITE}/main/binary-amd64/Packages.xz"
-RELEASE = f"{MIRROR}/dists/{SUITE}/Release"
+# the stable release, then unstable (what Debian packages now: newer programs pull in more);
+# a package in both is read from the first
+SUITES = os.environ.get("ASSAY_GEN_DEBIAN_SUITES", "trixie sid").split()
+
+
+def sources_url(suite):
+    return f"{MIRROR}/dists/{suite}/main/source/Sources.xz"
+
+
+def packages_url(suite):
+    return f"{MIRROR}/dists/{suite}/main/binary-amd64/Packages.xz"
 MAX_DEB = 48 << 20  # a source tarball larger than this is not read
 MAX_INDEX = 64 << 20
 
 
-def cache_dir():
-    base = os.path.dirname(crawl.CACHE) if os.environ.get("ASSAY_CACHE_DIR") else crawl.CACHE
-    return os.path.join(base, "debian", SUITE)
-
-
 def fetch_index(url):
-    """The bytes of an index file, fetched once into the cache."""
-    path = os.path.join(cache_dir(), url.rsplit("/", 2)[-2] + "-" + url.rsplit("/", 1)[1])
+    """The bytes of an index file (under /dists/SUITE/), fetched once into the cache."""
+    base = os.path.dirname(crawl.CACHE) if os.environ.get("ASSAY_CACHE_DIR") else crawl.CACHE
+    suite = url.split("/dists/", 1)[1].split("/", 1)[0]
+    path = os.path.join(base, "debian", suite, url.rsplit("/", 2)[-2] + "-" + url.rsplit("/", 1)[1])
     if not os.path.exists(path):
         body = crawl.http(url, timeout=300)[2]
         if len(body) > MAX_INDEX:
@@ -78,8 +82,8 @@ def paragraphs(text):
             yield p
 
 
-def release_date():
-    for p in paragraphs(fetch_index(RELEASE).decode("utf-8", "replace")):
+def release_date(suite):
+    for p in paragraphs(fetch_index(f"{MIRROR}/dists/{suite}/Release").decode("utf-8", "replace")):
         return p.get("Date", "?")
     return "?"
 
@@ -118,10 +122,18 @@ def snapshot_version(upstream):
 # ---------------------------------------------------------------- the indexes
 
 def go_packages():
-    """import path -> {source, version, directory, files: [(name, size)]} for every
-    Go-Import-Path of the Sources index."""
+    """import path -> {suite, source, version, directory, files: [(name, size)]} for every
+    Go-Import-Path of the suites' Sources indexes (the first suite listing a path wins)."""
     out = {}
-    for s in paragraphs(fetch_index(SOURCES).decode("utf-8", "replace")):
+    for suite in SUITES:
+        for path, entry in go_packages_of(suite).items():
+            out.setdefault(path, entry)
+    return out
+
+
+def go_packages_of(suite):
+    out = {}
+    for s in paragraphs(fetch_index(sources_url(suite)).decode("utf-8", "replace")):
         paths = [x.strip() for x in re.split(r"[,\s]+", s.get("Go-Import-Path", "")) if x.strip()]
         if not paths:
             continue
@@ -130,7 +142,7 @@ def go_packages():
             f = line.split()
             if len(f) == 3 and f[1].isdigit():
                 files.append((f[2], int(f[1])))
-        entry = {"source": s["Package"], "version": s.get("Version", ""),
+        entry = {"suite": suite, "source": s["Package"], "version": s.get("Version", ""),
                  "directory": s.get("Directory", ""), "files": files}
         for path in paths:
             out.setdefault(path, entry)
@@ -138,10 +150,10 @@ def go_packages():
 
 
 def rust_sources():
-    """(source package, version) of every rust-* source package."""
-    return sorted((p["Package"], p.get("Version", "")) for p in
-                  paragraphs(fetch_index(SOURCES).decode("utf-8", "replace"))
-                  if p.get("Package", "").startswith("rust-"))
+    """(source package, version) of every rust-* source package of the suites."""
+    return sorted({(p["Package"], p.get("Version", "")) for suite in SUITES for p in
+                   paragraphs(fetch_index(sources_url(suite)).decode("utf-8", "replace"))
+                   if p.get("Package", "").startswith("rust-")})
 
 
 def crate_candidates(source, version):
@@ -162,7 +174,8 @@ def crate_candidates(source, version):
 
 
 def write_seeds():
-    date = release_date()
+    where = ", ".join(f"{suite} (Release date {release_date(suite)})" for suite in SUITES)
+    indexes = " ".join(sources_url(suite) for suite in SUITES)
     hold_go = {p for p, _ in crawl.held_out_specs("go")}
     hold_go |= {re.sub(r"/v\d+$", "", p) for p in hold_go}
     hold_rust = {n for n, _ in crawl.held_out_specs("crate")}
@@ -173,7 +186,8 @@ def write_seeds():
     head = [
         "# Seeds for the bundled license-db (Go), one module path a line, written by",
         "# license-db/debian.py from Debian's archive: every Go-Import-Path field of the",
-        f"# {SUITE} main Sources index ({SOURCES}, Release date {date}).",
+        f"# main Sources indexes of {where}:",
+        f"# {indexes}",
         "# Debian packages a Go library because a packaged program links it: a popularity-",
         "# curated list of the modules real binaries use. An import path is not always a module",
         "# path (a /vN major, a subdirectory): the proxy refuses those and the crawl counts them.",
@@ -196,7 +210,8 @@ def write_seeds():
             return None
         for (src, _), name in zip(srcs, ex.map(resolve, srcs)):
             if name is None:
-                unknown.append(src)
+                if src not in unknown:
+                    unknown.append(src)
             elif name in hold_rust or name.replace("_", "-") in hold_rust:
                 held += 1
             elif name in found:
@@ -206,13 +221,14 @@ def write_seeds():
     head = [
         "# Seeds for the bundled license-db (Rust), one crate name a line, written by",
         "# license-db/debian.py from Debian's archive: the rust-* source packages of the",
-        f"# {SUITE} main Sources index ({SOURCES}, Release date {date}).",
+        f"# main Sources indexes of {where}:",
+        f"# {indexes}",
         "# Debian packages a crate because a packaged program links it: a popularity-curated",
         "# list of the crates real binaries use. A package name rust-foo-bar is the crate",
         "# foo-bar or foo_bar, rust-nom-7 at 7.x is nom; each name was verified against the",
         f"# crate registry's sparse index ({crawl.INDEX}).",
-        f"# {len(srcs)} rust-* source packages: {len(found)} crates ({dups} more packages of a",
-        f"# crate already listed, such as a semver-suffixed one), {len(unknown)} names the index",
+        f"# {len(srcs)} rust-* source package versions: {len(found)} crates ({dups} more of a",
+        f"# crate already listed: another suite's, or a semver-suffixed one), {len(unknown)} names the index",
         f"# does not know (skipped: {', '.join(unknown)}),",
         f"# {held} held-out programs (license-db/held-out.txt)",
         "# left out; Debian may still package a held-out program's dependencies.",
@@ -280,10 +296,10 @@ def read_source(entry):
     return out
 
 
-def binary_packages():
-    """source package -> [(binary package, Filename, Size)] of the Packages index."""
+def binary_packages(suite):
+    """source package -> [(binary package, Filename, Size)] of a suite's Packages index."""
     out = collections.defaultdict(list)
-    for p in paragraphs(fetch_index(PACKAGES).decode("utf-8", "replace")):
+    for p in paragraphs(fetch_index(packages_url(suite)).decode("utf-8", "replace")):
         src = p.get("Source", p.get("Package", "")).split()[0] if p.get("Source") or p.get("Package") else ""
         if p.get("Filename"):
             out[src].append((p["Package"], p["Filename"], int(p.get("Size", "0") or 0)))
@@ -304,7 +320,7 @@ def ar_members(data):
         pos += 60 + size + (size & 1)
 
 
-def binary_copyright(source, binaries):
+def binary_copyright(suite, source, binaries):
     """debian/copyright as installed by one of the source's binary packages (the mirror lacks
     some .debian tarballs): /usr/share/doc/PKG/copyright in the .deb's data.tar."""
     def produce():
@@ -322,7 +338,7 @@ def binary_copyright(source, binaries):
             except Exception as e:
                 return {"error": f"{type(e).__name__}: {e}"[:200]}
         return {"error": "no binary package"}
-    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-copyright", SUITE, source + ".json"), produce)
+    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-copyright", suite, source + ".json"), produce)
 
 
 def go_deb_files(import_path, entry):
@@ -334,7 +350,7 @@ def go_deb_files(import_path, entry):
             return {"error": f"{type(e).__name__}: {e}"[:200]}
         out.update(package=entry["source"], deb_version=entry["version"])
         return out
-    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-source", SUITE,
+    return crawl.cached(os.path.join(crawl.CACHE, "go", "debian-source", entry.get("suite", SUITES[0]),
                                      crawl.escape(import_path) + ".json"), produce)
 
 
@@ -368,17 +384,19 @@ def crawl_fallback():
         hit = by_module.get(m) or by_module.get(base)
         if hit:
             todo.append((m, *hit))
-    print(f"debian: {len(todo)} of {len(wanted)} modules without proxy files are packaged in {SUITE}",
+    print(f"debian: {len(todo)} of {len(wanted)} modules without proxy files are packaged in {' or '.join(SUITES)}",
           file=sys.stderr)
     modules, errors, extra, served_at = {}, {}, collections.defaultdict(set), {}
     with cf.ThreadPoolExecutor(crawl.WORKERS) as ex:
         got = list(ex.map(lambda t: go_deb_files(t[1], t[2]), todo))
-        binaries = binary_packages()
-        missing = sorted({d["package"] for d in got if "error" not in d and not d.get("copyright")})
-        copyrights = dict(zip(missing, ex.map(lambda src: binary_copyright(src, binaries), missing)))
-        for d in got:
+        binaries = {suite: binary_packages(suite) for suite in SUITES}
+        missing = sorted({(t[2]["suite"], d["package"]) for t, d in zip(todo, got)
+                          if "error" not in d and not d.get("copyright")})
+        copyrights = dict(zip(missing, ex.map(lambda ss: binary_copyright(ss[0], ss[1], binaries[ss[0]]),
+                                              missing)))
+        for t, d in zip(todo, got):
             if "error" not in d and not d.get("copyright"):
-                d["copyright"] = copyrights.get(d["package"], {}).get("copyright")
+                d["copyright"] = copyrights.get((t[2]["suite"], d["package"]), {}).get("copyright")
         for (m, path, entry), data in zip(todo, got):
             if "error" in data:
                 errors[m] = data["error"]
@@ -407,7 +425,7 @@ def crawl_fallback():
         for (m, v), files in zip(jobs, ex.map(lambda mv: crawl.go_files(*mv), jobs)):
             if "files" in files:
                 served.setdefault(m, []).append(v)
-    out = {"suite": SUITE, "sources": SOURCES, "modules": modules, "errors": errors,
+    out = {"suite": " and ".join(SUITES), "sources": [sources_url(suite) for suite in SUITES], "modules": modules, "errors": errors,
            "required": {m: sorted(vs, key=crawl.semver_key) for m, vs in sorted(served.items())}}
     path = os.path.join(crawl.CACHE, "go", f"debian{crawl.VARIANT}.json")
     with open(path, "w") as f:
