@@ -11,7 +11,8 @@ program links it, so its archive is a popularity-curated list of exactly the mod
 real binaries use (and, in each source package's upstream tarball, a copy of the module's own
 root files).
 
-Seeds: every `Go-Import-Path` of the suite's Sources index (comma-separated, several per
+Seeds: every `Go-Import-Path` of the Sources indexes of trixie (stable) and sid (unstable:
+what Debian packages now) (comma-separated, several per
 package); the crate names of its `rust-*` source packages (`rust-foo-bar` is the crate
 `foo-bar` or `foo_bar`, and `rust-nom-7` at version 7.x is `nom`), each verified against the
 crate registry's sparse index (names it does not know are skipped and counted). The held-out
