@@ -3,7 +3,9 @@
 
   python3 license-db/crawl.py go    # Go: programs' go.mod graphs, root license files of modules
   python3 license-db/crawl.py rust  # Rust: sparse-index walk, Cargo.toml license fields of crates
-  python3 license-db/crawl.py --with-held-out go rust bisect
+  python3 license-db/crawl.py debian  # after go: Debian source packages for what the proxy
+                                    # refused (license-db/debian.py)
+  python3 license-db/crawl.py --with-held-out go debian rust bisect
                                     # the same with the held-out programs as roots too (the
                                     # shipped table); writes *-with-held-out.json beside the
                                     # plain graphs, which stay the honest, held-out-free input

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes license-db/packages.tsv (format: license-db/FORMAT.md) from the crawl cache.
 
-  python3 license-db/crawl.py go rust bisect                  # fetch (resumable, cached, polite)
-  python3 license-db/crawl.py --with-held-out go rust bisect  # + the held-out programs as roots
+  python3 license-db/debian.py seeds                          # Debian seed lists
+  python3 license-db/crawl.py go debian rust bisect           # fetch (resumable, cached, polite)
+  python3 license-db/crawl.py --with-held-out go debian rust bisect  # + the held-out programs
   python3 license-db/generate.py [--assay target/release/assay] [--exclude-held-out]
 
 By default the table is built from the --with-held-out crawl (what ships: the held-out programs
