@@ -277,3 +277,40 @@ fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors(
     assert_eq!(per_file[0].1.expression.as_deref(), Some("EPL-2.0"));
     assert_eq!(c.expression.as_deref(), Some("EPL-2.0 OR BSD-3-Clause"));
 }
+
+#[test]
+fn a_notice_naming_a_separate_projects_license_does_not_add_it() {
+    use assay::license::notice::classify_notice;
+    let notice =
+        |name: &str| classify_notice(&String::from_utf8_lossy(&data(name)), bundled()).expression;
+    // Docker's NOTICE: "This product contains software (https://github.com/creack/pty)
+    // developed by Keith Rarick, licensed under the MIT License." creack/pty is its own Go
+    // module with its own component: MIT is not Docker's license (ScanCode agrees).
+    for name in [
+        "github.com_docker_docker@v28.5.2+incompatible__NOTICE",
+        "github.com_docker_cli@v29.10.0+incompatible__NOTICE",
+    ] {
+        assert_eq!(notice(name), None, "{name}");
+        let apache = data("cloud.google.com_go_auth@v0.8.1__LICENSE");
+        let files = vec![
+            ("LICENSE".to_string(), apache),
+            ("NOTICE".to_string(), data(name)),
+        ];
+        let (c, _) = classify_files(&files, bundled());
+        assert_eq!(c.expression.as_deref(), Some("Apache-2.0"), "{name}");
+    }
+    // Code brought into the module stays stated: spdystream's "code derived from the Go
+    // project (golang.org/x/net) … Licensed under the BSD 3-Clause License."
+    assert_eq!(
+        notice("github.com_moby_spdystream@v0.5.1__NOTICE").as_deref(),
+        Some("BSD-3-Clause")
+    );
+    // Prometheus bundles web UI code it lists by name (Bootstrap at getbootstrap.com,
+    // jQuery: "Licensed under the MIT License"; glog's port: Apache-2.0): those are in the
+    // module. Entries that name a separate project by its repository
+    // (https://github.com/mattyork/fuzzy …) are skipped, but MIT is still stated.
+    assert_eq!(
+        notice("github.com_prometheus_prometheus@v0.310.0__NOTICE").as_deref(),
+        Some("MIT AND Apache-2.0")
+    );
+}
