@@ -20,9 +20,10 @@ Two figures are printed: the raw one (the same ids as written) and the one after
 map (NAMING below: ScanCode's own names for licenses SPDX names otherwise, and ScanCode's
 reference markers, which name no license). Every remaining disagreement is looked up in
 bench/scancode-judged.tsv, where a person who read the files recorded who is right:
-`naming` (the same license named two ways), `scancode-wrong` (ScanCode over- or under-reads),
-`assay-wrong`, `scope` (a documented rule: assay leaves documentation licenses and patent
-grants out of a component's expression). A judgement holds for the exact module, version and
+`naming` (the same license named two ways, or terms SPDX has no id for that each tool names
+with its own LicenseRef), `scancode-wrong` (ScanCode over- or under-reads), `assay-wrong`
+(including both wrong), `scope` (a documented rule of assay's, such as LGPL-3.0's companion
+GPL text not being a second license). A judgement holds for the exact module, version and
 assay answer it was made on; anything else is reported as `unjudged`. Results and the
 per-module table are written to the output directory.
 """
@@ -52,6 +53,9 @@ NAMING = {
     # OpenSSL's dual text: SPDX 3.23 split it into OpenSSL-standalone + SSLeay-standalone for
     # the two halves; ScanCode 32.5.0 (license list 3.27) still reports the combined `OpenSSL`.
     "OpenSSL": {"OpenSSL-standalone", "SSLeay-standalone"},
+    # ScanCode's key for protobuf's license: the BSD-3-Clause text (plus a sentence on the
+    # ownership of generated code), which SPDX and assay name BSD-3-Clause.
+    "LicenseRef-scancode-protobuf": {"BSD-3-Clause"},
 }
 # Documentation-only license files: assay keeps them as evidence, not in the expression.
 DOCS = re.compile(r"^licen[cs]e[._-](docs?|documentation|content)(\.(md|txt))?$", re.I)
@@ -66,6 +70,13 @@ def normalised(idset):
     for i in idset - NO_LICENSE:
         out |= NAMING.get(i, {i})
     return frozenset(out)
+
+
+def spdx_only(idset):
+    """The ids SPDX lists: every LicenseRef- dropped (ScanCode's own keys for terms SPDX has no
+    id for -- public-domain dedications, "other-permissive" -- and assay's LicenseRef-assay-
+    for texts it carries unclassified)."""
+    return frozenset(i for i in normalised(idset) if not i.startswith("LicenseRef-"))
 
 
 def module_list(args):
@@ -172,7 +183,7 @@ def main():
             mv, expr, verdict, why = line.rstrip("\n").split("\t")
             judged[(mv, expr)] = (verdict, why)
 
-    raw = named = neither = 0
+    raw = named = spdx = neither = 0
     verdicts = collections.Counter()
     report = []
     table = []
@@ -190,6 +201,7 @@ def main():
         same = same_raw or normalised(mine) == normalised(truth)
         raw += same_raw
         named += same
+        spdx += spdx_only(mine) == spdx_only(truth)
         mv = key.replace("%", "/")
         verdict = "agree" if same_raw else "naming-map" if same else None
         if verdict is None:
@@ -208,6 +220,8 @@ def main():
         f"{compared} compared; ScanCode ignored {docs_dropped} documentation-only license files",
         f"same license ids as written: {raw}/{compared} = {raw / max(1, compared):.3f}",
         f"after the naming map: {named}/{compared} = {named / max(1, compared):.3f}",
+        f"the same SPDX-listed ids (LicenseRef-s dropped on both sides): {spdx}/{compared} = "
+        f"{spdx / max(1, compared):.3f}",
         "disagreements: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())),
         f"assay right (agree, naming, scancode-wrong, scope): {compared - assay_wrong}/{compared} = "
         f"{(compared - assay_wrong) / max(1, compared):.3f} (unjudged counted as assay-wrong)",

@@ -9,6 +9,9 @@ use assay::license::db::bundled;
 use assay::license::expr::LicenseExpr;
 
 fn data(name: &str) -> Vec<u8> {
+    // These tests are of the classifier: not of the bundled db's table of texts it has seen
+    // (which the db generator refreshes with the classifier it is built with).
+    assay::license::db::IGNORE_KNOWN_TEXTS.store(true, std::sync::atomic::Ordering::Relaxed);
     std::fs::read(common::repo().join("tests/data/licenses").join(name)).unwrap()
 }
 
@@ -259,13 +262,17 @@ fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors(
             .collect()
     };
     // modernc.org/libc: LICENSE (BSD-3-Clause) + LICENSE-3RD-PARTY.md (BSD-3-Clause and MIT
-    // notices): each id once, not `BSD-3-Clause AND (BSD-3-Clause AND MIT)`.
+    // notices, and musl's statement that parts are "licensed under a 2-clause BSD
+    // license"): each id once, not `BSD-3-Clause AND (BSD-3-Clause AND MIT …)`.
     let files = root(
         "modernc.org_libc@v1.81.2",
         &["LICENSE", "LICENSE-3RD-PARTY.md"],
     );
     let (c, _) = classify_files(&files, bundled());
-    assert_eq!(c.expression.as_deref(), Some("BSD-3-Clause AND MIT"));
+    assert_eq!(
+        c.expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-3-Clause AND MIT")
+    );
     // eclipse/paho.mqtt.golang: the EPL-2.0 text, and a NOTICE.md declaring the project's
     // dual license (`SPDX-License-Identifier: EPL-2.0 or BSD-3-Clause`, EDL-1.0 being
     // BSD-3-Clause): the NOTICE states the whole, so the OR stays an OR.
@@ -313,4 +320,59 @@ fn a_notice_naming_a_separate_projects_license_does_not_add_it() {
         notice("github.com_prometheus_prometheus@v0.310.0__NOTICE").as_deref(),
         Some("MIT AND Apache-2.0")
     );
+}
+
+#[test]
+fn licenses_of_bundled_code_stated_in_a_license_file_are_part_of_it() {
+    // Found where the two tools disagreed on real modules (bench/scancode_roots.py).
+    // modernc.org/libc carries musl, whose license is in COPYRIGHT-MUSL (a license file by
+    // the one rule): MIT, and "licensed under a 2-clause BSD license" for TRE and the ARM
+    // memcpy; "a BSD license" (unversioned) and "extremely permissive terms" name nothing.
+    let root = |module: &str, names: &[&str]| -> Vec<(String, Vec<u8>)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
+            .collect()
+    };
+    let files = root(
+        "modernc.org_libc@v1.61.9",
+        &["COPYRIGHT-MUSL", "LICENSE", "LICENSE-GO"],
+    );
+    let (c, per_file) = classify_files(&files, bundled());
+    assert_eq!(per_file.len(), 3, "COPYRIGHT-MUSL is read");
+    assert_eq!(
+        per_file[0].1.expression.as_deref(),
+        Some("MIT AND BSD-2-Clause")
+    );
+    assert_eq!(
+        c.expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-3-Clause AND MIT")
+    );
+    // Apache Arrow's LICENSE.txt: Apache-2.0, then the texts and `License:` fields of the
+    // code it bundles. "License: Zope Public License (ZPL) Version 2.1." (mingw-w64 code) and
+    // "licensed under the Creative Commons Attribution 3.0 license (CC-BY-3.0)" (test data)
+    // are stated as plainly as the texts are; "the CC-BY license" (no version) is not.
+    let c = classify("github.com_apache_arrow_go_v17@v17.0.0__LICENSE.txt");
+    let u = units(c.expression.as_deref().unwrap());
+    for id in [
+        "Apache-2.0",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "BSL-1.0",
+        "MIT",
+        "NCSA",
+        "ZPL-2.1",
+        "CC-BY-3.0",
+        "Zlib",
+    ] {
+        assert!(u.contains(&id.to_string()), "{id} in {u:?}");
+    }
+    assert!(!u.iter().any(|x| x.starts_with("CC-BY-4")), "{u:?}");
+    // bazil.org/fuse: BSD-3-Clause, then licenses quoted from source headers after two blank
+    // lines and behind `//` markers (Russ Cox's Plan 9 notice, FUSE's BSD-2-Clause header):
+    // the project's own BSD-3-Clause was lost when they were read as one segment.
+    let c = classify("bazil.org_fuse@v0.0.0-20230120002735-62a210ff1fd5__LICENSE");
+    let u = units(c.expression.as_deref().unwrap());
+    assert!(u.contains(&"BSD-3-Clause".to_string()), "{u:?}");
+    assert!(u.contains(&"BSD-2-Clause".to_string()), "{u:?}");
 }

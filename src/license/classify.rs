@@ -365,6 +365,12 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
         let base = ids.first().cloned().unwrap_or_default();
         return modified_ref(text, &base, confidence, "additional patent terms");
     }
+    for id in stated_outside_texts(&rest.join("\n")) {
+        if !ids.iter().any(|x| x == id) {
+            confidence = confidence.min(0.9);
+            ids.push(id.to_string());
+        }
+    }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
         expression: Some(join_expressions(&ids, "AND")),
@@ -376,6 +382,23 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
         },
         variant_of: None,
     }
+}
+
+/// Licenses a license file states in prose or fields beside the texts it holds: musl's
+/// COPYRIGHT ("licensed under a 2-clause BSD license (license text in the source files)"),
+/// the third-party sections of Apache Arrow's ("License: Zope Public License (ZPL) Version
+/// 2.1."). The same rule as a NOTICE's statements (see `super::notice`): a versioned,
+/// unambiguous name in a licensing sentence about this module's code, or in a `License:`
+/// field. Only read in files where a license text matched (the prose of a text nobody
+/// recognised is not read as a license).
+fn stated_outside_texts(text: &str) -> Vec<&'static str> {
+    let mut ids = super::notice::stated_licenses(text);
+    for id in super::notice::field_licenses(text) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 /// A matched text that differs from its reference in its terms: the SPDX id of the variant
@@ -474,6 +497,12 @@ fn from_segments(text: &str) -> Classification {
     if ids.is_empty() {
         return Classification::none();
     }
+    for id in stated_outside_texts(text) {
+        if !ids.iter().any(|x| x == id) {
+            confidence = confidence.min(0.9);
+            ids.push(id.to_string());
+        }
+    }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
         expression: Some(join_expressions(&ids, "AND")),
@@ -484,21 +513,27 @@ fn from_segments(text: &str) -> Classification {
 }
 
 /// Lines where a new license text plausibly starts: a copyright line or a license title
-/// after a blank line, or a separator rule.
+/// after a blank line, a separator rule, or any text after two blank lines. Comment markers
+/// are ignored, so a license quoted from a source file's header ("// Copyright (c) 2006 Russ
+/// Cox", bazil.org/fuse's) starts a segment too.
 fn segment_starts(lines: &[&str]) -> Vec<usize> {
+    fn bare(l: &str) -> String {
+        l.trim_start()
+            .trim_start_matches(['#', '/', '*'])
+            .trim()
+            .to_ascii_lowercase()
+    }
+    let blank = |i: usize| bare(lines[i]).is_empty();
     lines
         .iter()
         .enumerate()
         .filter(|(i, l)| {
-            let t = l
-                .trim_start()
-                .trim_start_matches('#')
-                .trim()
-                .to_ascii_lowercase();
+            let t = bare(l);
             let rule = t.starts_with("----") || t.starts_with("====");
             let title = t.starts_with("copyright")
                 || ((t.ends_with("license") || t.ends_with("license (mit)")) && t.len() < 40);
-            rule || (title && (*i == 0 || lines[i - 1].trim().is_empty()))
+            let after_gap = *i >= 2 && blank(i - 1) && blank(i - 2) && !t.is_empty();
+            rule || after_gap || (title && (*i == 0 || blank(i - 1)))
         })
         .map(|(i, _)| i)
         .collect()

@@ -119,6 +119,7 @@ const NAMES: &[(&str, &str)] = &[
     ("apache license 2.0", "Apache-2.0"),
     ("apache 2.0 license", "Apache-2.0"),
     ("apache-2.0", "Apache-2.0"),
+    ("apache 2.0", "Apache-2.0"),
     ("apache license, version 1.1", "Apache-1.1"),
     ("mit license", "MIT"),
     ("mit licence", "MIT"),
@@ -141,6 +142,9 @@ const NAMES: &[(&str, &str)] = &[
     ("boost software license, version 1.0", "BSL-1.0"),
     ("boost software license 1.0", "BSL-1.0"),
     ("zlib license", "Zlib"),
+    ("zope public license (zpl) version 2.1", "ZPL-2.1"),
+    ("zope public license version 2.1", "ZPL-2.1"),
+    ("zpl-2.1", "ZPL-2.1"),
     ("creative commons zero", "CC0-1.0"),
     ("cc0-1.0", "CC0-1.0"),
     ("unlicense", "Unlicense"),
@@ -150,11 +154,36 @@ const NAMES: &[(&str, &str)] = &[
     ("epl-2.0", "EPL-2.0"),
 ];
 
+/// `License: <name>` field lines (`License: Zope Public License (ZPL) Version 2.1.`, `License:
+/// 3-clause BSD`), as in the third-party sections of a project's license file (Apache
+/// Arrow's): the licenses they name unambiguously, in order. A field with no name on its
+/// line (the text follows) or a name that is only a URL states nothing here.
+pub fn field_licenses(text: &str) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    for line in text.lines().take(100_000) {
+        let t = line
+            .trim_start()
+            .trim_start_matches(['#', '*', '/', '-'])
+            .trim_start()
+            .to_ascii_lowercase();
+        let Some(value) = t.strip_prefix("license:") else {
+            continue;
+        };
+        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some((_, id)) = first_name(&value) {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    found
+}
+
 /// How far after a licensing phrase the license name may start (characters).
 const NAME_WINDOW: usize = 60;
 
 /// Licenses named in licensing sentences of `text`, in order of appearance.
-fn stated_licenses(text: &str) -> Vec<&'static str> {
+pub(crate) fn stated_licenses(text: &str) -> Vec<&'static str> {
     // Flattened, lower case: sentences wrap across lines. Paragraph starts (after a blank
     // line) are kept: a sentence's subject does not reach into the paragraph before.
     let mut flat = String::new();
@@ -380,7 +409,7 @@ mod tests {
             None
         );
         assert_eq!(
-            states("Bundled: software developed by Example Corp, released under the MIT License."),
+            states("This product includes software developed by Example Corp, released under the MIT License."),
             None
         );
         // Code brought in from such a project is this module's code.
