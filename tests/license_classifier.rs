@@ -368,6 +368,28 @@ fn licenses_of_bundled_code_stated_in_a_license_file_are_part_of_it() {
         assert!(u.contains(&id.to_string()), "{id} in {u:?}");
     }
     assert!(!u.iter().any(|x| x.starts_with("CC-BY-4")), "{u:?}");
+    // Apache Thrift's LICENSE: Apache-2.0, then bundled code's terms. msinttypes' stdint.h
+    // BSD text says "The name of the author may be used to endorse …": not BSD-3-Clause
+    // (one word short of it), and no license SPDX lists; alone, it is a modified text.
+    let c = classify("github.com_apache_thrift@v0.25.0__LICENSE");
+    assert_eq!(
+        c.expression.as_deref(),
+        Some("Apache-2.0 AND FSFAP-no-warranty-disclaimer")
+    );
+    let text =
+        String::from_utf8_lossy(&data("github.com_apache_thrift@v0.25.0__LICENSE")).into_owned();
+    let quoted: String = text
+        .lines()
+        .skip_while(|l| !l.contains("Copyright (c) 2006-2008 Alexander Chemeris"))
+        .take_while(|l| l.starts_with("//"))
+        .map(|l| format!("{}\n", l.trim_start_matches('/').trim_start()))
+        .collect();
+    let c = classify_text(&quoted, bundled());
+    assert_eq!(c.method, "modified-text", "{c:?}");
+    assert!(
+        c.variant_of.as_deref().unwrap().starts_with("BSD-3-Clause"),
+        "{c:?}"
+    );
     // bazil.org/fuse: BSD-3-Clause, then licenses quoted from source headers after two blank
     // lines and behind `//` markers (Russ Cox's Plan 9 notice, FUSE's BSD-2-Clause header):
     // the project's own BSD-3-Clause was lost when they were read as one segment.

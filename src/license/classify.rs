@@ -327,6 +327,15 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
             if let Some(c) = modified(text, region, head, name, &id, *score) {
                 return c;
             }
+        } else if id.starts_with("BSD-")
+            && endorsement_allowed(&lines[start..end.max(start)].join("\n").to_ascii_lowercase())
+        {
+            // Bundled code under a BSD text with the endorsement clause turned round: not
+            // BSD-3-Clause, and no license SPDX lists (see from_text_match_once).
+            covered[start..end.max(start)]
+                .iter_mut()
+                .for_each(|c| *c = true);
+            continue;
         }
         covered[start..end.max(start)]
             .iter_mut()
@@ -421,8 +430,11 @@ fn modified(
     let reference = spdx::license_id(base)?.text();
     let (run, sample) = longest_novel_run(region, reference);
     let titled = titled_modified(head);
-    let changed =
-        run >= MIN_NOVEL_RUN || titled || (base == "Apache-2.0" && apache_version_changed(head));
+    let region_lower = region.join("\n").to_ascii_lowercase();
+    let changed = run >= MIN_NOVEL_RUN
+        || titled
+        || (base == "Apache-2.0" && apache_version_changed(head))
+        || (base.starts_with("BSD-") && endorsement_allowed(&region_lower));
     if !changed {
         return None;
     }
@@ -446,6 +458,8 @@ fn modified(
             "{run} words not in the reference text: \"{}\"",
             truncate(&sample, 80)
         )
+    } else if base.starts_with("BSD-") && endorsement_allowed(&region_lower) {
+        "endorsement allowed: \"may be used to endorse\"".to_string()
     } else {
         "version changed".to_string()
     };
@@ -565,13 +579,37 @@ fn from_text_match_once(text: &str) -> Classification {
         return Classification::none();
     }
     let lower = text.to_ascii_lowercase();
+    let id = guard(m.name, &lower, text);
+    if id.starts_with("BSD-") && endorsement_allowed(&lower) {
+        // A quoted BSD text with its endorsement clause turned round (msinttypes' stdint.h,
+        // in Apache Thrift's LICENSE) is not BSD-3-Clause; SPDX has no id for it, and a part
+        // of a file gets no LicenseRef of its own: it names nothing.
+        return Classification::none();
+    }
     Classification {
-        expression: Some(guard(m.name, &lower, text)),
+        expression: Some(id),
         confidence: m.score,
         method: "text-match",
         ambiguous: m.score < CONFIDENT_SCORE,
         variant_of: None,
     }
+}
+
+/// "The name of the author may be used to endorse or promote products derived from this
+/// software without specific prior written permission": a BSD text whose third clause grants
+/// what the standard one forbids (it matches BSD-3-Clause closely: one word is missing).
+fn endorsement_allowed(lower: &str) -> bool {
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The standard clause negates it in the same sentence: "Neither the name … nor the names
+    // of its contributors may be used to endorse …", "… may not be used to endorse …".
+    flat.match_indices("may be used to endorse or promote")
+        .any(|(at, _)| {
+            let sentence = flat[..at].rsplit(". ").next().unwrap_or("");
+            let words: Vec<&str> = sentence.split(' ').collect();
+            !words
+                .iter()
+                .any(|w| matches!(*w, "not" | "neither" | "nor" | "no"))
+        })
 }
 
 /// Corrects the detector's known mistakes.
