@@ -166,13 +166,19 @@ def main():
             per[parts[-2]].append((parts[-1], f["detected_license_expression_spdx"]))
 
     dirs = sorted(os.path.join(roots, d) for d in wanted if os.path.isdir(os.path.join(roots, d)))
+    # A fresh cache for assay: its remembered classifications would make the timing a warm
+    # one (and $ASSAY_CACHE_DIR, where crawl.py's files are, may be shared).
+    import tempfile
+    env = dict(os.environ, ASSAY_CACHE_DIR=tempfile.mkdtemp(prefix="assay-scancode-roots-"))
     t, r0 = time.time(), os.times()
     lines = []
     for i in range(0, len(dirs), 300):
         res = subprocess.run([assay, "license-db", "classify", *dirs[i:i + 300]], capture_output=True,
-                             text=True)
+                             text=True, env=env)
         lines += res.stdout.splitlines()
     r1 = os.times()
+    import shutil
+    shutil.rmtree(env["ASSAY_CACHE_DIR"], ignore_errors=True)
     print(f"assay license-db classify: {time.time() - t:.1f} s wall, {cpu(r0, r1):.1f} s CPU (user+sys)")
 
     judged = {}
