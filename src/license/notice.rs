@@ -220,7 +220,7 @@ pub(crate) fn stated_licenses(text: &str) -> Vec<&'static str> {
             let at = start - phrase.len();
             let para = paragraphs.iter().rev().find(|p| **p <= at).copied();
             let subject = sentence_before(&flat, para.unwrap_or(0), at);
-            if about_separate_project(subject) {
+            if about_separate_project(subject) || about_documentation(subject) {
                 continue;
             }
             let window = window_after(&flat, start);
@@ -284,7 +284,19 @@ fn about_separate_project(subject: &str) -> bool {
     let addressed = HOSTS.iter().any(|h| subject.contains(h));
     let others = (subject.contains("contains software") || subject.contains("includes software"))
         && (subject.contains("developed by") || subject.contains("written by"));
-    (addressed || others) && !BROUGHT_IN.iter().any(|w| subject.contains(w))
+    // "inspired from CakePHP's inflector, a PHP framework licensed under MIT license": the
+    // other project's license, no code of it.
+    let inspired = subject.contains("inspired");
+    (addressed || others || inspired) && !BROUGHT_IN.iter().any(|w| subject.contains(w))
+}
+
+/// Whether a licensing sentence's subject is documentation ("Documentation contributions
+/// (excluding specifications) are licensed under CC-BY-4.0"): documentation is not compiled
+/// into a binary, as for `LICENSE.docs` files (see `super::files`).
+fn about_documentation(subject: &str) -> bool {
+    subject
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "documentation" | "docs"))
 }
 
 /// The text after a licensing phrase up to [`NAME_WINDOW`] characters, ending at the end of
@@ -410,6 +422,15 @@ mod tests {
         );
         assert_eq!(
             states("This product includes software developed by Example Corp, released under the MIT License."),
+            None
+        );
+        assert_eq!(
+            states("Much of this library was inspired from CakePHP's inflector, a PHP\nframework licensed under MIT license (see CakePHP_LICENSE.txt)."),
+            None
+        );
+        // Documentation is not in a binary (modelcontextprotocol/go-sdk's LICENSE).
+        assert_eq!(
+            states("Documentation contributions (excluding specifications) are licensed under CC-BY-4.0."),
             None
         );
         // Code brought in from such a project is this module's code.
