@@ -6,8 +6,8 @@
 //! .rst, LICENSE-APACHE, LICENSE-MIT, MIT-LICENSE, UNLICENSE, …) plus the `LICENSE.<what>`
 //! and `LICENSE-<what>` forms real modules use for a second license (`LICENSE.libyaml`,
 //! `LICENSE.code`, `LICENSE-BSD`, `COPYRIGHT-MUSL`). NOTICE and PATENTS are not license
-//! files, but are read with them: a NOTICE for the licenses it clearly states (`super::notice`), a PATENTS file
-//! for its grant (see [`is_patents_file`]).
+//! files, but are read with them: a NOTICE for the licenses it clearly states
+//! (`super::notice`), a PATENTS file for its grant (see [`is_patents_file`]).
 
 /// What a license file covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
