@@ -398,3 +398,19 @@ fn licenses_of_bundled_code_stated_in_a_license_file_are_part_of_it() {
     assert!(u.contains(&"BSD-3-Clause".to_string()), "{u:?}");
     assert!(u.contains(&"BSD-2-Clause".to_string()), "{u:?}");
 }
+
+#[test]
+fn an_inventorys_sections_about_what_is_never_built_are_not_the_license() {
+    // modernc.org/sqlite's LICENSE-3RD-PARTY.md lists the whole module graph in sections:
+    // "1. Components linked into your program", "2. … used only by the test suite" (google/
+    // pprof: Apache-2.0), "3. … not compiled into anything" (golang-lru: MPL-2.0), "4. …
+    // outside any build", then the license texts they refer to. Apache-2.0 and MPL-2.0 are
+    // referred to only from sections 2 and 3: not in a program built with the module.
+    let c = classify("modernc.org_sqlite@v1.62.0__LICENSE-3RD-PARTY.md");
+    let u = units(c.expression.as_deref().unwrap());
+    assert!(!u.contains(&"Apache-2.0".to_string()), "{u:?}");
+    assert!(!u.contains(&"MPL-2.0".to_string()), "{u:?}");
+    for id in ["BSD-3-Clause", "MIT"] {
+        assert!(u.contains(&id.to_string()), "{id} in {u:?}");
+    }
+}

@@ -53,6 +53,23 @@ fn store() -> &'static Store {
 
 /// Classifies one license file's text.
 pub fn classify_text(text: &str, db: &LicenseDb) -> Classification {
+    // A third-party inventory's sections about what is never built are not the license
+    // (see super::inventory). A `LicenseRef-assay-` names the file's own text, so one found
+    // in the reduced text is looked for in the whole file instead.
+    if let std::borrow::Cow::Owned(built) = super::inventory::without_unbuilt_sections(text) {
+        let c = classify_whole_text(&built, db);
+        if !c
+            .expression
+            .as_deref()
+            .is_some_and(|e| e.contains("LicenseRef-assay-"))
+        {
+            return c;
+        }
+    }
+    classify_whole_text(text, db)
+}
+
+fn classify_whole_text(text: &str, db: &LicenseDb) -> Classification {
     if let Some(c) = from_identifier_lines(text, db) {
         return c;
     }
