@@ -53,6 +53,23 @@ fn store() -> &'static Store {
 
 /// Classifies one license file's text.
 pub fn classify_text(text: &str, db: &LicenseDb) -> Classification {
+    // A third-party inventory's sections about what is never built are not the license
+    // (see super::inventory). A `LicenseRef-assay-` names the file's own text, so one found
+    // in the reduced text is looked for in the whole file instead.
+    if let std::borrow::Cow::Owned(built) = super::inventory::without_unbuilt_sections(text) {
+        let c = classify_whole_text(&built, db);
+        if !c
+            .expression
+            .as_deref()
+            .is_some_and(|e| e.contains("LicenseRef-assay-"))
+        {
+            return c;
+        }
+    }
+    classify_whole_text(text, db)
+}
+
+fn classify_whole_text(text: &str, db: &LicenseDb) -> Classification {
     if let Some(c) = from_identifier_lines(text, db) {
         return c;
     }
@@ -327,6 +344,15 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
             if let Some(c) = modified(text, region, head, name, &id, *score) {
                 return c;
             }
+        } else if id.starts_with("BSD-")
+            && endorsement_allowed(&lines[start..end.max(start)].join("\n").to_ascii_lowercase())
+        {
+            // Bundled code under a BSD text with the endorsement clause turned round: not
+            // BSD-3-Clause, and no license SPDX lists (see from_text_match_once).
+            covered[start..end.max(start)]
+                .iter_mut()
+                .for_each(|c| *c = true);
+            continue;
         }
         covered[start..end.max(start)]
             .iter_mut()
@@ -365,6 +391,12 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
         let base = ids.first().cloned().unwrap_or_default();
         return modified_ref(text, &base, confidence, "additional patent terms");
     }
+    for id in stated_outside_texts(&rest.join("\n")) {
+        if !ids.iter().any(|x| x == id) {
+            confidence = confidence.min(0.9);
+            ids.push(id.to_string());
+        }
+    }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
         expression: Some(join_expressions(&ids, "AND")),
@@ -376,6 +408,23 @@ fn located_matches(text: &str, found: &[(&str, f32, (usize, usize))]) -> Classif
         },
         variant_of: None,
     }
+}
+
+/// Licenses a license file states in prose or fields beside the texts it holds: musl's
+/// COPYRIGHT ("licensed under a 2-clause BSD license (license text in the source files)"),
+/// the third-party sections of Apache Arrow's ("License: Zope Public License (ZPL) Version
+/// 2.1."). The same rule as a NOTICE's statements (see `super::notice`): a versioned,
+/// unambiguous name in a licensing sentence about this module's code, or in a `License:`
+/// field. Only read in files where a license text matched (the prose of a text nobody
+/// recognised is not read as a license).
+fn stated_outside_texts(text: &str) -> Vec<&'static str> {
+    let mut ids = super::notice::stated_licenses(text);
+    for id in super::notice::field_licenses(text) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 /// A matched text that differs from its reference in its terms: the SPDX id of the variant
@@ -398,8 +447,11 @@ fn modified(
     let reference = spdx::license_id(base)?.text();
     let (run, sample) = longest_novel_run(region, reference);
     let titled = titled_modified(head);
-    let changed =
-        run >= MIN_NOVEL_RUN || titled || (base == "Apache-2.0" && apache_version_changed(head));
+    let region_lower = region.join("\n").to_ascii_lowercase();
+    let changed = run >= MIN_NOVEL_RUN
+        || titled
+        || (base == "Apache-2.0" && apache_version_changed(head))
+        || (base.starts_with("BSD-") && endorsement_allowed(&region_lower));
     if !changed {
         return None;
     }
@@ -423,6 +475,8 @@ fn modified(
             "{run} words not in the reference text: \"{}\"",
             truncate(&sample, 80)
         )
+    } else if base.starts_with("BSD-") && endorsement_allowed(&region_lower) {
+        "endorsement allowed: \"may be used to endorse\"".to_string()
     } else {
         "version changed".to_string()
     };
@@ -474,6 +528,12 @@ fn from_segments(text: &str) -> Classification {
     if ids.is_empty() {
         return Classification::none();
     }
+    for id in stated_outside_texts(text) {
+        if !ids.iter().any(|x| x == id) {
+            confidence = confidence.min(0.9);
+            ids.push(id.to_string());
+        }
+    }
     Classification {
         ambiguous: confidence < CONFIDENT_SCORE || ids.len() > 1,
         expression: Some(join_expressions(&ids, "AND")),
@@ -484,21 +544,27 @@ fn from_segments(text: &str) -> Classification {
 }
 
 /// Lines where a new license text plausibly starts: a copyright line or a license title
-/// after a blank line, or a separator rule.
+/// after a blank line, a separator rule, or any text after two blank lines. Comment markers
+/// are ignored, so a license quoted from a source file's header ("// Copyright (c) 2006 Russ
+/// Cox", bazil.org/fuse's) starts a segment too.
 fn segment_starts(lines: &[&str]) -> Vec<usize> {
+    fn bare(l: &str) -> String {
+        l.trim_start()
+            .trim_start_matches(['#', '/', '*'])
+            .trim()
+            .to_ascii_lowercase()
+    }
+    let blank = |i: usize| bare(lines[i]).is_empty();
     lines
         .iter()
         .enumerate()
         .filter(|(i, l)| {
-            let t = l
-                .trim_start()
-                .trim_start_matches('#')
-                .trim()
-                .to_ascii_lowercase();
+            let t = bare(l);
             let rule = t.starts_with("----") || t.starts_with("====");
             let title = t.starts_with("copyright")
                 || ((t.ends_with("license") || t.ends_with("license (mit)")) && t.len() < 40);
-            rule || (title && (*i == 0 || lines[i - 1].trim().is_empty()))
+            let after_gap = *i >= 2 && blank(i - 1) && blank(i - 2) && !t.is_empty();
+            rule || after_gap || (title && (*i == 0 || blank(i - 1)))
         })
         .map(|(i, _)| i)
         .collect()
@@ -530,13 +596,37 @@ fn from_text_match_once(text: &str) -> Classification {
         return Classification::none();
     }
     let lower = text.to_ascii_lowercase();
+    let id = guard(m.name, &lower, text);
+    if id.starts_with("BSD-") && endorsement_allowed(&lower) {
+        // A quoted BSD text with its endorsement clause turned round (msinttypes' stdint.h,
+        // in Apache Thrift's LICENSE) is not BSD-3-Clause; SPDX has no id for it, and a part
+        // of a file gets no LicenseRef of its own: it names nothing.
+        return Classification::none();
+    }
     Classification {
-        expression: Some(guard(m.name, &lower, text)),
+        expression: Some(id),
         confidence: m.score,
         method: "text-match",
         ambiguous: m.score < CONFIDENT_SCORE,
         variant_of: None,
     }
+}
+
+/// "The name of the author may be used to endorse or promote products derived from this
+/// software without specific prior written permission": a BSD text whose third clause grants
+/// what the standard one forbids (it matches BSD-3-Clause closely: one word is missing).
+fn endorsement_allowed(lower: &str) -> bool {
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The standard clause negates it in the same sentence: "Neither the name … nor the names
+    // of its contributors may be used to endorse …", "… may not be used to endorse …".
+    flat.match_indices("may be used to endorse or promote")
+        .any(|(at, _)| {
+            let sentence = flat[..at].rsplit(". ").next().unwrap_or("");
+            let words: Vec<&str> = sentence.split(' ').collect();
+            !words
+                .iter()
+                .any(|w| matches!(*w, "not" | "neither" | "nor" | "no"))
+        })
 }
 
 /// Corrects the detector's known mistakes.

@@ -5,9 +5,9 @@
 //! The names follow pkg.go.dev's list (COPYING, LICENCE, LICENSE with .md/.markdown/.txt/
 //! .rst, LICENSE-APACHE, LICENSE-MIT, MIT-LICENSE, UNLICENSE, …) plus the `LICENSE.<what>`
 //! and `LICENSE-<what>` forms real modules use for a second license (`LICENSE.libyaml`,
-//! `LICENSE.code`, `LICENSE-BSD`). NOTICE and PATENTS are not license files, but are read
-//! with them: a NOTICE for the licenses it clearly states (`super::notice`), a PATENTS file
-//! for its grant (see [`is_patents_file`]).
+//! `LICENSE.code`, `LICENSE-BSD`, `COPYRIGHT-MUSL`). NOTICE and PATENTS are not license
+//! files, but are read with them: a NOTICE for the licenses it clearly states
+//! (`super::notice`), a PATENTS file for its grant (see [`is_patents_file`]).
 
 /// What a license file covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,12 +41,16 @@ pub fn is_license_file(name: &str) -> Option<LicenseFileKind> {
     if base.is_some() || stem.starts_with("mit-license") {
         return Some(LicenseFileKind::Code);
     }
-    // LICENSE.<qualifier>, LICENSE-<qualifier>, LICENSE_<qualifier>, COPYING.<qualifier>
-    let qualifier = ["license", "licence", "copying"].iter().find_map(|b| {
-        let rest = stem.strip_prefix(b)?;
-        let q = rest.strip_prefix(['.', '-', '_'])?;
-        (!q.is_empty()).then_some(q)
-    })?;
+    // LICENSE.<qualifier>, LICENSE-<qualifier>, LICENSE_<qualifier>, COPYING.<qualifier>,
+    // COPYRIGHT-<qualifier> (modernc.org/libc's COPYRIGHT-MUSL: the license of the musl
+    // code it carries)
+    let qualifier = ["license", "licence", "copying", "copyright"]
+        .iter()
+        .find_map(|b| {
+            let rest = stem.strip_prefix(b)?;
+            let q = rest.strip_prefix(['.', '-', '_'])?;
+            (!q.is_empty()).then_some(q)
+        })?;
     const DOCS: &[&str] = &["docs", "doc", "documentation", "content"];
     if DOCS.contains(&qualifier) {
         Some(LicenseFileKind::Docs)
@@ -80,6 +84,7 @@ mod tests {
             ("MIT-LICENSE.txt", Some(Code)),
             ("LICENSE.libyaml", Some(Code)),
             ("LICENSE.code", Some(Code)),
+            ("COPYRIGHT-MUSL", Some(Code)),
             ("LICENSE.docs", Some(Docs)),
             ("LICENSE-documentation.md", Some(Docs)),
             ("NOTICE", None),

@@ -16,6 +16,7 @@ pub mod crate_fetch;
 pub mod db;
 pub mod expr;
 pub mod files;
+pub mod inventory;
 pub mod notice;
 pub mod ospkg;
 pub mod policy;

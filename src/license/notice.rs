@@ -15,7 +15,11 @@
 //!   License", "Apache License, Version 2.0", "the MIT License", or an SPDX id).
 //!
 //! A bare mention ("see apache.org/dev/crypto.html", "see … for license details") or an
-//! unversioned family name ("a BSD license", "the GPL") states nothing. What a NOTICE states
+//! unversioned family name ("a BSD license", "the GPL") states nothing. Nor does a licensing
+//! sentence about a separate project (see [`about_separate_project`]): Docker's NOTICE says
+//! "This product contains software (https://github.com/creack/pty) developed by Keith Rarick,
+//! licensed under the MIT License" — creack/pty is its own Go module, linked as its own
+//! component with its own license (a module zip carries no `vendor/`), so MIT is not Docker's. What a NOTICE states
 //! that the license files already say changes nothing (the caller keeps only new ids).
 
 use super::classify::{classify_text, Classification, CONFIDENT_SCORE};
@@ -115,6 +119,7 @@ const NAMES: &[(&str, &str)] = &[
     ("apache license 2.0", "Apache-2.0"),
     ("apache 2.0 license", "Apache-2.0"),
     ("apache-2.0", "Apache-2.0"),
+    ("apache 2.0", "Apache-2.0"),
     ("apache license, version 1.1", "Apache-1.1"),
     ("mit license", "MIT"),
     ("mit licence", "MIT"),
@@ -137,6 +142,9 @@ const NAMES: &[(&str, &str)] = &[
     ("boost software license, version 1.0", "BSL-1.0"),
     ("boost software license 1.0", "BSL-1.0"),
     ("zlib license", "Zlib"),
+    ("zope public license (zpl) version 2.1", "ZPL-2.1"),
+    ("zope public license version 2.1", "ZPL-2.1"),
+    ("zpl-2.1", "ZPL-2.1"),
     ("creative commons zero", "CC0-1.0"),
     ("cc0-1.0", "CC0-1.0"),
     ("unlicense", "Unlicense"),
@@ -146,24 +154,75 @@ const NAMES: &[(&str, &str)] = &[
     ("epl-2.0", "EPL-2.0"),
 ];
 
+/// `License: <name>` field lines (`License: Zope Public License (ZPL) Version 2.1.`, `License:
+/// 3-clause BSD`), as in the third-party sections of a project's license file (Apache
+/// Arrow's): the licenses they name unambiguously, in order. A field with no name on its
+/// line (the text follows) or a name that is only a URL states nothing here.
+pub fn field_licenses(text: &str) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    for line in text.lines().take(100_000) {
+        let t = line
+            .trim_start()
+            .trim_start_matches(['#', '*', '/', '-'])
+            .trim_start()
+            .to_ascii_lowercase();
+        let Some(value) = t.strip_prefix("license:") else {
+            continue;
+        };
+        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some((_, id)) = first_name(&value) {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    found
+}
+
 /// How far after a licensing phrase the license name may start (characters).
 const NAME_WINDOW: usize = 60;
 
 /// Licenses named in licensing sentences of `text`, in order of appearance.
-fn stated_licenses(text: &str) -> Vec<&'static str> {
-    // Flattened, lower case: sentences wrap across lines.
-    let flat = text
-        .split_whitespace()
-        .take(20_000)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
+pub(crate) fn stated_licenses(text: &str) -> Vec<&'static str> {
+    // Flattened, lower case: sentences wrap across lines. Paragraph starts (after a blank
+    // line) are kept: a sentence's subject does not reach into the paragraph before.
+    let mut flat = String::new();
+    let mut paragraphs: Vec<usize> = vec![0];
+    let mut words = 0;
+    let mut blank = false;
+    for line in text.lines() {
+        let mut line_words = line.split_whitespace().peekable();
+        if line_words.peek().is_none() {
+            blank = true;
+            continue;
+        }
+        for w in line_words {
+            if words >= 20_000 {
+                break;
+            }
+            if !flat.is_empty() {
+                flat.push(' ');
+                if blank {
+                    paragraphs.push(flat.len());
+                }
+            }
+            blank = false;
+            words += 1;
+            flat.push_str(&w.to_ascii_lowercase());
+        }
+    }
     let mut found: Vec<(usize, &'static str)> = Vec::new();
     for phrase in LICENSING_PHRASES {
         let mut from = 0;
         while let Some(at) = flat[from..].find(phrase) {
             let start = from + at + phrase.len();
             from = start;
+            let at = start - phrase.len();
+            let para = paragraphs.iter().rev().find(|p| **p <= at).copied();
+            let subject = sentence_before(&flat, para.unwrap_or(0), at);
+            if about_separate_project(subject) || about_documentation(subject) {
+                continue;
+            }
             let window = window_after(&flat, start);
             if let Some((offset, id)) = first_name(window) {
                 if !found.iter().any(|(_, i)| *i == id) {
@@ -174,6 +233,70 @@ fn stated_licenses(text: &str) -> Vec<&'static str> {
     }
     found.sort();
     found.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The start of the sentence that ends at `at` (its subject), not before `para`: after the
+/// last full stop that follows a word of ≥ 3 characters (not "v. 2.0"), as in
+/// [`window_after`].
+fn sentence_before(flat: &str, para: usize, at: usize) -> &str {
+    let para = para.min(at);
+    let before = &flat[para..at];
+    let mut start = 0;
+    for (i, _) in before.match_indices(". ") {
+        let word = before[..i].rsplit(' ').next().unwrap_or("");
+        if word.len() >= 3 {
+            start = i + 2;
+        }
+    }
+    &before[start..]
+}
+
+/// Whether a licensing sentence's subject is another project rather than this module's
+/// code: it names the project by a repository address ("software
+/// (https://github.com/creack/pty) developed by …", "fuzzy https://github.com/mattyork/fuzzy
+/// Original written by …") or as software developed by someone else, and does not say the
+/// code was brought into this module ("derived from", "ported", "copied", "based on", a
+/// fork, files or a directory of this one — spdystream's "code derived from the Go project
+/// (golang.org/x/net)").
+fn about_separate_project(subject: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "github.com/",
+        "gitlab.com/",
+        "bitbucket.org/",
+        "golang.org/x/",
+        "gopkg.in/",
+        "go.googlesource.com/",
+        "code.google.com/p/",
+    ];
+    const BROUGHT_IN: &[&str] = &[
+        "derived",
+        "ported",
+        "copied",
+        "based on",
+        "adapted",
+        "fork",
+        "modified",
+        "portions",
+        "files",
+        "directory",
+        "vendored",
+    ];
+    let addressed = HOSTS.iter().any(|h| subject.contains(h));
+    let others = (subject.contains("contains software") || subject.contains("includes software"))
+        && (subject.contains("developed by") || subject.contains("written by"));
+    // "inspired from CakePHP's inflector, a PHP framework licensed under MIT license": the
+    // other project's license, no code of it.
+    let inspired = subject.contains("inspired");
+    (addressed || others || inspired) && !BROUGHT_IN.iter().any(|w| subject.contains(w))
+}
+
+/// Whether a licensing sentence's subject is documentation ("Documentation contributions
+/// (excluding specifications) are licensed under CC-BY-4.0"): documentation is not compiled
+/// into a binary, as for `LICENSE.docs` files (see `super::files`).
+fn about_documentation(subject: &str) -> bool {
+    subject
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "documentation" | "docs"))
 }
 
 /// The text after a licensing phrase up to [`NAME_WINDOW`] characters, ending at the end of
@@ -290,6 +413,30 @@ mod tests {
         assert_eq!(
             states("Parts of this are available under MPL-2.0; the rest is licensed under the MIT License.").as_deref(),
             Some("MPL-2.0 AND MIT")
+        );
+        // A sentence about a separate project (by its repository, or software developed
+        // by someone else) is that project's license, not this module's.
+        assert_eq!(
+            states("This product contains software (https://github.com/creack/pty) developed\nby Keith Rarick, licensed under the MIT License."),
+            None
+        );
+        assert_eq!(
+            states("This product includes software developed by Example Corp, released under the MIT License."),
+            None
+        );
+        assert_eq!(
+            states("Much of this library was inspired from CakePHP's inflector, a PHP\nframework licensed under MIT license (see CakePHP_LICENSE.txt)."),
+            None
+        );
+        // Documentation is not in a binary (modelcontextprotocol/go-sdk's LICENSE).
+        assert_eq!(
+            states("Documentation contributions (excluding specifications) are licensed under CC-BY-4.0."),
+            None
+        );
+        // Code brought in from such a project is this module's code.
+        assert_eq!(
+            states("The spdy directory contains code derived from the Go project (golang.org/x/net), licensed under the BSD 3-Clause License.").as_deref(),
+            Some("BSD-3-Clause")
         );
         // The name must follow in the same sentence.
         assert_eq!(
