@@ -253,18 +253,20 @@ fn spdx_license_list_texts() {
     assert!(right as f64 / n as f64 >= 0.92, "{right} of {n}");
 }
 
+/// The named root files of one module fixture (`tests/data/licenses/MODULE__NAME`).
+fn module_root(module: &str, names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    names
+        .iter()
+        .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
+        .collect()
+}
+
 #[test]
 fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors() {
-    let root = |module: &str, names: &[&str]| -> Vec<(String, Vec<u8>)> {
-        names
-            .iter()
-            .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
-            .collect()
-    };
     // modernc.org/libc: LICENSE (BSD-3-Clause) + LICENSE-3RD-PARTY.md (BSD-3-Clause and MIT
     // notices, and musl's statement that parts are "licensed under a 2-clause BSD
     // license"): each id once, not `BSD-3-Clause AND (BSD-3-Clause AND MIT …)`.
-    let files = root(
+    let files = module_root(
         "modernc.org_libc@v1.81.2",
         &["LICENSE", "LICENSE-3RD-PARTY.md"],
     );
@@ -276,7 +278,7 @@ fn licenses_of_several_files_combine_without_repeats_and_notices_keep_their_ors(
     // eclipse/paho.mqtt.golang: the EPL-2.0 text, and a NOTICE.md declaring the project's
     // dual license (`SPDX-License-Identifier: EPL-2.0 or BSD-3-Clause`, EDL-1.0 being
     // BSD-3-Clause): the NOTICE states the whole, so the OR stays an OR.
-    let files = root(
+    let files = module_root(
         "github.com_eclipse_paho.mqtt.golang@v1.5.1",
         &["LICENSE", "NOTICE.md"],
     );
@@ -328,13 +330,7 @@ fn licenses_of_bundled_code_stated_in_a_license_file_are_part_of_it() {
     // modernc.org/libc carries musl, whose license is in COPYRIGHT-MUSL (a license file by
     // the one rule): MIT, and "licensed under a 2-clause BSD license" for TRE and the ARM
     // memcpy; "a BSD license" (unversioned) and "extremely permissive terms" name nothing.
-    let root = |module: &str, names: &[&str]| -> Vec<(String, Vec<u8>)> {
-        names
-            .iter()
-            .map(|n| (n.to_string(), data(&format!("{module}__{n}"))))
-            .collect()
-    };
-    let files = root(
+    let files = module_root(
         "modernc.org_libc@v1.61.9",
         &["COPYRIGHT-MUSL", "LICENSE", "LICENSE-GO"],
     );
