@@ -27,7 +27,11 @@ fn debian_rows_answer_only_as_their_rule_allows() {
         if from_debian == 0 {
             continue;
         }
-        assert_eq!(from_debian, rows.len(), "{name}: Debian rows beside proxy rows: {rows:?}");
+        assert_eq!(
+            from_debian,
+            rows.len(),
+            "{name}: Debian rows beside proxy rows: {rows:?}"
+        );
         assert_eq!(rows.len(), 1, "{name}: one Debian package version, one row");
         let row = &rows[0];
         for e in row.evidence.split(',') {
@@ -44,7 +48,9 @@ fn debian_rows_answer_only_as_their_rule_allows() {
                 "v1.2.3",
                 row.first.trim_start_matches("v0.0.0-debian."),
             ] {
-                let a = t.lookup(Kind::Go, name, Some(v)).expect("a single row answers");
+                let a = t
+                    .lookup(Kind::Go, name, Some(v))
+                    .expect("a single row answers");
                 assert_eq!(a.fit, Fit::OtherVersion, "{name}@{v}");
                 assert!(a.confidence <= 0.7, "{name}@{v}: {}", a.confidence);
             }
@@ -56,5 +62,8 @@ fn debian_rows_answer_only_as_their_rule_allows() {
         }
     }
     // the fallback is in use: the proxy of the build machine refuses part of the modules
-    assert!(exact > 0 && snapshot > 0, "Debian rows: {exact} exact, {snapshot} snapshots");
+    assert!(
+        exact > 0 && snapshot > 0,
+        "Debian rows: {exact} exact, {snapshot} snapshots"
+    );
 }
