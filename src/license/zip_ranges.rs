@@ -9,8 +9,12 @@ use super::remote::LicenseFiles;
 
 /// End of central directory record: 22 bytes plus a comment of at most 64 KiB.
 const EOCD_MAX: u64 = 22 + 0xFFFF;
-/// Largest central directory read (a module zip holds at most ~500 MB of files).
-const MAX_CENTRAL_DIRECTORY: u64 = 16 << 20;
+/// Largest central directory walked (a module zip holds at most 500 MB of files; one with
+/// 150,000 files, github.com/sqlc-dev/doubleclick, has an 18 MB directory).
+const MAX_CENTRAL_DIRECTORY: u64 = 64 << 20;
+/// The central directory is fetched in windows of this size as its entries are walked, so
+/// memory stays bounded whatever its size.
+const DIRECTORY_WINDOW: u64 = 4 << 20;
 /// Largest license file, compressed or not (a zip bomb stops here).
 const MAX_LICENSE_FILE: u64 = 1 << 20;
 /// Most license entries read from one zip.
@@ -30,6 +34,14 @@ pub enum RangeReply {
 pub fn root_license_files(
     get: &mut dyn FnMut(Option<u64>, u64) -> Result<RangeReply, String>,
     prefix: &str,
+) -> Result<Result<LicenseFiles, Vec<u8>>, String> {
+    root_license_files_in_windows(get, prefix, DIRECTORY_WINDOW)
+}
+
+fn root_license_files_in_windows(
+    get: &mut dyn FnMut(Option<u64>, u64) -> Result<RangeReply, String>,
+    prefix: &str,
+    window: u64,
 ) -> Result<Result<LicenseFiles, Vec<u8>>, String> {
     let (tail, total) = match get(None, EOCD_MAX)? {
         RangeReply::Whole(b) => return Ok(Err(b)),
@@ -71,33 +83,32 @@ pub fn root_license_files(
         ));
     }
     // The central directory is often inside the tail already.
-    let cd = if cd_offset >= tail_start {
+    let mut cd = if cd_offset >= tail_start {
         let s = (cd_offset - tail_start) as usize;
-        tail.get(s..s + cd_size as usize)
-            .ok_or("central directory outside the file")?
-            .to_vec()
+        let bytes = tail
+            .get(s..s + cd_size as usize)
+            .ok_or("central directory outside the file")?;
+        DirectoryWindow::whole(bytes.to_vec(), cd_offset)
     } else {
-        partial(get(Some(cd_offset), cd_size)?, cd_size)?
+        DirectoryWindow::fetched(cd_offset, cd_size, window)
     };
     let mut out = Vec::new();
-    let mut pos = 0usize;
+    let mut pos = cd_offset;
     for _ in 0..entries {
-        if cd.get(pos..pos + 4) != Some(&[0x50, 0x4b, 0x01, 0x02]) {
+        let fixed = cd.bytes(get, pos, 46)?;
+        if !fixed.starts_with(&[0x50, 0x4b, 0x01, 0x02]) {
             return Err("bad central directory entry".into());
         }
-        let method = u16_at(&cd, pos + 10)?;
-        let mut csize = u32_at(&cd, pos + 20)? as u64;
-        let mut usize_ = u32_at(&cd, pos + 24)? as u64;
-        let name_len = u16_at(&cd, pos + 28)? as usize;
-        let extra_len = u16_at(&cd, pos + 30)? as usize;
-        let comment_len = u16_at(&cd, pos + 32)? as usize;
-        let mut local = u32_at(&cd, pos + 42)? as u64;
-        let name = cd
-            .get(pos + 46..pos + 46 + name_len)
-            .ok_or("truncated central directory")?;
-        let extra = cd
-            .get(pos + 46 + name_len..pos + 46 + name_len + extra_len)
-            .ok_or("truncated central directory")?;
+        let method = u16_at(fixed, 10)?;
+        let mut csize = u32_at(fixed, 20)? as u64;
+        let mut usize_ = u32_at(fixed, 24)? as u64;
+        let name_len = u16_at(fixed, 28)? as usize;
+        let extra_len = u16_at(fixed, 30)? as usize;
+        let comment_len = u16_at(fixed, 32)? as usize;
+        let mut local = u32_at(fixed, 42)? as u64;
+        let entry = cd.bytes(get, pos, 46 + name_len + extra_len)?;
+        let name = String::from_utf8_lossy(&entry[46..46 + name_len]).into_owned();
+        let extra = &entry[46 + name_len..];
         // zip64: the fields saturated in the entry are in its zip64 extra field, in order.
         if [usize_, csize, local].contains(&0xFFFF_FFFF) {
             let mut z = zip64_extra(extra).ok_or("zip64 entry without its zip64 extra field")?;
@@ -107,8 +118,7 @@ pub fn root_license_files(
                 }
             }
         }
-        pos += 46 + name_len + extra_len + comment_len;
-        let name = String::from_utf8_lossy(name);
+        pos += (46 + name_len + extra_len + comment_len) as u64;
         let Some(rel) = name.strip_prefix(prefix) else {
             continue;
         };
@@ -155,6 +165,61 @@ pub fn root_license_files(
     }
     out.sort();
     Ok(Ok(out))
+}
+
+/// The part of the central directory in memory: all of it when it came with the tail,
+/// else one window at a time, fetched forward as the entries are walked.
+struct DirectoryWindow {
+    /// File offset of `buf[0]`.
+    start: u64,
+    buf: Vec<u8>,
+    /// File offset just past the central directory.
+    end: u64,
+    window: u64,
+}
+
+impl DirectoryWindow {
+    fn whole(bytes: Vec<u8>, start: u64) -> Self {
+        let end = start + bytes.len() as u64;
+        DirectoryWindow {
+            start,
+            buf: bytes,
+            end,
+            window: 0,
+        }
+    }
+
+    fn fetched(start: u64, size: u64, window: u64) -> Self {
+        DirectoryWindow {
+            start,
+            buf: Vec::new(),
+            end: start + size,
+            window,
+        }
+    }
+
+    /// `len` bytes of the central directory from file offset `at` (never before the window:
+    /// entries are walked forward), fetching the window that starts there when needed.
+    fn bytes(
+        &mut self,
+        get: &mut dyn FnMut(Option<u64>, u64) -> Result<RangeReply, String>,
+        at: u64,
+        len: usize,
+    ) -> Result<&[u8], String> {
+        let want_end = at.saturating_add(len as u64);
+        if want_end > self.end {
+            return Err("truncated central directory".into());
+        }
+        let have_end = self.start + self.buf.len() as u64;
+        if at < self.start || want_end > have_end {
+            // An entry is at most 46 + 3 x 64 KiB bytes, so one window always holds it.
+            let size = (len as u64).max(self.window).min(self.end - at);
+            self.buf = partial(get(Some(at), size)?, size)?;
+            self.start = at;
+        }
+        let s = (at - self.start) as usize;
+        Ok(&self.buf[s..s + len])
+    }
 }
 
 /// Where the central directory is and how many entries it has.
@@ -333,6 +398,53 @@ mod tests {
         assert_eq!(files.unwrap().len(), 2);
         // tail, locator, zip64 record, central directory, 2 x (header, data)
         assert_eq!(requests, 8);
+    }
+
+    /// A module with thousands of files (github.com/sqlc-dev/doubleclick has 150,000 and an
+    /// 18 MB central directory): the directory is walked window by window, and the root
+    /// license listed after all the other entries is still found.
+    #[test]
+    fn a_large_central_directory_is_read_in_windows() {
+        use std::io::Write;
+        let prefix = "example.com/many@v1.0.0/";
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..3000 {
+            w.start_file(format!("{prefix}testdata/queries/case-{i:05}.sql"), opts)
+                .unwrap();
+            w.write_all(b"select 1;\n").unwrap();
+        }
+        w.start_file(format!("{prefix}LICENSE"), opts).unwrap();
+        w.write_all(b"SPDX-License-Identifier: MIT\n").unwrap();
+        let zip = w.finish().unwrap().into_inner();
+        let total = zip.len() as u64;
+        let mut requests = 0;
+        let mut get = |start: Option<u64>, len: u64| {
+            requests += 1;
+            let start = start.unwrap_or(total.saturating_sub(len));
+            let end = start.saturating_add(len).min(total);
+            Ok(RangeReply::Partial {
+                bytes: zip[start as usize..end as usize].to_vec(),
+                total,
+            })
+        };
+        // A tail of 64 KiB holds the end of the directory; the rest comes in 16 KiB windows.
+        let files = root_license_files_in_windows(&mut get, prefix, 16 << 10)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            text(&files),
+            vec![("LICENSE", "SPDX-License-Identifier: MIT\n")]
+        );
+        let cd_size = 3001 * (46 + prefix.len() + "testdata/queries/case-00000.sql".len()) as u64;
+        assert!(cd_size > 4 * (16 << 10), "{cd_size}");
+        // tail, the windows, LICENSE's local header and data
+        let windows = cd_size.div_ceil(16 << 10) as usize;
+        assert!(
+            (windows..=windows + 1).contains(&(requests - 3)),
+            "{requests} requests for {windows} windows"
+        );
     }
 
     #[test]
