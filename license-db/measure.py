@@ -2,14 +2,16 @@
 """Measures the bundled license-db offline on programs that are NOT generator inputs.
 
   python3 license-db/measure.py --go-binary BIN... --go-program PATH@V... --rust-program NAME@V...
+                               --rust-binary BIN...
 
 Packages per program: a Go binary's build info (`go version -m`, the oracle of what it links),
-a Go program's go.mod build list, or the Cargo.lock shipped inside a Rust program's .crate.
+a Go program's go.mod build list, the Cargo.lock shipped inside a Rust program's .crate, or a
+cargo-auditable binary's `.dep-v0` section (read with objcopy).
 Answer: `assay license-db lookup` (offline: bundled db only). Truth: the package's own files at
 that exact version (module zip root license files / the crate's Cargo.toml), classified by
 `assay license-db classify`. coverage = answered / packages; accuracy = right / answered.
 """
-import argparse, collections, json, os, subprocess, sys, tempfile, tomllib, io, tarfile
+import argparse, collections, json, os, subprocess, sys, tempfile, tomllib, io, tarfile, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -43,6 +45,17 @@ def rust_program_crates(spec):
         lock = tomllib.loads(tar.extractfile(f"{name}-{v}/Cargo.lock").read().decode())
     return [("crate", p["name"], p["version"]) for p in lock.get("package", [])
             if "registry" in p.get("source", "")]
+
+
+def rust_binary_crates(path):
+    """The crates.io packages a cargo-auditable binary records (its `.dep-v0` section: zlib-
+    compressed JSON), read with objcopy so that assay's own reader is not the oracle."""
+    with tempfile.NamedTemporaryFile() as t:
+        subprocess.run(["objcopy", "--dump-section", f".dep-v0={t.name}", path, "/dev/null"],
+                       check=True, capture_output=True)
+        data = json.loads(zlib.decompress(open(t.name, "rb").read()))
+    return [("crate", p["name"], p["version"]) for p in data.get("packages", [])
+            if p.get("source") == "crates.io"]
 
 
 def truth(assay, pkgs):
@@ -100,6 +113,7 @@ def main():
     ap.add_argument("--go-binary", nargs="*", default=[])
     ap.add_argument("--go-program", nargs="*", default=[])
     ap.add_argument("--rust-program", nargs="*", default=[])
+    ap.add_argument("--rust-binary", nargs="*", default=[], help="cargo-auditable binaries")
     ap.add_argument("--held-out", action="store_true",
                     help="also measure every versioned program of license-db/held-out.txt")
     args = ap.parse_args()
@@ -113,6 +127,8 @@ def main():
         groups["go (binaries)"].update(go_binary_modules(b))
     for p in args.go_program:
         groups["go (go.mod build lists)"].update(go_program_modules(p))
+    for b in args.rust_binary:
+        groups["rust (cargo-auditable binaries)"].update(rust_binary_crates(b))
     for p in args.rust_program:
         groups["rust (Cargo.lock of published programs)"].update(rust_program_crates(p))
     for label, pkgs in groups.items():
