@@ -44,6 +44,30 @@ rm -rf "$ASSAY_CACHE_DIR"
 export SOURCE_DATE_EPOCH=1700000000
 GOROOT=$(go env GOROOT)
 
+# start_image TAG: a new image in $IMG/layout with a first layer holding this machine's
+# os-release and dpkg database; its rootfs is $IMG/bundle/rootfs, repacked by add_layer.
+start_image() {
+  rm -rf "$IMG/layout" "$IMG/bundle"
+  umoci init --layout "$IMG/layout"
+  umoci new --image "$IMG/layout:$1"
+  umoci unpack --rootless --image "$IMG/layout:$1" "$IMG/bundle" >/dev/null
+  local R=$IMG/bundle/rootfs
+  mkdir -p "$R/etc" "$R/var/lib/dpkg/info"
+  cp /etc/os-release "$R/etc/"
+  cp /var/lib/dpkg/status "$R/var/lib/dpkg/"
+  cp /var/lib/dpkg/info/*.list "$R/var/lib/dpkg/info/"
+  add_layer "$1"
+}
+add_layer() { umoci repack --refresh-bundle --image "$IMG/layout:$1" "$IMG/bundle"; }
+# finish_image TAG: the image as a docker-archive ($DOCKER_TAR) and an oci-archive ($OCI_TAR).
+finish_image() {
+  umoci config --image "$IMG/layout:$1" --architecture amd64 --os linux
+  rm -f "$DOCKER_TAR" "$OCI_TAR"
+  skopeo copy -q "oci:$IMG/layout:$1" "docker-archive:$DOCKER_TAR:bench/$1:latest"
+  skopeo copy -q "oci:$IMG/layout:$1" "oci-archive:$OCI_TAR:$1"
+  rm -rf "$IMG/bundle"
+}
+
 # The issue's image: real binaries twice, three copies of each of two UPX-packed programs.
 build_upx_image() {
   if [[ -z ${UPX_FILES:-} ]]; then
@@ -55,29 +79,17 @@ build_upx_image() {
   fi
   local files
   read -r -a files <<<"$UPX_FILES"
-  rm -rf "$IMG/layout" "$IMG/bundle"
-  umoci init --layout "$IMG/layout"
-  umoci new --image "$IMG/layout:upx"
-  umoci unpack --rootless --image "$IMG/layout:upx" "$IMG/bundle" >/dev/null
+  start_image upx
   local R=$IMG/bundle/rootfs
-  mkdir -p "$R/etc" "$R/var/lib/dpkg/info"
-  cp /etc/os-release "$R/etc/"
-  cp /var/lib/dpkg/status "$R/var/lib/dpkg/"
-  cp /var/lib/dpkg/info/*.list "$R/var/lib/dpkg/info/"
-  umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
   for i in 1 2; do
     mkdir -p "$R/opt" && cp -a "$GOROOT" "$R/opt/go$i"
-    umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
+    add_layer upx
   done
   for i in 1 2 3; do
     mkdir -p "$R/srv/packed$i" && cp "${files[@]}" "$R/srv/packed$i/"
-    umoci repack --refresh-bundle --image "$IMG/layout:upx" "$IMG/bundle"
+    add_layer upx
   done
-  umoci config --image "$IMG/layout:upx" --architecture amd64 --os linux
-  rm -f "$DOCKER_TAR" "$OCI_TAR"
-  skopeo copy -q "oci:$IMG/layout:upx" "docker-archive:$DOCKER_TAR:bench/upx:latest"
-  skopeo copy -q "oci:$IMG/layout:upx" "oci-archive:$OCI_TAR:upx"
-  rm -rf "$IMG/bundle"
+  finish_image upx
 }
 
 if [[ $IMAGE == upx ]]; then
@@ -88,25 +100,13 @@ fi
 DOCKER_TAR=${DOCKER_TAR:-$IMG/big-docker.tar}
 OCI_TAR=${OCI_TAR:-$IMG/big-oci.tar}
 if [[ ! -f $DOCKER_TAR || ! -f $OCI_TAR ]]; then
-  rm -rf "$IMG/layout" "$IMG/bundle"
-  umoci init --layout "$IMG/layout"
-  umoci new --image "$IMG/layout:big"
-  umoci unpack --rootless --image "$IMG/layout:big" "$IMG/bundle" >/dev/null
+  start_image big
   R=$IMG/bundle/rootfs
-  mkdir -p "$R/etc" "$R/var/lib/dpkg/info"
-  cp /etc/os-release "$R/etc/"
-  cp /var/lib/dpkg/status "$R/var/lib/dpkg/"
-  cp /var/lib/dpkg/info/*.list "$R/var/lib/dpkg/info/"
-  umoci repack --refresh-bundle --image "$IMG/layout:big" "$IMG/bundle"
   for i in $(seq "$COPIES"); do
     mkdir -p "$R/opt" && cp -a "$GOROOT" "$R/opt/go$i"
-    umoci repack --refresh-bundle --image "$IMG/layout:big" "$IMG/bundle"
+    add_layer big
   done
-  umoci config --image "$IMG/layout:big" --architecture amd64 --os linux
-  rm -f "$DOCKER_TAR" "$OCI_TAR"
-  skopeo copy -q "oci:$IMG/layout:big" "docker-archive:$DOCKER_TAR:bench/big:latest"
-  skopeo copy -q "oci:$IMG/layout:big" "oci-archive:$OCI_TAR:big"
-  rm -rf "$IMG/bundle"
+  finish_image big
 fi
 ls -l "$DOCKER_TAR" "$OCI_TAR"
 

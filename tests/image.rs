@@ -35,6 +35,24 @@ struct Fixture {
     docker_archive: PathBuf,
 }
 
+/// The fixture's scan targets.
+impl Fixture {
+    /// The amd64 image of the OCI layout (tag `v1`).
+    fn v1(&self) -> String {
+        format!("oci-dir:{}:v1", self.layout.display())
+    }
+    /// The index of both platforms (tag `multi`).
+    fn multi(&self) -> String {
+        format!("oci-dir:{}:multi", self.layout.display())
+    }
+    fn oci_archive(&self) -> String {
+        format!("oci-archive:{}", self.oci_archive.display())
+    }
+    fn docker_archive(&self) -> String {
+        format!("docker-archive:{}", self.docker_archive.display())
+    }
+}
+
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(build_fixture)
@@ -359,7 +377,7 @@ fn check_reference_image(doc: &Value) {
 #[test]
 fn oci_layout_gives_the_squashed_view_with_layers_and_packages() {
     let f = fixture();
-    let doc = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    let doc = scan(&[&f.v1()], 0);
     check_reference_image(&doc);
     assert!(doc["subject"]["image"]["digest"]
         .as_str()
@@ -380,14 +398,7 @@ fn oci_layout_gives_the_squashed_view_with_layers_and_packages() {
 #[test]
 fn all_layers_scope_marks_deleted_files() {
     let f = fixture();
-    let doc = scan(
-        &[
-            &format!("oci-dir:{}:v1", f.layout.display()),
-            "--scope",
-            "all-layers",
-        ],
-        0,
-    );
+    let doc = scan(&[&f.v1(), "--scope", "all-layers"], 0);
     assert!(file_names(&doc).contains(&"./usr/bin/gone".to_string()));
     let image = &doc["subject"]["image"];
     let gone = &image["files"]["file:./usr/bin/gone"];
@@ -404,12 +415,9 @@ fn all_layers_scope_marks_deleted_files() {
 #[test]
 fn archives_and_rootfs_give_the_same_inventory_as_the_layout() {
     let f = fixture();
-    let layout = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
-    let oci = scan(&[&format!("oci-archive:{}", f.oci_archive.display())], 0);
-    let docker = scan(
-        &[&format!("docker-archive:{}", f.docker_archive.display())],
-        0,
-    );
+    let layout = scan(&[&f.v1()], 0);
+    let oci = scan(&[&f.oci_archive()], 0);
+    let docker = scan(&[&f.docker_archive()], 0);
     check_reference_image(&oci);
     check_reference_image(&docker);
     assert_eq!(file_names(&oci), file_names(&layout));
@@ -440,19 +448,9 @@ fn image_sboms_pass_the_official_validators() {
     for (name, args) in [
         (
             "single",
-            vec![
-                format!("oci-dir:{}:v1", f.layout.display()),
-                "--scope".into(),
-                "all-layers".into(),
-            ],
+            vec![f.v1(), "--scope".into(), "all-layers".into()],
         ),
-        (
-            "multi",
-            vec![
-                format!("oci-dir:{}:multi", f.layout.display()),
-                "--all-platforms".into(),
-            ],
-        ),
+        ("multi", vec![f.multi(), "--all-platforms".into()]),
     ] {
         let spdx = out_dir.join(format!("{name}.spdx.json"));
         let cdx = out_dir.join(format!("{name}.cdx.json"));
@@ -489,7 +487,7 @@ fn image_sboms_pass_the_official_validators() {
 #[test]
 fn multi_platform_index_picks_a_platform_or_scans_all() {
     let f = fixture();
-    let target = format!("oci-dir:{}:multi", f.layout.display());
+    let target = f.multi();
     let arm = scan(&[&target, "--platform", "linux/arm64"], 0);
     assert_eq!(
         arm["subject"]["image"]["platforms"][0]["platform"],
@@ -532,7 +530,7 @@ fn damaged_layout(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (PathBuf, String
     let copy = f.dir.join(name);
     let _ = std::fs::remove_dir_all(&copy);
     run(Command::new("cp").arg("-r").arg(&f.layout).arg(&copy));
-    let doc = scan(&[&format!("oci-dir:{}:v1", f.layout.display())], 0);
+    let doc = scan(&[&f.v1()], 0);
     let layer = doc["subject"]["image"]["platforms"][0]["layers"][0]
         .as_str()
         .unwrap()
@@ -1062,9 +1060,9 @@ fn layer_cache_gives_the_same_sbom_cold_warm_and_without() {
     let f = fixture();
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
-    let v1 = format!("oci-dir:{}:v1", f.layout.display());
-    let multi = format!("oci-dir:{}:multi", f.layout.display());
-    let docker = format!("docker-archive:{}", f.docker_archive.display());
+    let v1 = f.v1();
+    let multi = f.multi();
+    let docker = f.docker_archive();
     let runs: Vec<Vec<&str>> = vec![
         vec![&v1, "-o", "spdx-json"],
         vec![&v1, "-o", "cyclonedx-json"],
@@ -1134,7 +1132,7 @@ fn concurrent_scans_share_the_layer_cache_safely() {
     let f = fixture();
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
-    let v1 = format!("oci-dir:{}:v1", f.layout.display());
+    let v1 = f.v1();
     let reference = scan_bytes(&[&v1, "-o", "json"], None);
     // Three scans at once, all storing the same entries.
     let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
@@ -1172,10 +1170,10 @@ fn image_cache_gives_the_same_bytes_and_never_a_wrong_entry() {
     let f = fixture();
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
-    let v1 = format!("oci-dir:{}:v1", f.layout.display());
-    let multi = format!("oci-dir:{}:multi", f.layout.display());
-    let docker = format!("docker-archive:{}", f.docker_archive.display());
-    let oci_archive = format!("oci-archive:{}", f.oci_archive.display());
+    let v1 = f.v1();
+    let multi = f.multi();
+    let docker = f.docker_archive();
+    let oci_archive = f.oci_archive();
     // One cache for all: each run's warm scan follows others' entries for the same image.
     let runs: Vec<Vec<&str>> = vec![
         vec![&v1, "-o", "spdx-json"],
@@ -1309,8 +1307,8 @@ fn same(got: &[u8], want: &[u8]) {
 #[test]
 fn one_or_several_analysis_workers_give_the_same_bytes() {
     let f = fixture();
-    let v1 = format!("oci-dir:{}:v1", f.layout.display());
-    let docker = format!("docker-archive:{}", f.docker_archive.display());
+    let v1 = f.v1();
+    let docker = f.docker_archive();
     let runs: Vec<Vec<&str>> = vec![
         vec![&v1, "-o", "spdx-json"],
         vec![&v1, "-o", "json", "--scope", "all-layers"],
